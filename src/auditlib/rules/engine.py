@@ -1,0 +1,185 @@
+"""The one small engine that runs catalogue rules on a DuckDB snapshot.
+
+For each rule: if a blocking data-quality gate (DQ-01, DQ-02, DQ-06) failed, or
+was never evaluated, for a table the rule reads, the rule is ``error`` (fail
+closed: never ``pass`` on data we could not trust). Otherwise its SQL runs in
+DuckDB with the run's parameters as DuckDB variables (``getvariable('as_of')``)
+and the date macros of :mod:`auditlib.dates`; each returned row is a finding.
+A rule whose SQL raises is ``error`` with the message, never ``pass``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import duckdb
+
+from auditlib.config import Params
+from auditlib.dates import install_date_macros
+from auditlib.rules.catalogue_loader import Rule, load_catalogue
+
+BLOCKING_GATES = ("DQ-01", "DQ-02", "DQ-06")
+GATES_TABLE = "_audit_gates"
+
+# Evidence must never carry personal data, not even hashed (findings contract).
+_FORBIDDEN_EVIDENCE_KEY = re.compile(r"(e_?mail|name|phone|ip_?address|hmac|user_agent)", re.I)
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    severity: str
+    entity_type: str
+    entity_id: str
+    message: str
+    evidence: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id,
+            "severity": self.severity,
+            "entity_type": self.entity_type,
+            "entity_id": self.entity_id,
+            "message": self.message,
+            "evidence": self.evidence,
+        }
+
+
+@dataclass
+class RuleResult:
+    rule: Rule
+    severity: str
+    status: str  # 'pass' | 'fail' | 'error' | 'skipped'
+    findings: list[Finding] = field(default_factory=list)
+    error: str | None = None
+    observations: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        return {"status": self.status, "findings": len(self.findings), "error": self.error}
+
+
+def _sql_literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, date):
+        return f"DATE '{value.isoformat()}'"
+    if isinstance(value, list | tuple):
+        items = []
+        for v in value:
+            if not isinstance(v, str) or not re.fullmatch(r"[A-Z]{2}", v):
+                raise ValueError(f"list parameter item {v!r} is not a country code")
+            items.append(f"'{v}'")
+        return f"[{', '.join(items)}]::VARCHAR[]"
+    raise TypeError(f"unsupported parameter value {value!r}")
+
+
+def set_parameters(con: duckdb.DuckDBPyConnection, as_of: date, params: Params) -> None:
+    """Expose ``as_of`` and every parameter as DuckDB variables, and install the date macros."""
+    install_date_macros(con, params.count_eves_as_holidays)
+    con.execute(f"SET VARIABLE as_of = {_sql_literal(as_of)}")
+    for name, value in params.__dict__.items():
+        con.execute(f"SET VARIABLE {name} = {_sql_literal(value)}")
+
+
+def gate_blockers(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> dict[str, str]:
+    """table -> reason, for tables whose blocking gates failed or were never evaluated."""
+    tables = list(tables)
+    try:
+        rows = con.execute(
+            f"SELECT gate_id, table_name, status, message FROM {GATES_TABLE} "
+            "WHERE gate_id IN ('DQ-01', 'DQ-02', 'DQ-06')"
+        ).fetchall()
+    except duckdb.CatalogException:
+        return {t: "the snapshot holds no data-quality gate results" for t in tables}
+    by_table: dict[str, list[tuple[str, str, str]]] = {}
+    for gate_id, table, status, message in rows:
+        by_table.setdefault(table, []).append((gate_id, status, message or ""))
+    out: dict[str, str] = {}
+    for t in tables:
+        gates = by_table.get(t, [])
+        bad = [f"{g} {s}: {m}".strip() for g, s, m in gates if s not in ("pass", "skipped")]
+        if bad:
+            out[t] = "; ".join(bad)
+        elif not any(g == "DQ-01" and s == "pass" for g, s, _ in gates):
+            out[t] = "DQ-01 was not evaluated for this table"
+    return out
+
+
+def _check_evidence(rule_id: str, evidence: dict[str, Any]) -> None:
+    for key in evidence:
+        if _FORBIDDEN_EVIDENCE_KEY.search(key):
+            raise ValueError(f"{rule_id}: evidence key {key!r} could carry personal data")
+
+
+def run_rule(
+    con: duckdb.DuckDBPyConnection,
+    rule: Rule,
+    severity: str | None = None,
+    require_gates: bool = True,
+) -> RuleResult:
+    import time
+
+    t0 = time.perf_counter()
+    sev = severity or rule.severity
+    if require_gates:
+        blockers = gate_blockers(con, rule.tables)
+        if blockers:
+            reason = "; ".join(f"table {t}: {r}" for t, r in sorted(blockers.items()))
+            return RuleResult(rule, sev, "error", error=f"blocked by data-quality gate: {reason}")
+    try:
+        rows = con.execute(
+            "SELECT CAST(entity_id AS VARCHAR), CAST(message AS VARCHAR), "
+            f"CAST(to_json(evidence) AS VARCHAR) FROM ({rule.sql}) AS r "
+            "ORDER BY TRY_CAST(entity_id AS BIGINT) NULLS LAST, CAST(entity_id AS VARCHAR)"
+        ).fetchall()
+        findings = []
+        for entity_id, message, evidence_json in rows:
+            if entity_id is None:
+                raise ValueError(f"{rule.id}: a finding has no entity_id")
+            evidence = json.loads(evidence_json) if evidence_json else {}
+            _check_evidence(rule.id, evidence)
+            findings.append(
+                Finding(rule.id, sev, rule.entity_type, entity_id, message or "", evidence)
+            )
+        observations: list[dict[str, Any]] = []
+        if rule.observations_sql:
+            rel = con.execute(rule.observations_sql)
+            cols = [d[0] for d in rel.description]
+            observations = [dict(zip(cols, r, strict=True)) for r in rel.fetchall()]
+    except Exception as exc:  # noqa: BLE001 - any failure of a rule is reported as its error
+        return RuleResult(
+            rule, sev, "error", error=f"{type(exc).__name__}: {exc}",
+            seconds=time.perf_counter() - t0,
+        )
+    status = "fail" if findings else "pass"
+    return RuleResult(rule, sev, status, findings, None, observations, time.perf_counter() - t0)
+
+
+def evaluate_rules(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    params: Params | None = None,
+    rule_ids: Iterable[str] | None = None,
+    severities: dict[str, str] | None = None,
+    require_gates: bool = True,
+) -> list[RuleResult]:
+    """Run the given rules (default: all) on ``con`` and return their results in catalogue order."""
+    params = params or Params()
+    catalogue = load_catalogue()
+    ids = list(catalogue) if rule_ids is None else list(rule_ids)
+    unknown = [r for r in ids if r not in catalogue]
+    if unknown:
+        raise KeyError(f"unknown rule id(s) {unknown}")
+    set_parameters(con, as_of, params)
+    severities = severities or {}
+    return [
+        run_rule(con, catalogue[r], severities.get(r), require_gates=require_gates) for r in ids
+    ]
