@@ -1,0 +1,1 @@
+"""Fixtures around the demo generator (owned by the demo area)."""

@@ -1,0 +1,1 @@
+"""Fixtures around a throwaway PostgreSQL cluster (owned by the pg area)."""
