@@ -1,0 +1,75 @@
+"""What every data source gives the snapshot builder.
+
+A source (an export directory, or a live PostgreSQL database) exposes each table
+it has as a relation that DuckDB can select from, plus the facts the
+data-quality gates need (issues found while opening it, the snapshot time).
+The builder (``auditlib.snapshot``) then selects only the columns of
+``data/minimisation.toml`` from those relations, casts, pseudonymises and writes.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+import duckdb
+
+
+class SourceError(Exception):
+    """The source cannot be read at all (refused snapshot). ``transient`` says if a retry can help."""
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+@dataclass(frozen=True)
+class ExtractionIssue:
+    """A fact about the source found while opening or reading it (see ARCHITECTURE.md kinds)."""
+
+    kind: str
+    table_name: str | None
+    message: str
+    column_name: str | None = None
+    row_ref: str | None = None
+    rows_affected: int | None = None
+
+
+@dataclass
+class SourceTable:
+    name: str
+    relation_sql: str  # FROM-able SQL in the builder's connection, e.g. read_parquet('...') or pg.one2many.users
+    columns: dict[str, str]  # column name -> type as the source reports it
+    origin: str  # file path or 'one2many.users' (no secrets)
+    format: str  # 'parquet' | 'csv' | 'csv.gz' | 'postgres'
+    input_sha256: str | None = None  # sha256 of the input file, for exports
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Source(ABC):
+    kind: ClassVar[str]
+
+    @abstractmethod
+    def open(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Make the tables selectable on ``con`` (attach, create views). Raises SourceError."""
+
+    @abstractmethod
+    def tables(self) -> dict[str, SourceTable]:
+        """The schema tables this source has (after ``open``); missing ones are absent."""
+
+    @abstractmethod
+    def issues(self) -> list[ExtractionIssue]:
+        """Issues found while opening: ignored/ambiguous/unreadable files, manifest mismatches."""
+
+    @abstractmethod
+    def snapshot_time(self) -> datetime:
+        """Extraction time (live) or the manifest's exported_at (export); tz-aware."""
+
+    @abstractmethod
+    def describe(self) -> dict[str, Any]:
+        """Where the data came from, for metadata and reports. Never a secret."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Detach / release resources."""
