@@ -145,6 +145,8 @@ def parse_schema(sql: str) -> Schema:
             if not cm:
                 raise ValueError(f"schema.sql: cannot parse column of {name}: {d!r}")
             cname, ctype, rest = cm.group(1), cm.group(2).replace(" ", ""), cm.group(3)
+            if ctype.split("(")[0] not in (*_DUCK_TYPES, "char", "numeric"):
+                raise ValueError(f"schema.sql: unknown type {ctype!r} of {name}.{cname}")
             ref = None
             rm = _REF_RE.search(rest)
             if rm:

@@ -1,0 +1,32 @@
+# The README's two commands: `make demo` (set up + run the main job on generated demo
+# data, embedded DuckDB, no server) and `make test` (set up + the whole test suite).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.auditlib-installed
+
+.PHONY: setup demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(BIN)/auditlib run --source demo --plan audits/monthly.toml
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+
+bench: setup
+	$(BIN)/python benchmarks/bench_snapshot.py --scale 1
+	$(BIN)/python benchmarks/bench_rules.py --scale 1
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,13 @@
+"""Docstring examples of the shared modules run as tests (they are documentation that must stay true)."""
+
+import doctest
+import importlib
+
+import pytest
+
+
+@pytest.mark.parametrize("module", ["auditlib.schema", "auditlib.dates"])
+def test_docstring_examples(module: str) -> None:
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0
+    assert result.failed == 0
