@@ -1,22 +1,59 @@
-"""Placeholder during bootstrap: every gate is ``error`` (fail closed) until the real gates land."""
+"""Run the six gates on a snapshot and write ``_audit_gates`` (one row per gate and table).
+
+- DQ-01: the builder's ``_extraction_issues`` (missing table / needed column, cast
+  failures, unreadable or ambiguous files) plus the suite's schema expectation, checked
+  on the DuckDB catalog (column set and types; pandas cannot see SQL types).
+- DQ-02..05: the suites' expectations on the data, by the backend :func:`choose_backend`
+  picks (GX on pandas for small tables, compiled DuckDB SQL for large ones; orphans
+  always in DuckDB).
+- DQ-06: the builder's manifest issues; ``skipped`` when the source had no manifest.
+
+Fail closed: a check that cannot run makes its gate ``error``; a table missing from the
+snapshot makes DQ-02..05 ``error`` for it (nothing to evaluate is not a pass).
+"""
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import duckdb
 
+from auditlib.quality import duckdb_backend
+from auditlib.quality.checks import SAMPLE_SIZE, CheckResult, expectation_columns, new_result
+from auditlib.quality.issues import (
+    DQ01_KINDS,
+    DQ06_KINDS,
+    Issue,
+    ManifestState,
+    is_needed_column,
+    manifest_state,
+    read_issues,
+)
+from auditlib.quality.messages import DQ_NEXT_STEP, describe_check, describe_issue
+from auditlib.quality.suites import (
+    SNAPSHOT_TIME_PARAMETER,
+    SuiteError,
+    read_suite_dicts,
+    snapshot_column,
+)
 from auditlib.schema import load_schema
 
 GATE_IDS = ("DQ-01", "DQ-02", "DQ-03", "DQ-04", "DQ-05", "DQ-06")
+DATA_GATES = ("DQ-02", "DQ-03", "DQ-04", "DQ-05")
 GATES_TABLE = "_audit_gates"
+# Tables with fewer rows are validated by Great Expectations on pandas (see package docs).
+DEFAULT_GX_ROW_THRESHOLD = 100_000
+BACKENDS = ("auto", "duckdb", "gx")
 
 
 @dataclass
 class GateResult:
+    """One row of ``_audit_gates``."""
+
     gate_id: str
     table_name: str
     status: str  # 'pass' | 'fail' | 'error' | 'skipped'
@@ -24,20 +61,233 @@ class GateResult:
     message: str = ""
     details: dict[str, Any] = field(default_factory=dict)
 
+    def row(self) -> tuple[Any, ...]:
+        return (self.gate_id, self.table_name, self.status, self.rows_affected, self.message,
+                json.dumps(self.details, default=str, sort_keys=True))
 
-def run_gates(con: duckdb.DuckDBPyConnection, snapshot_time: datetime) -> list[GateResult]:
-    results = [
-        GateResult(g, t, "error", 0, f"{g} on table {t}: gates not implemented yet")
-        for g in GATE_IDS
-        for t in load_schema().table_names
-    ]
+
+def choose_backend(rows: int, backend: str, gx_row_threshold: int) -> str:
+    """'gx' or 'duckdb' for a table's column checks (orphans are always DuckDB)."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    if backend == "auto":
+        return "gx" if rows < gx_row_threshold else "duckdb"
+    return backend
+
+
+def run_gates(
+    con: duckdb.DuckDBPyConnection,
+    snapshot_time: datetime,
+    *,
+    backend: str = "auto",
+    gx_row_threshold: int = DEFAULT_GX_ROW_THRESHOLD,
+) -> list[GateResult]:
+    """Evaluate DQ-01..06 for all 18 tables, (re)write ``_audit_gates`` and return the rows.
+
+    ``backend``: 'auto' (GX on pandas below ``gx_row_threshold`` rows, DuckDB above),
+    'duckdb' (compiled SQL only; no GX import) or 'gx' (GX wherever it can run).
+    """
+    if snapshot_time.tzinfo is None:
+        raise ValueError("snapshot_time must be timezone-aware (an instant, e.g. UTC)")
+    choose_backend(0, backend, gx_row_threshold)  # validate early
+    tables = load_schema().table_names
+    issues, issues_error = read_issues(con)
+    manifest = manifest_state(con, issues)
+    try:
+        suites: dict[str, dict[str, Any]] | None = read_suite_dicts()
+        suite_error = None
+    except SuiteError as exc:
+        suites, suite_error = None, str(exc)
+    params = {SNAPSHOT_TIME_PARAMETER: snapshot_time}
+    catalog = duckdb_backend.read_catalog(con)
+    results: list[GateResult] = []
+    for t in tables:
+        table_issues = [i for i in issues if i.table_name in (t, None)]
+        exists = t in catalog
+        rows = _count(con, t) if exists else 0
+        used = choose_backend(rows, backend, gx_row_threshold) if exists else "none"
+        checks: list[CheckResult] = []
+        gone = _table_not_delivered(t, table_issues, exists)
+        if suites is not None:
+            checks = _run_checks(con, t, suites[t], params, used, exists, catalog)
+            _mark_unavailable(t, checks, table_issues, gone)
+        results.append(_dq01(t, exists, rows, checks, table_issues, issues_error, suite_error))
+        for gate in DATA_GATES:
+            results.append(_data_gate(gate, t, rows, used, checks, suite_error or gone,
+                                      snapshot_time))
+        results.append(_dq06(t, table_issues, issues_error, manifest))
+    write_gates(con, results)
+    return results
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return int(con.execute(f"SELECT count(*) FROM {duckdb_backend.q(table)}").fetchone()[0])
+
+
+def _table_not_delivered(table: str, issues: list[Issue], exists: bool) -> str | None:
+    """Why the table's data gates cannot be evaluated (None when they can)."""
+    if not exists:
+        return f"not evaluated: table {table} is missing from the snapshot (see DQ-01)"
+    kinds = sorted({i.kind for i in issues if i.kind in ("missing_table", "unreadable", "ambiguous")})
+    if kinds:
+        return (f"not evaluated: the source did not deliver table {table} "
+                f"({', '.join(kinds)}; see DQ-01)")
+    return None
+
+
+def _mark_unavailable(table: str, checks: list[CheckResult], issues: list[Issue],
+                      gone: str | None) -> None:
+    """Checks on data the source did not deliver are errors, not passes on NULLs/no rows.
+
+    The builder keeps a missing table (no rows) and a missing column (all NULL) in the
+    snapshot; checking them would pass vacuously. DQ-01 already fails for them.
+    """
+    gone_cols = {snapshot_column(table, i.column_name) for i in issues
+                 if i.table_name == table and i.kind == "missing_column" and i.column_name}
+    for c in checks:
+        if c.gate_id == "DQ-01" or c.error:
+            continue
+        if gone:
+            c.error = gone
+        elif gone := sorted(gone_cols & set(c.columns)):
+            c.error = (f"not evaluated: the source lacks column(s) "
+                       f"{', '.join(f'{table}.{g}' for g in gone)} (see DQ-01)")
+        if c.error:
+            c.unexpected_count, c.samples, c.values = 0, [], []
+
+
+def _run_checks(con: duckdb.DuckDBPyConnection, table: str, suite: dict[str, Any],
+                params: dict[str, Any], used: str, exists: bool,
+                catalog: duckdb_backend.Catalog) -> list[CheckResult]:
+    schema_types = {"expect_table_columns_to_match_set"}
+    all_types = {e["type"] for e in suite["expectations"]}
+    out = duckdb_backend.run_suite(con, table, suite, params, schema_types, catalog)
+    data_types = all_types - schema_types
+    if not exists or used == "duckdb":
+        return out + duckdb_backend.run_suite(con, table, suite, params, data_types, catalog)
+    from auditlib.quality import gx_backend
+
+    sql_only = data_types & gx_backend.GX_UNSUPPORTED
+    out += duckdb_backend.run_suite(con, table, suite, params, sql_only, catalog)
+    gx_types = data_types - sql_only
+    actual = catalog.get(table, {})
+    missing = [c for e in suite["expectations"] if e["type"] in gx_types
+               for c in expectation_columns(e) if c not in actual]
+    if missing:  # GX would fail obscurely on a missing column: the compiler names it
+        return out + duckdb_backend.run_suite(con, table, suite, params, gx_types, catalog)
+    try:
+        return out + gx_backend.validate_table(con, table, suite, params, types=gx_types)
+    except Exception as exc:  # noqa: BLE001 - the gates of a crashed validation are 'error'
+        failed = []
+        for e in suite["expectations"]:
+            if e["type"] in gx_types:
+                r = new_result(table, e, "gx-pandas")
+                r.error = f"Great Expectations failed on table {table}: {type(exc).__name__}: {exc}"
+                failed.append(r)
+        return out + failed
+
+
+def _summarise(gate: str, table: str, checks: list[CheckResult]) -> tuple[str, int, str, list]:
+    errors = [c for c in checks if c.error]
+    failed = [c for c in checks if not c.error and c.unexpected_count > 0]
+    affected = sum(c.unexpected_count for c in failed)
+    if errors:
+        status = "error"
+        text = "; ".join(f"{c.check_id}: {c.error}" for c in errors[:SAMPLE_SIZE])
+        msg = f"{gate} {table}: could not be evaluated: {text}"
+    elif failed:
+        status = "fail"
+        msg = f"{gate} {table}: " + "; ".join(describe_check(c) for c in failed)
+    else:
+        status, msg = "pass", f"{gate} {table}: {len(checks)} check(s) passed"
+    return status, affected, msg, [c.to_details() for c in checks]
+
+
+def _data_gate(gate: str, table: str, rows: int, used: str, checks: list[CheckResult],
+               blocked: str | None, snapshot_time: datetime) -> GateResult:
+    mine = [c for c in checks if c.gate_id == gate]
+    details: dict[str, Any] = {"rows": rows, "backend": used}
+    if gate == "DQ-05":
+        details["snapshot_time"] = snapshot_time.isoformat()
+    if blocked:
+        return GateResult(gate, table, "error", 0, f"{gate} {table}: {blocked}", details)
+    status, affected, msg, detail_checks = _summarise(gate, table, mine)
+    details["checks"] = detail_checks
+    if status != "pass":
+        msg += f". {DQ_NEXT_STEP[gate]}"
+    return GateResult(gate, table, status, affected, msg, details)
+
+
+def _dq01(table: str, exists: bool, rows: int, checks: list[CheckResult], issues: list[Issue],
+          issues_error: str | None, suite_error: str | None) -> GateResult:
+    details: dict[str, Any] = {"rows": rows}
+    relevant = [i for i in issues if i.kind in DQ01_KINDS]
+    failing = [i for i in relevant
+               if not (i.kind == "missing_column" and not is_needed_column(table, i.column_name))]
+    notes = [i for i in issues if i not in failing and i.kind not in DQ06_KINDS]
+    details["issues"] = [i.to_details() for i in failing]
+    if notes:
+        details["notes"] = [i.to_details() for i in notes][:20]
+    schema_checks = [c for c in checks if c.gate_id == "DQ-01"]
+    details["checks"] = [c.to_details() for c in schema_checks]
+    problems = [describe_issue(i) for i in failing]
+    problems += [describe_check(c) for c in schema_checks if not c.error and c.unexpected_count]
+    errors = [f"{c.check_id}: {c.error}" for c in schema_checks if c.error]
+    if issues_error:
+        errors.append(issues_error)
+    if suite_error:
+        errors.append(suite_error)
+    if not exists and not any(i.kind == "missing_table" for i in failing):
+        problems.append(f"table {table} does not exist in the snapshot")
+    affected = sum(i.rows_affected or 0 for i in failing)
+    if problems:  # a known failure outranks an evaluation error: it blocks either way
+        msg = f"DQ-01 {table}: " + "; ".join(problems)
+        if errors:
+            msg += "; also could not evaluate: " + "; ".join(errors)
+        return GateResult("DQ-01", table, "fail", affected, msg + f". {DQ_NEXT_STEP['DQ-01']}",
+                          details)
+    if errors:
+        return GateResult("DQ-01", table, "error", 0,
+                          f"DQ-01 {table}: could not be evaluated: " + "; ".join(errors), details)
+    return GateResult("DQ-01", table, "pass", 0,
+                      f"DQ-01 {table}: present with all snapshot columns in their schema types",
+                      details)
+
+
+def _dq06(table: str, issues: list[Issue], issues_error: str | None,
+          manifest: ManifestState) -> GateResult:
+    mine = [i for i in issues if i.kind in DQ06_KINDS]
+    details: dict[str, Any] = {"manifest": manifest.state, "issues": [i.to_details() for i in mine]}
+    if mine:
+        msg = f"DQ-06 {table}: " + "; ".join(describe_issue(i) for i in mine)
+        return GateResult("DQ-06", table, "fail", sum(i.rows_affected or 0 for i in mine),
+                          msg + f". {DQ_NEXT_STEP['DQ-06']}", details)
+    if issues_error:
+        return GateResult("DQ-06", table, "error", 0, f"DQ-06 {table}: {issues_error}", details)
+    if manifest.state == "absent":
+        return GateResult("DQ-06", table, "skipped", 0,
+                          f"DQ-06 {table}: skipped: {manifest.reason}", details)
+    if manifest.state == "unknown":
+        return GateResult("DQ-06", table, "error", 0,
+                          f"DQ-06 {table}: could not be evaluated: {manifest.reason}", details)
+    return GateResult("DQ-06", table, "pass", 0,
+                      f"DQ-06 {table}: the export's manifest agrees with the file (rows, sha256)",
+                      details)
+
+
+def write_gates(con: duckdb.DuckDBPyConnection, results: list[GateResult]) -> None:
     con.execute(
         f"CREATE OR REPLACE TABLE {GATES_TABLE} (gate_id VARCHAR, table_name VARCHAR, "
         "status VARCHAR, rows_affected BIGINT, message VARCHAR, details JSON)"
     )
-    con.executemany(
-        f"INSERT INTO {GATES_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
-        [(r.gate_id, r.table_name, r.status, r.rows_affected, r.message, json.dumps(r.details))
-         for r in results],
-    )
-    return results
+    if results:  # one statement: executemany costs ~1 ms per row
+        marks = ", ".join("(?, ?, ?, ?, ?, ?)" for _ in results)
+        con.execute(f"INSERT INTO {GATES_TABLE} VALUES {marks}",
+                    [v for r in results for v in r.row()])
+
+
+def results_by_gate(results: list[GateResult]) -> dict[str, list[GateResult]]:
+    out: dict[str, list[GateResult]] = defaultdict(list)
+    for r in results:
+        out[r.gate_id].append(r)
+    return dict(out)

@@ -1,0 +1,155 @@
+"""``auditlib run``: a thin click shell over :func:`auditlib.runner.run.execute_run`."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from auditlib.dates import today_stockholm
+
+DEFAULT_OUT = Path("audits/runs")
+
+
+def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> date:
+    if value is None:
+        return today_stockholm()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a day YYYY-MM-DD") from None
+
+
+class _Progress:
+    """Terminal progress per notebook with elapsed time (rich), on stderr."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description:<14}"),
+                                 TextColumn("{task.fields[state]}"), TimeElapsedColumn(),
+                                 console=Console(stderr=True), transient=False)
+        self.tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> _Progress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(*exc)
+
+    def __call__(self, name: str, event: str, outcome: Any) -> None:
+        if event == "start":
+            self.tasks[name] = self.progress.add_task(name, total=1, state="running")
+            return
+        task = self.tasks.get(name)
+        if task is None:
+            task = self.tasks[name] = self.progress.add_task(name, total=1, state="")
+        if outcome.status == "ok":
+            extra = ""
+            if outcome.kernel_startup_seconds is not None:
+                extra = (f" (kernel {outcome.kernel_startup_seconds:.1f} s, imports "
+                         f"{outcome.imports_seconds or 0:.1f} s)")
+            state = f"[green]ok[/] in {outcome.seconds:.1f} s{extra}"
+        else:
+            state = f"[red]error[/]: {outcome.error}"
+        self.progress.update(task, completed=1, state=state)
+        self.progress.stop_task(task)
+
+
+@click.command(name="run")
+@click.option("--source", "source", default=None, metavar="SRC",
+              help="Export directory, PostgreSQL URL / libpq string (password only from "
+                   "PGPASSWORD or ~/.pgpass), or 'demo'. Default: the plan's [source] default.")
+@click.option("--as-of", "as_of", default=None, callback=_parse_day, metavar="YYYY-MM-DD",
+              help="Audit day (end of day, Europe/Stockholm). Default: today in Stockholm.")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
+              default=DEFAULT_OUT, show_default=True, help="Archive directory of runs.")
+@click.option("--plan", "plan_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Audit plan, e.g. audits/monthly.toml. Default: every "
+                                 "notebook with the spec's parameters.")
+@click.option("--quiet", is_flag=True, help="Print only errors (for cron).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Audit notebooks at the same time (default: the plan's parallelism).")
+@click.option("--demo-scale", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Scale of generated data for --source demo (default: the plan's, 0.05).")
+def command(source: str | None, as_of: date, out: Path, plan_path: Path | None, quiet: bool,
+            jobs: int | None, demo_scale: float | None) -> None:
+    """Run an audit plan: snapshot, audit notebooks, findings, reports.
+
+    Exit status: 0 every rule passed; 1 some rule failed, none errored; 2 some rule
+    errored or the run could not complete.
+    """
+    sys.exit(main(source=source, as_of=as_of, out=out, plan_path=plan_path, quiet=quiet,
+                  jobs=jobs, demo_scale=demo_scale))
+
+
+def main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None = None,
+         quiet: bool = False, jobs: int | None = None, demo_scale: float | None = None,
+         notebooks_dir: Path | None = None) -> int:
+    """The command as a function (tests call it); returns the exit status."""
+    from auditlib.runner.plan import PlanError, default_plan, load_plan
+    from auditlib.runner.run import RunRequest, execute_run
+    from auditlib.runner.sources import SourceSpecError, resolve_source
+
+    stream = logging.StreamHandler(sys.stderr)
+    stream.setLevel(logging.ERROR if quiet else logging.WARNING)
+    stream.setFormatter(logging.Formatter("auditlib run: %(levelname)s: %(message)s"))
+    logger = logging.getLogger("auditlib")
+    logger.addHandler(stream)
+    try:
+        try:
+            plan = load_plan(plan_path) if plan_path else default_plan()
+        except PlanError as exc:
+            click.echo(f"auditlib run: error: {exc}", err=True)
+            return 2
+        spec = source or plan.source.default
+        if not spec:
+            click.echo("auditlib run: error: no --source given and the plan names no "
+                       "[source] default; pass --source DIR|URL|demo", err=True)
+            return 2
+        try:
+            resolved = resolve_source(spec, as_of,
+                                      demo_scale=demo_scale or plan.source.demo_scale,
+                                      demo_seed=plan.source.demo_seed)
+        except SourceSpecError as exc:
+            click.echo(f"auditlib run: error: {exc}", err=True)
+            return 2
+        except Exception as exc:  # noqa: BLE001 - e.g. demo generation failed: cannot run
+            click.echo(f"auditlib run: error: preparing source {spec!r} failed: "
+                       f"{type(exc).__name__}: {exc}", err=True)
+            return 2
+        req = RunRequest(source=resolved, as_of=as_of, out=out, plan=plan, parallelism=jobs,
+                         notebooks_dir=notebooks_dir)
+        if quiet:
+            outcome = execute_run(req)
+        else:
+            with _Progress() as progress:
+                req.progress = progress
+                outcome = execute_run(req)
+        for w in outcome.warnings:
+            click.echo(f"auditlib run: warning: {w}", err=True)
+        s = outcome.summary
+        counts: dict[str, int] = {}
+        for r in s["rules"].values():
+            counts[r["status"]] = counts.get(r["status"], 0) + 1
+        line = (f"run {outcome.run_id}: {s['verdict']} (exit {outcome.exit_status}); rules "
+                + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+                + f"; findings {sum(r['findings'] for r in s['rules'].values())}; "
+                f"{outcome.run_dir}")
+        if outcome.exit_status == 2:
+            bad = [f"{rid}: {r['error']}" for rid, r in s["rules"].items()
+                   if r["status"] == "error"]
+            click.echo(line, err=True)
+            for b in bad[:20]:
+                click.echo(f"  error {b}", err=True)
+        elif not quiet:
+            click.echo(line)
+        return outcome.exit_status
+    finally:
+        logger.removeHandler(stream)

@@ -1,0 +1,36 @@
+"""``auditlib verify RUN_DIR``: re-hash a run directory against its manifest.
+
+Exit status: 0 intact; 1 some file changed, is missing or was added; 2 the
+manifest is missing or unreadable (the run cannot be verified at all).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command("verify")
+@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+def command(run_dir: Path) -> None:
+    """Check every file of RUN_DIR against RUN_DIR/manifest.json (SHA-256)."""
+    from auditlib.report.manifest import ManifestError, verify_run
+
+    if not run_dir.is_dir():
+        click.echo(f"error: {run_dir} is not a directory", err=True)
+        raise SystemExit(2)
+    try:
+        result = verify_run(run_dir)
+    except ManifestError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(2) from exc
+    if result.ok:
+        click.echo(f"OK {run_dir}: every file matches manifest.json")
+        return
+    click.echo(f"FAILED {run_dir}: the run differs from its manifest")
+    for label, names in (("changed", result.changed), ("missing", result.missing),
+                         ("added", result.added)):
+        for name in names:
+            click.echo(f"  {label}: {name}")
+    raise SystemExit(1)

@@ -1,0 +1,187 @@
+"""Audit plans (``audits/<name>.toml``): what a run does, typed and validated.
+
+A plan names the notebooks to run (snapshot first), the rule parameters (the
+names of :class:`auditlib.config.Params` only), severities per rule id, and how
+to execute (per-notebook timeout, parallelism). Anything else is refused with
+the file and the key, so a typo never silently falls back to a default.
+
+Example::
+
+    name = "monthly"
+    description = "..."
+    notebooks = ["snapshot", "retention", "subprocessors", "dsr"]
+    [params]
+    offboarding_grace_months = 1
+    [severities]
+    "RET-08" = "low"
+    [execution]
+    timeout_seconds = 900
+    cell_timeout_seconds = 600
+    parallelism = 2
+    [source]
+    default = "demo"
+    demo_scale = 0.05
+    demo_seed = 7
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditlib.config import SEVERITIES, Params
+
+AUDIT_NOTEBOOKS = ("retention", "subprocessors", "dsr")
+SNAPSHOT_NOTEBOOK = "snapshot"
+DQ_GATE_IDS = ("DQ-01", "DQ-02", "DQ-03", "DQ-04", "DQ-05", "DQ-06")
+
+_TOP_KEYS = {"name", "description", "notebooks", "params", "severities", "execution", "source"}
+_EXECUTION_KEYS = {"timeout_seconds", "cell_timeout_seconds", "parallelism"}
+_SOURCE_KEYS = {"default", "demo_scale", "demo_seed"}
+
+
+class PlanError(ValueError):
+    """A plan file that cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Execution:
+    timeout_seconds: int = 900  # wall-clock limit per notebook (the runner kills the process)
+    cell_timeout_seconds: int = 600  # papermill/nbclient execution_timeout per cell
+    parallelism: int = 2  # audit notebooks run at the same time (the machine has 2 cores)
+
+
+@dataclass(frozen=True)
+class SourceDefaults:
+    default: str | None = None  # used when ``auditlib run`` gets no --source
+    demo_scale: float = 0.05  # `--source demo`: small enough to be quick
+    demo_seed: int = 7
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    path: Path | None
+    sha256: str | None
+    description: str = ""
+    notebooks: tuple[str, ...] = (SNAPSHOT_NOTEBOOK, *AUDIT_NOTEBOOKS)
+    params: Params = field(default_factory=Params)
+    severities: dict[str, str] = field(default_factory=dict)  # overrides only
+    execution: Execution = field(default_factory=Execution)
+    source: SourceDefaults = field(default_factory=SourceDefaults)
+
+    @property
+    def audit_notebooks(self) -> tuple[str, ...]:
+        return tuple(n for n in self.notebooks if n != SNAPSHOT_NOTEBOOK)
+
+    def describe(self) -> dict[str, Any]:
+        """The ``plan`` object of summary.json."""
+        return {"name": self.name, "path": str(self.path) if self.path else None,
+                "sha256": self.sha256, "description": self.description}
+
+
+def _known_rule_ids() -> set[str]:
+    from auditlib.rules.catalogue_loader import load_catalogue
+
+    return set(load_catalogue()) | set(DQ_GATE_IDS)
+
+
+def _check_keys(where: str, data: dict[str, Any], allowed: set[str], origin: str) -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise PlanError(
+            f"{origin}: unknown key(s) {unknown} in {where}; allowed: {sorted(allowed)}"
+        )
+
+
+def _positive_int(origin: str, key: str, value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise PlanError(f"{origin}: {key} must be a positive integer, got {value!r}")
+    return value
+
+
+def parse_plan(data: dict[str, Any], origin: str, path: Path | None = None,
+               sha256: str | None = None) -> Plan:
+    """Validate a parsed plan mapping; ``origin`` names it in every error."""
+    _check_keys("the plan", data, _TOP_KEYS, origin)
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise PlanError(f"{origin}: key 'name' is required (a non-empty string)")
+    if not all(c.isalnum() or c in "-_" for c in name):
+        raise PlanError(f"{origin}: key 'name' {name!r} may hold only letters, digits, - and _")
+
+    notebooks = tuple(data.get("notebooks", (SNAPSHOT_NOTEBOOK, *AUDIT_NOTEBOOKS)))
+    if not notebooks or notebooks[0] != SNAPSHOT_NOTEBOOK:
+        raise PlanError(f"{origin}: key 'notebooks' must start with 'snapshot', got {list(notebooks)}")
+    bad = [n for n in notebooks[1:] if n not in AUDIT_NOTEBOOKS]
+    if bad or len(set(notebooks)) != len(notebooks):
+        raise PlanError(
+            f"{origin}: key 'notebooks' holds unknown or repeated notebooks {bad or list(notebooks)}; "
+            f"known: {[SNAPSHOT_NOTEBOOK, *AUDIT_NOTEBOOKS]}"
+        )
+
+    try:
+        params = Params.from_mapping(data.get("params") or {})
+    except (ValueError, TypeError) as exc:
+        raise PlanError(f"{origin}: key 'params': {exc}") from exc
+
+    severities = dict(data.get("severities") or {})
+    known = _known_rule_ids()
+    for rule_id, sev in severities.items():
+        if rule_id not in known:
+            raise PlanError(f"{origin}: key 'severities.{rule_id}': unknown rule id; "
+                            f"known: {sorted(known)}")
+        if sev not in SEVERITIES:
+            raise PlanError(f"{origin}: key 'severities.{rule_id}': severity {sev!r} "
+                            f"is not one of {list(SEVERITIES)}")
+
+    ex = data.get("execution") or {}
+    _check_keys("[execution]", ex, _EXECUTION_KEYS, origin)
+    d = Execution()
+    execution = Execution(
+        timeout_seconds=_positive_int(origin, "execution.timeout_seconds",
+                                      ex.get("timeout_seconds", d.timeout_seconds)),
+        cell_timeout_seconds=_positive_int(origin, "execution.cell_timeout_seconds",
+                                           ex.get("cell_timeout_seconds", d.cell_timeout_seconds)),
+        parallelism=_positive_int(origin, "execution.parallelism",
+                                  ex.get("parallelism", d.parallelism)),
+    )
+
+    src = data.get("source") or {}
+    _check_keys("[source]", src, _SOURCE_KEYS, origin)
+    sd = SourceDefaults()
+    scale = src.get("demo_scale", sd.demo_scale)
+    if not isinstance(scale, int | float) or isinstance(scale, bool) or scale <= 0:
+        raise PlanError(f"{origin}: key 'source.demo_scale' must be a positive number, got {scale!r}")
+    default = src.get("default")
+    if default is not None and not isinstance(default, str):
+        raise PlanError(f"{origin}: key 'source.default' must be a string")
+    source = SourceDefaults(default=default, demo_scale=float(scale),
+                            demo_seed=int(src.get("demo_seed", sd.demo_seed)))
+
+    return Plan(name=name, path=path, sha256=sha256, description=str(data.get("description", "")),
+                notebooks=notebooks, params=params, severities=severities,
+                execution=execution, source=source)
+
+
+def load_plan(path: str | Path) -> Plan:
+    """Read and validate ``audits/<name>.toml``. Raises :class:`PlanError` naming file and key."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise PlanError(f"{p}: cannot read the plan file ({exc.strerror}); "
+                        "pass an existing file with --plan") from exc
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise PlanError(f"{p}: not valid TOML: {exc}") from exc
+    return parse_plan(data, str(p), path=p, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def default_plan() -> Plan:
+    """The plan used without --plan: every notebook, spec defaults."""
+    return Plan(name="default", path=None, sha256=None, description="spec defaults")

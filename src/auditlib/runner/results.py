@@ -1,0 +1,136 @@
+"""Merge per-notebook results into ``findings.jsonl`` and the rule table; the verdict.
+
+Fail closed: every rule the plan runs gets a status. A rule whose notebook did
+not finish, whose result file is missing or unreadable, or that is absent from
+its notebook's result file is ``error`` with the reason, never missing and never
+``pass``. Rules of notebooks the plan does not run are ``skipped``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FINDING_KEYS = ("rule_id", "severity", "entity_type", "entity_id", "message", "evidence")
+STATUSES = ("pass", "fail", "error", "skipped")
+VERDICTS = {0: "pass", 1: "fail", 2: "error"}
+
+
+def exit_status(rule_statuses: Iterable[str], complete: bool = True) -> int:
+    """0 every rule passed; 1 some rule failed, none errored; 2 some rule errored or the run
+    could not complete. An unknown status counts as an error (fail closed); ``skipped``
+    (a rule the plan does not run, or DQ-06 without a manifest) neither passes nor fails.
+    """
+    statuses = list(rule_statuses)
+    if not complete or not statuses or any(s not in STATUSES or s == "error" for s in statuses):
+        return 2
+    return 1 if "fail" in statuses else 0
+
+
+@dataclass
+class Merged:
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    observations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # why a result could not be used
+
+
+def _error(reason: str, severity: str | None) -> dict[str, Any]:
+    return {"status": "error", "findings": 0, "error": reason, "severity": severity}
+
+
+def read_result(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    if not path.exists():
+        return None, f"{path.name} was not written"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        return None, f"{path.name} is not valid JSON: {exc}"
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), dict):
+        return None, f"{path.name} has no 'rules' object"
+    return data, None
+
+
+def merge_results(
+    result_dir: Path,
+    expected: Mapping[str, list[str]],
+    notebook_errors: Mapping[str, str | None],
+    severities: Mapping[str, str],
+    skipped: Iterable[str] = (),
+) -> Merged:
+    """Merge ``results/<notebook>.json`` for the notebooks in ``expected`` (notebook -> rule ids).
+
+    ``notebook_errors[nb]`` is the notebook's error (None when it finished): then every
+    rule of that notebook is ``error`` and its partial results are not used.
+    ``severities`` is the effective severity per rule id (applied to findings too).
+    """
+    m = Merged()
+    for nb, rule_ids in expected.items():
+        err = notebook_errors.get(nb)
+        data, problem = (None, None) if err else read_result(result_dir / f"{nb}.json")
+        if err or problem:
+            reason = f"notebook {nb} did not finish: {err}" if err else f"notebook {nb}: {problem}"
+            m.problems.append(reason)
+            for rid in rule_ids:
+                m.rules[rid] = _error(reason, severities.get(rid))
+            continue
+        assert data is not None
+        got = data["rules"]
+        findings = [f for f in data.get("findings", []) if isinstance(f, dict)]
+        for rid in rule_ids:
+            r = got.get(rid)
+            if not isinstance(r, dict) or r.get("status") not in STATUSES:
+                reason = f"rule {rid} has no valid status in results/{nb}.json"
+                m.problems.append(reason)
+                m.rules[rid] = _error(reason, severities.get(rid))
+                continue
+            n = sum(1 for f in findings if f.get("rule_id") == rid)
+            status, error = r["status"], r.get("error")
+            if n != int(r.get("findings") or 0):
+                status, error = "error", (f"results/{nb}.json lists {n} findings for {rid} "
+                                          f"but reports {r.get('findings')}")
+            elif status == "pass" and n:
+                status, error = "error", f"{rid} reports pass with {n} findings"
+            m.rules[rid] = {"status": status, "findings": n, "error": error,
+                            "severity": severities.get(rid, r.get("severity")),
+                            **({"seconds": r["seconds"]} if "seconds" in r else {})}
+        unexpected = sorted({f.get("rule_id") for f in findings} - set(rule_ids))
+        if unexpected:
+            m.problems.append(f"results/{nb}.json holds findings of rules it should not run: "
+                              f"{unexpected}; they are ignored")
+        for f in findings:
+            if f.get("rule_id") in rule_ids:
+                m.findings.append(normalise_finding(f, severities))
+        for rid, rows in (data.get("observations") or {}).items():
+            m.observations[rid] = rows
+    for rid in skipped:
+        m.rules.setdefault(rid, {"status": "skipped", "findings": 0,
+                                 "error": "not in this plan", "severity": severities.get(rid)})
+    return m
+
+
+def normalise_finding(f: Mapping[str, Any], severities: Mapping[str, str]) -> dict[str, Any]:
+    """Exactly the findings contract's keys, entity_id a string, the plan's severity."""
+    out = {k: f.get(k) for k in FINDING_KEYS}
+    out["entity_id"] = str(out["entity_id"])
+    out["severity"] = severities.get(out["rule_id"], out["severity"])
+    out["evidence"] = out["evidence"] if isinstance(out["evidence"], dict) else {}
+    out["message"] = out["message"] or ""
+    return out
+
+
+def held_customers(observations: Mapping[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """summary.json ``held_customers`` from RET-01's observations (ids as strings)."""
+    out = []
+    for row in observations.get("RET-01", []):
+        if "customer_id" not in row:
+            continue
+        item = {"customer_id": str(row["customer_id"]),
+                "hold_ids": [str(h) for h in row.get("hold_ids") or []],
+                "deletion_due": row.get("deletion_due")}
+        item.update({k: v for k, v in row.items() if k not in item})
+        out.append(item)
+    return out

@@ -1,0 +1,148 @@
+"""One notebook in its own process: ``python -m auditlib.runner.worker JOB.json``.
+
+The runner starts one worker per notebook so notebooks run in parallel and a
+hung or dying kernel takes down only its own notebook. The worker runs
+papermill with the explicit kernel ``python3`` (jupyter_client replaces the
+kernelspec's ``python`` with this interpreter, so the kernel is this venv's
+ipykernel; the notebook records ``sys.prefix`` and the runner compares), the
+per-cell ``execution_timeout``, and writes a status file:
+
+``{"status": "ok"|"error", "error": str|None, "error_kind": ..., "cell": int|None,
+"seconds", "kernel_startup_seconds", "imports_seconds"}``
+
+Failure kinds, all reported as ``error`` (fail closed):
+
+- ``cell_error``: a cell raised (papermill's ``PapermillExecutionError``, which
+  carries the cell index, exception name and value);
+- ``cell_timeout``: nbclient's ``CellTimeoutError``. Papermill does not mark the
+  output notebook for it (no error output, ``exception`` metadata not set), so it
+  would look successful: the worker catches it explicitly and, as a second
+  guard, any cell without ``papermill.end_time`` or with ``papermill.exception``
+  after a "successful" run is an error too;
+- ``kernel_died``: nbclient's ``DeadKernelError``;
+- anything else papermill raises (unreadable notebook, missing kernel).
+
+The wall-clock limit is the runner's: it kills the worker and its kernel.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from auditlib.runner.jsonio import write_json_atomic
+
+KERNEL_NAME = "python3"
+
+
+def _parse_time(value: Any) -> float | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def notebook_timings(nb: Any, started: float) -> dict[str, float | None]:
+    """Kernel start-up (worker start -> first code cell starts) and the ``imports`` cell time."""
+    first_start = None
+    imports = None
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        pm = cell.metadata.get("papermill", {})
+        start, end = _parse_time(pm.get("start_time")), _parse_time(pm.get("end_time"))
+        if first_start is None and start is not None:
+            first_start = start
+        if "imports" in cell.metadata.get("tags", []) and start and end:
+            imports = end - start
+    return {
+        "kernel_startup_seconds": round(first_start - started, 3) if first_start else None,
+        "imports_seconds": round(imports, 3) if imports is not None else None,
+    }
+
+
+def unfinished_cell(nb: Any) -> int | None:
+    """Index of the first code cell that raised or never finished, else None.
+
+    The second guard against a timeout or a killed kernel that left the output
+    notebook looking successful.
+    """
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        pm = cell.metadata.get("papermill", {})
+        if pm.get("exception") or pm.get("status") != "completed" or not pm.get("end_time"):
+            return i
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return i
+    return None
+
+
+def execute(job: dict[str, Any]) -> dict[str, Any]:
+    """Run one notebook as ``job`` says; never raises: the result says what happened."""
+    import nbformat
+    import papermill as pm
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    started = time.time()
+    t0 = time.perf_counter()
+    result: dict[str, Any] = {"status": "ok", "error": None, "error_kind": None, "cell": None}
+    try:
+        pm.execute_notebook(
+            job["input"], job["output"], parameters=job.get("parameters") or {},
+            kernel_name=job.get("kernel_name", KERNEL_NAME),
+            execution_timeout=job.get("cell_timeout"), progress_bar=False,
+            log_output=False, cwd=job.get("cwd"), request_save_on_cell_execute=True,
+        )
+    except pm.PapermillExecutionError as exc:
+        result.update(status="error", error_kind="cell_error", cell=exc.exec_count,
+                      error=f"cell [{exc.exec_count}] raised {exc.ename}: {exc.evalue}")
+    except CellTimeoutError as exc:
+        result.update(status="error", error_kind="cell_timeout",
+                      error=f"a cell ran longer than the cell timeout of "
+                            f"{job.get('cell_timeout')} s: {str(exc).splitlines()[0]}")
+    except DeadKernelError as exc:
+        result.update(status="error", error_kind="kernel_died",
+                      error=f"the kernel died: {exc}")
+    except Exception as exc:  # noqa: BLE001 - every failure becomes the notebook's error
+        result.update(status="error", error_kind="papermill",
+                      error=f"{type(exc).__name__}: {exc}")
+    result["seconds"] = round(time.perf_counter() - t0, 3)
+    out = Path(job["output"])
+    if out.exists():
+        try:
+            nb = nbformat.read(out, as_version=4)
+        except Exception as exc:  # noqa: BLE001
+            nb = None
+            if result["status"] == "ok":
+                result.update(status="error", error_kind="output",
+                              error=f"the executed notebook cannot be read: {exc}")
+        if nb is not None:
+            result.update(notebook_timings(nb, started))
+            bad = unfinished_cell(nb)
+            if result["cell"] is None:
+                result["cell"] = bad
+            if result["status"] == "ok" and bad is not None:
+                result.update(status="error", error_kind="unfinished", cell=bad,
+                              error=f"cell {bad} did not finish (timeout or interrupted)")
+    elif result["status"] == "ok":
+        result.update(status="error", error_kind="output", error="no output notebook written")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    job = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    result = execute(job)
+    write_json_atomic(Path(job["status_file"]), result)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

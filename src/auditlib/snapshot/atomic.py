@@ -1,0 +1,60 @@
+"""Write a snapshot so that only a complete one ever carries the target name.
+
+The file is built inside a private directory (mode 0700) next to the target, so
+it is on the same file system and ``os.replace`` is atomic. DuckDB's write-ahead
+log lives in that directory too, so no data is ever readable by others, even
+before the file's own mode is set. On success: checkpoint, fsync the file,
+``os.replace`` onto the target, fsync the directory. On any failure (including
+Ctrl-C) the private directory is removed and an older snapshot at the target is
+left untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+FILE_MODE = 0o600
+
+
+@contextlib.contextmanager
+def building(out_path: Path) -> Iterator[Path]:
+    """Yield the path to build in; publish it at ``out_path`` when the block succeeds."""
+    out_path = Path(out_path)
+    if out_path.is_dir():
+        raise IsADirectoryError(f"{out_path} is a directory; give a file name like snap.duckdb")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    work = out_path.parent / f".{out_path.name}.building-{os.getpid()}-{secrets.token_hex(4)}"
+    work.mkdir(mode=0o700)
+    tmp = work / out_path.name
+    try:
+        yield tmp
+        fsync_file(tmp)
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, out_path)
+        fsync_dir(out_path.parent)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,420 @@
+"""Build the minimised, pseudonymised DuckDB snapshot from a source.
+
+One pass per table: ``CREATE TABLE t AS SELECT <planned columns> FROM <source
+relation>``. Only the columns of ``minimisation.toml`` are selected, so dropped
+columns never reach the file, not even through a temporary table. Kept columns
+are cast with ``TRY_CAST`` to their schema type; where the source type differs
+from the schema type, a side column ``_chk_<col>`` in the same pass holds the
+raw value of each failed cast (only for kept columns: ids, times, codes, never
+personal data). One aggregate query then counts cast failures, NULLs in NOT NULL
+columns and rows, names the first bad row by its primary key, and the side
+columns are dropped. The raw value is never written into an issue message.
+
+Decisions where the contract was silent:
+
+- Timestamps without an offset (CSV) are read as UTC ("UTC on the wire",
+  schema.sql): the session time zone is UTC while building.
+- A table whose file cannot be read (truncated Parquet, broken quoting, not
+  UTF-8) exists empty with its columns, with an ``unreadable`` *and* a
+  ``missing_table`` issue, so DQ-01 fails for it whatever issue kind it checks.
+- An export read error makes that table empty; a live-source read error refuses
+  the whole snapshot (``SourceError``, transient): a partial copy of a live
+  database is not a consistent snapshot.
+- ``null_in_required``: NULLs (not from failed casts) in a NOT NULL column.
+- The quality gates run on the new file before it is published; if they raise,
+  no snapshot is written (fail closed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from auditlib import __version__
+from auditlib.schema import SCHEMA_NAME, Table, load_schema
+from auditlib.snapshot import atomic, metadata
+from auditlib.snapshot.minimisation import ColumnPlan, load_minimisation, minimisation_toml
+from auditlib.snapshot.pseudonym import (
+    MACRO_EMAIL,
+    MACRO_HMAC,
+    PseudonymKey,
+    drop_macros,
+    install_macros,
+    resolve_key,
+)
+from auditlib.source.base import ExtractionIssue, Source, SourceError, SourceTable
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+"""``progress(message, done, total)``: called before each step and once at the end."""
+
+# DuckDB's DESCRIBE names for the schema's duck_type spellings.
+_TYPE_ALIASES = {"TIMESTAMPTZ": "TIMESTAMP WITH TIME ZONE"}
+_NOT_BLANK = r"[^\s\v\p{Z}]"
+
+
+class SnapshotError(Exception):
+    """The snapshot could not be built (not a data problem: those become issues and gates)."""
+
+
+@dataclass
+class SnapshotInfo:
+    path: Path
+    sha256: str
+    rows: dict[str, int]
+    seconds: float
+    key_fingerprint: str
+    key_source: str
+    snapshot_time: datetime
+    gates: dict[str, dict[str, int]] = field(default_factory=dict)  # gate_id -> status -> tables
+    gate_problems: list[str] = field(default_factory=list)  # "DQ-01 users: fail - message"
+    issues: int = 0
+
+    @property
+    def blocked(self) -> bool:
+        """True when a blocking gate (DQ-01/02/06) is not ``pass``/``skipped`` for some table."""
+        return any(p.split(" ", 1)[0] in ("DQ-01", "DQ-02", "DQ-06") for p in self.gate_problems)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _same_type(source_type: str, target: str) -> bool:
+    return source_type.upper() == _TYPE_ALIASES.get(target, target).upper()
+
+
+@dataclass
+class _TablePlan:
+    select: list[str]
+    checks: dict[str, str]  # column -> side column name
+    missing: list[str]
+    columns_meta: list[dict[str, Any]]
+
+
+def plan_table(table: Table, cols: dict[str, ColumnPlan], st: SourceTable) -> _TablePlan:
+    """The SELECT list for one table: planned columns only, in schema order."""
+    select, checks, missing, meta = [], {}, [], []
+    for cp in cols.values():
+        if cp.action == "drop":
+            continue
+        out = _q(cp.snapshot_name or "")
+        present = cp.name in st.columns
+        entry = {"name": cp.snapshot_name, "type": cp.snapshot_type, "from": cp.name,
+                 "action": cp.action, "in_source": present,
+                 "source_type": st.columns.get(cp.name)}
+        meta.append(entry)
+        if not present:
+            missing.append(cp.name)
+            select.append(f"CAST(NULL AS {cp.snapshot_type}) AS {out}")
+            continue
+        src = _q(cp.name)
+        if cp.action == "keep":
+            target = cp.column.duck_type
+            if _same_type(st.columns[cp.name], target):
+                select.append(f"{src} AS {out}")
+            else:
+                select.append(f"TRY_CAST({src} AS {target}) AS {out}")
+                chk = f"_chk_{cp.name}"
+                checks[cp.name] = chk
+                select.append(
+                    f"CASE WHEN {src} IS NOT NULL AND TRY_CAST({src} AS {target}) IS NULL "
+                    f"THEN true END AS {_q(chk)}"
+                )
+        elif cp.action == "hmac":
+            value = f"{MACRO_EMAIL}({src})" if cp.is_email else f"NULLIF(CAST({src} AS VARCHAR), '')"
+            select.append(f"{MACRO_HMAC}({value}) AS {out}")
+        elif cp.action == "flag":
+            select.append(
+                f"coalesce(regexp_matches(CAST({src} AS VARCHAR), '{_NOT_BLANK}'), false) AS {out}"
+            )
+    return _TablePlan(select, checks, missing, meta)
+
+
+def _row_ref_sql(table: Table) -> str:
+    parts = ", ".join(f"'{c}=' || CAST({_q(c)} AS VARCHAR)" for c in table.primary_key)
+    return f"coalesce(NULLIF(concat_ws(', ', {parts}), ''), 'row ' || CAST(rowid + 1 AS VARCHAR))"
+
+
+def _create_empty(con: duckdb.DuckDBPyConnection, name: str, cols: dict[str, ColumnPlan]) -> None:
+    defs = ", ".join(
+        f"{_q(cp.snapshot_name or '')} {cp.snapshot_type}"
+        for cp in cols.values()
+        if cp.action != "drop"
+    )
+    con.execute(f"DROP TABLE IF EXISTS {_q(name)}")
+    con.execute(f"CREATE TABLE {_q(name)} ({defs})")
+
+
+def _copy_table(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    cols: dict[str, ColumnPlan],
+    st: SourceTable,
+    issues: list[ExtractionIssue],
+) -> tuple[int, list[dict[str, Any]]]:
+    """CTAS one table, record its issues; returns (rows, columns metadata)."""
+    name = table.name
+    tp = plan_table(table, cols, st)
+    for c in sorted(set(st.columns) - set(table.columns)):
+        issues.append(ExtractionIssue(
+            "extra_column", name,
+            f"{name}.{c}: column not in schema.sql; ignored (never copied)", column_name=c))
+    for c in tp.missing:
+        issues.append(ExtractionIssue(
+            "missing_column", name,
+            f"{name}.{c}: column missing in {st.origin}; it is all NULL in the snapshot and "
+            "rules that need it cannot be evaluated. Re-export with the column.",
+            column_name=c))
+    for c in [c for c, cp in cols.items() if cp.action == "drop" and c not in st.columns]:
+        issues.append(ExtractionIssue(
+            "missing_column", name,
+            f"{name}.{c}: column missing in {st.origin} (not copied anyway; the export "
+            "differs from schema.sql)", column_name=c))
+    con.execute(f"CREATE TABLE {_q(name)} AS SELECT {', '.join(tp.select)} FROM {st.relation_sql}")
+
+    ref = _row_ref_sql(table)
+    aggs = ["count(*)"]
+    probes: list[tuple[str, str]] = []  # (kind, column)
+    for c, chk in tp.checks.items():
+        aggs += [f"count({_q(chk)})", f"arg_min({ref}, rowid) FILTER (WHERE {_q(chk)})"]
+        probes.append(("cast_failure", c))
+    for cp in cols.values():
+        if cp.action in ("keep", "hmac") and cp.column.not_null and cp.name not in tp.missing:
+            out = _q(cp.snapshot_name or "")
+            cond = f"{out} IS NULL"
+            if cp.name in tp.checks:
+                cond += f" AND {_q(tp.checks[cp.name])} IS NULL"
+            aggs += [f"count_if({cond})", f"arg_min({ref}, rowid) FILTER (WHERE {cond})"]
+            probes.append(("null_in_required", cp.name))
+    row = con.execute(f"SELECT {', '.join(aggs)} FROM {_q(name)}").fetchone()
+    assert row is not None
+    rows = int(row[0])
+    for i, (kind, c) in enumerate(probes):
+        n, first = int(row[1 + 2 * i]), row[2 + 2 * i]
+        if not n:
+            continue
+        cp = cols[c]
+        if kind == "cast_failure":
+            msg = (f"{name}.{c}: {n} value(s) cannot be read as {cp.column.duck_type} "
+                   f"(source type {st.columns[c]}); first at {first}. They are NULL in the "
+                   "snapshot; fix the export.")
+        else:
+            msg = (f"{name}.{c}: {n} NULL value(s) in a NOT NULL column; first at {first}")
+        issues.append(ExtractionIssue(kind, name, msg, column_name=c, row_ref=first,
+                                      rows_affected=n))
+    for chk in tp.checks.values():
+        con.execute(f"ALTER TABLE {_q(name)} DROP COLUMN {_q(chk)}")
+    want = st.extra.get("manifest_rows")
+    if want is not None and want != rows:
+        issues.append(ExtractionIssue(
+            "manifest_rows", name,
+            f"{name}: {rows} rows in {st.origin}, manifest.json says {want}",
+            rows_affected=abs(rows - int(want)) if isinstance(want, int) else None))
+    return rows, tp.columns_meta
+
+
+@contextlib.contextmanager
+def _reading(source: Source, con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """All table reads of a live source happen in one DuckDB transaction (one consistent view).
+
+    A source may provide its own ``consistent_read(con)`` context manager instead.
+    Exports need none (files do not change under us; their hashes are recorded).
+    """
+    own = getattr(source, "consistent_read", None)
+    if own is not None:
+        with own(con):
+            yield
+    elif source.kind == "export":
+        yield
+    else:
+        con.begin()
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                con.rollback()
+            raise
+        con.commit()
+
+
+def _gate_summary(results: list[Any]) -> tuple[dict[str, dict[str, int]], list[str]]:
+    summary: dict[str, dict[str, int]] = {}
+    problems: list[str] = []
+    for r in results:
+        summary.setdefault(r.gate_id, {}).setdefault(r.status, 0)
+        summary[r.gate_id][r.status] += 1
+        if r.status not in ("pass", "skipped"):
+            problems.append(f"{r.gate_id} {r.table_name}: {r.status} - {r.message}")
+    return summary, problems
+
+
+def build_snapshot(
+    source: Source | str,
+    out_path: Path | str,
+    *,
+    key: bytes | None = None,
+    progress: Progress | None = None,
+) -> SnapshotInfo:
+    """Build the snapshot at ``out_path`` (atomically, mode 0600) and run the DQ gates on it.
+
+    ``key``: the pseudonymisation key; default ``AUDITLIB_PSEUDONYM_KEY``, else random
+    (``SnapshotInfo.key_source == 'random'``). Raises ``SourceError`` when the source
+    cannot be read at all, ``SnapshotError`` when the build fails otherwise. Data
+    problems never raise: they are ``_extraction_issues`` and failed gates.
+    """
+    from auditlib.source import open_source
+
+    t0 = time.perf_counter()
+    started = datetime.now(UTC)
+    if isinstance(source, str):
+        source = open_source(source)
+    try:
+        pkey = resolve_key(key)
+    except ValueError as exc:
+        raise SnapshotError(str(exc)) from None
+    out_path = Path(out_path)
+    schema, plan = load_schema(), load_minimisation()
+    total = len(schema.tables) + 2
+    report: Progress = progress or (lambda msg, done, tot: None)
+
+    try:
+        with atomic.building(out_path) as tmp:
+            con = duckdb.connect(str(tmp))
+            try:
+                os.chmod(tmp, atomic.FILE_MODE)  # before any data goes in
+                info = _build_into(con, source, pkey, schema, plan, report, total, started)
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+    except (SourceError, SnapshotError):
+        raise
+    except duckdb.Error as exc:
+        raise SnapshotError(f"building the snapshot failed: {str(exc).splitlines()[0]}") from exc
+    finally:
+        source.close()
+    info.path = out_path
+    info.sha256 = _sha256(out_path)
+    info.seconds = time.perf_counter() - t0
+    report("done", total, total)
+    return info
+
+
+def _build_into(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    pkey: PseudonymKey,
+    schema: Any,
+    plan: dict[str, dict[str, ColumnPlan]],
+    report: Progress,
+    total: int,
+    started: datetime,
+) -> SnapshotInfo:
+    con.execute("SET TimeZone = 'UTC'")
+    install_macros(con, pkey.key)
+    report("opening source", 0, total)
+    source.open(con)
+    issues: list[ExtractionIssue] = list(source.issues())
+    available = source.tables()
+    explained = {i.table_name: i for i in issues if i.kind in ("ambiguous", "unreadable")}
+    records: list[metadata.TableRecord] = []
+    rows: dict[str, int] = {}
+    with _reading(source, con):
+        for n, (tname, table) in enumerate(schema.tables.items(), start=1):
+            report(f"copying {tname}", n, total)
+            cols = plan[tname]
+            st = available.get(tname)
+            if st is None:
+                why = explained.get(tname)
+                issues.append(ExtractionIssue(
+                    "missing_table", tname,
+                    f"{tname}: no usable data in the source"
+                    + (f" ({why.kind}: see that issue)" if why else "")
+                    + "; the table is empty in the snapshot and rules that need it report error"))
+                _create_empty(con, tname, cols)
+                rows[tname] = 0
+                records.append(metadata.TableRecord(tname, None, None, None, 0, None, []))
+                continue
+            try:
+                count, cmeta = _copy_table(con, table, cols, st, issues)
+            except duckdb.Error as exc:
+                if source.kind != "export":
+                    raise SourceError(
+                        f"reading {tname} from the source failed: {str(exc).splitlines()[0]}; "
+                        "no snapshot was written, retry", transient=True) from exc
+                explain = getattr(source, "read_error_message", None)
+                msg = explain(tname, exc) if explain else f"{tname}: {str(exc).splitlines()[0]}"
+                issues.append(ExtractionIssue("unreadable", tname, msg))
+                issues.append(ExtractionIssue(
+                    "missing_table", tname,
+                    f"{tname}: unreadable (see that issue); empty in the snapshot"))
+                _create_empty(con, tname, cols)
+                rows[tname] = 0
+                records.append(metadata.TableRecord(
+                    tname, st.origin, st.format, None, 0, st.input_sha256, []))
+                continue
+            rows[tname] = count
+            records.append(metadata.TableRecord(
+                tname, st.origin, st.format, count, count, st.input_sha256, cmeta))
+    snapshot_time = source.snapshot_time()
+    drop_macros(con)
+    report("metadata and quality gates", total - 1, total)
+    finished = datetime.now(UTC)
+    metadata.write_issues(con, issues)
+    metadata.write_tables(con, records)
+    metadata.write_meta(con, {
+        "source": source.describe(),
+        "kind": source.kind,
+        # DQ-06 reads this: was there a manifest to verify? (null = not an export)
+        "manifest": (
+            {"present": bool(source.describe().get("manifest")), "file": "manifest.json"}
+            if source.kind == "export" else None
+        ),
+        "snapshot_time": snapshot_time.isoformat(),
+        "started_at": started.isoformat(),
+        "finished_at": finished.isoformat(),
+        "seconds": (finished - started).total_seconds(),
+        "schema_name": SCHEMA_NAME,
+        "schema_sha256": schema.sha256,
+        "minimisation_sha256": _sha256_text(minimisation_toml()),
+        "snapshot_format_version": metadata.SNAPSHOT_FORMAT_VERSION,
+        "key_fingerprint": pkey.fingerprint,
+        "key_source": pkey.source,
+        "auditlib_version": __version__,
+        "packages": metadata.package_versions(),
+    })
+    try:
+        from auditlib.quality import run_gates
+
+        results = run_gates(con, snapshot_time)
+    except Exception as exc:  # fail closed: no gates, no snapshot
+        raise SnapshotError(
+            f"the data-quality gates could not run ({type(exc).__name__}: {exc}); "
+            "no snapshot was written") from exc
+    summary, problems = _gate_summary(results)
+    return SnapshotInfo(
+        path=Path(), sha256="", rows=rows, seconds=0.0,
+        key_fingerprint=pkey.fingerprint, key_source=pkey.source,
+        snapshot_time=snapshot_time, gates=summary, gate_problems=problems,
+        issues=len(issues))
+
+
+def _sha256(path: Path) -> str:
+    from auditlib.source.export import sha256_file
+
+    return sha256_file(path)
+
+
+def _sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,175 @@
+"""render_run: notebook pages and index.html, offline, escaped, without personal data."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from auditlib.report import ReportError, remote_resources, render_run
+from auditlib.report.offline import OfflineError, assert_offline
+from test_report_runfactory import PERSONAL_VALUES, XSS, make_run
+
+
+@pytest.fixture
+def rendered(tmp_path: Path) -> Path:
+    archive = tmp_path / "runs"
+    run = make_run(archive, "monthly-2026-11-24-20261124T200000Z", "2026-11-24T20:00:00+00:00")
+    render_run(run, archive)
+    return run
+
+
+def test_render_writes_index_and_one_page_per_notebook(rendered: Path) -> None:
+    assert (rendered / "index.html").is_file()
+    assert sorted(p.name for p in (rendered / "reports").iterdir()) == [
+        "retention.html", "subprocessors.html"]
+    index = (rendered / "index.html").read_text()
+    for rid in ("DQ-01", "DQ-06", "RET-01", "RET-09", "SUB-07", "DSR-06"):
+        assert f"<code>{rid}</code>" in index
+    assert 'href="reports/retention.html"' in index
+    assert 'href="reports/subprocessors.html"' in index
+    assert "Verdict: <strong>ERROR</strong>" in index
+    assert "Data protection officer" in index and "Signature" in index
+    # the findings chart and the notebook's own chart are embedded
+    assert len(re.findall(r'<img src="data:image/png;base64,', index)) >= 3
+
+
+def test_notebook_page_hides_code_keeps_outputs_and_error_banner(rendered: Path) -> None:
+    ok = (rendered / "reports" / "retention.html").read_text()
+    assert "SECRET_CODE_MARKER" not in ok
+    assert "RET-01: 2 findings" in ok
+    assert "data:image/png;base64," in ok
+    failed = (rendered / "reports" / "subprocessors.html").read_text()
+    assert "An Exception was encountered" in failed
+    assert "CatalogException" in failed and "run_sub_rules" not in failed
+
+
+def test_every_html_file_is_offline(rendered: Path) -> None:
+    from auditlib.report.offline import active_content
+
+    pages = list(rendered.rglob("*.html"))
+    assert len(pages) == 3
+    for page in pages:
+        html = page.read_text()
+        assert remote_resources(html) == [], page
+        assert active_content(html) == [], page
+        # belt and braces, independent of the parser: no src=/href= to http(s) except <a> links
+        loads = re.findall(r"<(\w+)[^>]*\s(?:src|href)\s*=\s*[\"']?\s*(?:https?:)?//", html, re.I)
+        assert [t for t in loads if t.lower() != "a"] == [], page
+        assert not re.search(r"@import\s+(url\()?\s*['\"]?(https?:)?//", html, re.I), page
+
+
+def test_offline_check_catches_cdn_resources() -> None:
+    assert remote_resources('<script src="https://cdn.example/require.js"></script>')
+    assert remote_resources('<link rel="stylesheet" href="//fonts.example/css">')
+    assert remote_resources("<style>@import url(https://fonts.example/x.css);</style>")
+    assert remote_resources("<div style=\"background:url('http://x/y.png')\"></div>")
+    assert remote_resources('<a href="https://example.org/policy">policy</a>') == []
+    with pytest.raises(OfflineError):
+        assert_offline('<img src="http://tracker/p.gif">', "page")
+
+
+def test_html_in_data_is_shown_as_text(rendered: Path) -> None:
+    index = (rendered / "index.html").read_text()
+    assert XSS not in index
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in index
+    assert "<b>&lt;script" not in index and "&lt;b&gt;&lt;script&gt;" in index
+
+
+def test_no_personal_data_or_secret_reaches_the_html(rendered: Path) -> None:
+    for page in rendered.rglob("*.html"):
+        html = page.read_text()
+        for value in (*PERSONAL_VALUES, "ab" * 32, "hunter2"):
+            assert value not in html, (page, value)
+        for key in ("contact_email", "ip_address", "full_name", "subject_email_hmac"):
+            assert key not in html, (page, key)
+    index = (rendered / "index.html").read_text()
+    assert "days_overdue: 269" in index  # the rest of that evidence is shown
+
+
+def test_worst_findings_sorted_by_severity_then_days(rendered: Path) -> None:
+    index = (rendered / "index.html").read_text()
+    section = index[index.index('id="findings"'):index.index('id="charts"')]
+    order = [m.group(1) for m in re.finditer(r"customer <code>(\d+)</code>", section)]
+    assert order == ["42", "17"]  # both critical; 269 days overdue before 40
+    assert section.index("RET-01") < section.index("DSR-01") < section.index("DQ-03")
+
+
+def test_method_quotes_policy_with_parameters(rendered: Path) -> None:
+    from auditlib.rules import load_catalogue
+
+    index = (rendered / "index.html").read_text()
+    rule = load_catalogue()["RET-01"]
+    assert 'id="method-RET-01"' in index
+    if rule.params:
+        assert f"<code>{rule.params[0]}</code> = " in index
+    if rule.policy_sv:
+        import html as html_mod
+
+        assert html_mod.escape(rule.policy_sv, quote=False)[:40] in index
+
+
+def test_data_quality_section_lists_gates_per_table(rendered: Path) -> None:
+    index = (rendered / "index.html").read_text()
+    section = index[index.index('id="dq"'):index.index('id="trend"')]
+    assert "<code>message_deliveries</code>" in section
+    assert "3 rows reference a missing recipient" in section
+
+
+def test_broken_notebook_is_reported_and_raises(tmp_path: Path) -> None:
+    archive = tmp_path / "runs"
+    run = make_run(archive, "r1", "2026-11-24T20:00:00+00:00")
+    (run / "notebooks" / "dsr.ipynb").write_text("{not json")
+    with pytest.raises(ReportError, match="dsr"):
+        render_run(run, archive)
+    index = (run / "index.html").read_text()
+    assert "report not rendered" in index
+
+
+def test_active_output_in_a_notebook_is_shown_as_text(tmp_path: Path) -> None:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_output
+
+    from auditlib.report.notebook_html import render_notebook
+    from auditlib.report.offline import active_content
+    from test_report_runfactory import ok_notebook
+
+    nb = ok_notebook()
+    nb.cells.append(new_code_cell("display(HTML(name))", outputs=[new_output(
+        "display_data", data={"text/html": f"<b>{XSS}</b><img src=x onerror=alert(3)>",
+                              "text/plain": "sub name"})]))
+    nb.cells.append(new_code_cell("df", outputs=[new_output(
+        "display_data", data={"text/html": "<table><tr><td>&lt;b&gt;7</td></tr></table>"})]))
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, str(path))
+    html = render_notebook(path, tmp_path / "nb.html").read_text()
+    assert active_content(html) == []
+    assert "alert(1)" not in html and "sub name" in html
+    assert "<td>&lt;b&gt;7</td>" in html  # harmless HTML tables stay tables
+    assert active_content("<p onclick='x()'>a</p><script>1</script>") == [
+        "<p onclick=...>", "<script>"]
+
+
+def test_gates_are_read_from_the_snapshot_when_summary_has_none(tmp_path: Path) -> None:
+    import json
+
+    import duckdb
+
+    archive = tmp_path / "runs"
+    run = make_run(archive, "r1", "2026-11-24T20:00:00+00:00", failed_nb=False)
+    summary = json.loads((run / "summary.json").read_text())
+    del summary["gates"]
+    (run / "summary.json").write_text(json.dumps(summary))
+    (archive / ".snapshots").mkdir()
+    con = duckdb.connect(str(archive / ".snapshots" / "r1.duckdb"))
+    con.execute("CREATE TABLE _audit_gates(gate_id VARCHAR, table_name VARCHAR, status VARCHAR, "
+                "rows_affected BIGINT, message VARCHAR, details JSON)")
+    con.execute("INSERT INTO _audit_gates VALUES ('DQ-01', 'invoices', 'pass', 0, '', '{}'), "
+                "('DQ-02', 'invoices', 'fail', 2, 'invoice_id 7 appears twice', '{}')")
+    con.close()
+    render_run(run, archive)
+    index = (run / "index.html").read_text()
+    section = index[index.index('id="dq"'):index.index('id="trend"')]
+    assert "snapshot .snapshots/r1.duckdb" in section
+    assert "<code>invoices</code>" in section and "invoice_id 7 appears twice" in section

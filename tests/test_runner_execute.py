@@ -1,0 +1,101 @@
+"""Robust execution: a raising cell, a cell timeout, a wall-clock kill and a dying kernel
+are each an ``error`` with the partial notebook kept; a whole run then exits 2 with every
+rule of the failed notebook ``error`` while the other notebooks still run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from runner_fixtures import AS_OF, TEST_NOTEBOOKS, fake_notebooks, write_snapshot
+
+from auditlib.runner.execute import NotebookJob, check_kernel, run_notebooks
+
+
+def _job(tmp_path: Path, name: str, cell_timeout: int = 60, wall: float = 120) -> NotebookJob:
+    return NotebookJob(name=name, input=TEST_NOTEBOOKS / f"{name}.ipynb",
+                       output=tmp_path / "out" / f"{name}.ipynb", parameters={"as_of": AS_OF},
+                       cell_timeout=cell_timeout, wall_timeout=wall, work_dir=tmp_path / "work")
+
+
+def test_kernel_is_this_venv() -> None:
+    import sys
+
+    assert check_kernel() == sys.executable
+
+
+def test_failures_are_errors_and_partial_notebooks_are_kept(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    jobs = [_job(tmp_path, "raises"), _job(tmp_path, "sleeps", cell_timeout=3),
+            _job(tmp_path, "dies")]
+    events: list[tuple[str, str]] = []
+    out = run_notebooks(jobs, parallelism=3, progress=lambda n, e, o: events.append((n, e)))
+    assert {n: o.status for n, o in out.items()} == {
+        "raises": "error", "sleeps": "error", "dies": "error"}
+    assert out["raises"].error_kind == "cell_error"
+    assert "RuntimeError: planted failure" in out["raises"].error
+    assert out["sleeps"].error_kind == "cell_timeout"
+    assert out["dies"].error_kind in ("kernel_died", "unfinished", "papermill")
+    assert sorted(events) == sorted([(n, e) for n in out for e in ("start", "done")])
+    for name in out:
+        nb = nbformat.read(tmp_path / "out" / f"{name}.ipynb", as_version=4)
+        # the partial notebook is kept: the cells before the failure ran
+        assert nb.cells[1].metadata.papermill.get("end_time"), name
+        assert "never reached" not in json.dumps(nb.cells[-1].get("outputs", []))
+    assert out["raises"].kernel_startup_seconds is not None
+
+
+def test_wall_clock_limit_kills_worker_and_kernel(tmp_path: Path) -> None:
+    import psutil
+
+    (tmp_path / "out").mkdir()
+    before = {p.pid for p in psutil.process_iter()}
+    out = run_notebooks([_job(tmp_path, "sleeps", cell_timeout=120, wall=8)], parallelism=1)
+    o = out["sleeps"]
+    assert o.status == "error" and o.error_kind == "wall_timeout"
+    assert (tmp_path / "out" / "sleeps.ipynb").exists()  # partial notebook kept
+    leftovers = [p for p in psutil.process_iter(["cmdline"]) if p.pid not in before
+                 and "ipykernel_launcher" in " ".join(p.info["cmdline"] or [])]
+    assert not leftovers
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("broken", "tiny"), [("retention", "raises"), ("dsr", "sleeps")])
+def test_run_with_a_broken_notebook_exits_2(tmp_path: Path, broken: str, tiny: str) -> None:
+    from auditlib.cli.run import main
+
+    snap = write_snapshot(tmp_path / "tiny.duckdb")
+    nbs = fake_notebooks(tmp_path / "nbs", snap, replace={broken: tiny})
+    plan = tmp_path / "plan.toml"
+    plan.write_text('name = "t"\n[execution]\ntimeout_seconds = 120\n'
+                    "cell_timeout_seconds = 5\nparallelism = 2\n")
+    archive = tmp_path / "archive"
+    code = main(source=str(tmp_path), as_of=__import__("datetime").date.fromisoformat(AS_OF),
+                out=archive, plan_path=plan, quiet=True, notebooks_dir=nbs)
+    assert code == 2
+    (run_dir,) = [p for p in archive.iterdir() if (p / "summary.json").exists()]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["exit_status"] == 2 and summary["verdict"] == "error"
+    assert summary["notebooks"][broken]["status"] == "error"
+    from auditlib.notebook_api import rules_for
+
+    for r in rules_for(broken):
+        assert summary["rules"][r.id]["status"] == "error"  # never missing, never pass
+    # the other notebooks still ran and were merged
+    others = [n for n in ("retention", "subprocessors", "dsr") if n != broken]
+    for n in others:
+        assert summary["notebooks"][n]["status"] == "ok"
+        for r in rules_for(n):
+            assert summary["rules"][r.id]["status"] in ("pass", "fail"), summary["rules"][r.id]
+    assert (run_dir / "notebooks" / f"{broken}.ipynb").exists()  # partial notebook kept
+    assert (run_dir / "run.log").read_text()
+    assert (run_dir / "manifest.json").exists()
+    if broken != "dsr":  # the planted DSR-05 case was found
+        lines = [json.loads(x) for x in (run_dir / "findings.jsonl").read_text().splitlines()]
+        assert ("DSR-05", "1") in {(f["rule_id"], f["entity_id"]) for f in lines}
+    snap_file = archive / ".snapshots" / f"{run_dir.name}.duckdb"
+    assert snap_file.stat().st_mode & 0o777 == 0o600
+    assert summary["snapshot"]["sha256"]
+    assert not any(p.name.startswith(".tmp-") for p in archive.iterdir())

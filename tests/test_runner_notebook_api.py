@@ -1,0 +1,70 @@
+"""notebook_api on a tiny snapshot file: rules per notebook, result files, charts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from runner_fixtures import AS_OF, write_snapshot
+
+from auditlib import notebook_api as nb
+from auditlib.runner.results import FINDING_KEYS
+
+
+@pytest.fixture()
+def snapshot(tmp_path: Path) -> Path:
+    return write_snapshot(tmp_path / "snap.duckdb")
+
+
+def test_run_audit_writes_the_result_contract(snapshot: Path, tmp_path: Path) -> None:
+    view = nb.run_audit("dsr", snapshot, AS_OF, {}, {"DSR-05": "high"}, tmp_path / "results")
+    data = json.loads((tmp_path / "results" / "dsr.json").read_text())
+    assert data["notebook"] == "dsr"
+    assert set(data["rules"]) == {r.id for r in nb.rules_for("dsr")}
+    for r in data["rules"].values():
+        assert set(r) == {"status", "findings", "error", "severity", "seconds"}
+        assert r["status"] != "error", r["error"]
+    assert data["rules"]["DSR-05"] == {**data["rules"]["DSR-05"], "status": "fail",
+                                       "findings": 1, "severity": "high"}
+    (f,) = [f for f in data["findings"] if f["rule_id"] == "DSR-05"]
+    assert tuple(f) == FINDING_KEYS and f["entity_id"] == "1" and f["severity"] == "high"
+    assert view.rules().loc["DSR-05", "status"] == "fail"
+    worst = view.worst_cases(5)
+    assert list(worst["entity_id"]) == ["1"]
+    assert "message" not in worst.columns  # ids and dates only
+
+
+def test_snapshot_is_opened_read_only(snapshot: Path, tmp_path: Path) -> None:
+    snapshot.chmod(0o400)
+    view = nb.run_audit("retention", snapshot, AS_OF)
+    assert all(r.status != "error" for r in view.results), view.rules()["error"].tolist()
+    assert view.held_customers().empty
+
+
+def test_blocked_gates_make_every_rule_error(tmp_path: Path) -> None:
+    snap = write_snapshot(tmp_path / "bad.duckdb", gate_status="fail")
+    view = nb.run_audit("subprocessors", snap, AS_OF, result_dir=tmp_path)
+    assert {r.status for r in view.results} == {"error"}
+    data = json.loads((tmp_path / "subprocessors.json").read_text())
+    assert all("blocked by data-quality gate" in r["error"] for r in data["rules"].values())
+
+
+def test_unknown_notebook_and_parameter_are_refused(snapshot: Path) -> None:
+    with pytest.raises(ValueError, match="unknown audit notebook"):
+        nb.run_audit("gdpr", snapshot, AS_OF)
+    with pytest.raises(ValueError, match="unknown rule parameter"):
+        nb.run_audit("dsr", snapshot, AS_OF, {"grace": 1})
+
+
+def test_charts_render_from_small_queries(snapshot: Path) -> None:
+    for name, chart in (("retention", nb.chart_retention_overdue),
+                        ("subprocessors", nb.chart_transfers_by_country),
+                        ("dsr", nb.chart_dsr_answer_time)):
+        view = nb.run_audit(name, snapshot, AS_OF)
+        fig = chart(view)
+        assert fig.axes, name
+    times = nb.dsr_answer_times(nb.run_audit("dsr", snapshot, AS_OF))
+    # received Fri 2 May 2025 -> due_1m = Mon 2 June 2025; answered on 20 May
+    assert list(times["days_to_answer"]) == [18, 18]
+    assert str(times["due"].iloc[0])[:10] == "2025-06-02"

@@ -1,0 +1,88 @@
+"""Exit status, merging of per-notebook results, fail-closed statuses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from auditlib.runner.results import FINDING_KEYS, exit_status, held_customers, merge_results
+
+
+@pytest.mark.parametrize(("statuses", "complete", "expected"), [
+    (["pass", "pass"], True, 0),
+    (["pass", "skipped"], True, 0),
+    (["pass", "fail"], True, 1),
+    (["fail", "fail", "skipped"], True, 1),
+    (["pass", "error"], True, 2),
+    (["fail", "error"], True, 2),
+    (["pass", "pass"], False, 2),  # the run could not complete
+    ([], True, 2),  # nothing evaluated is not a pass
+    (["pass", "unknown"], True, 2),  # an unknown status fails closed
+])
+def test_exit_status(statuses: list[str], complete: bool, expected: int) -> None:
+    assert exit_status(statuses, complete) == expected
+
+
+def _finding(rule: str, eid: int | str, **extra: object) -> dict:
+    return {"rule_id": rule, "severity": "medium", "entity_type": "request", "entity_id": eid,
+            "message": "m", "evidence": {"received": "2025-01-01"}, **extra}
+
+
+def _write(d: Path, nb: str, rules: dict, findings: list) -> None:
+    (d / f"{nb}.json").write_text(json.dumps(
+        {"notebook": nb, "rules": rules, "findings": findings, "observations": {}}))
+
+
+def test_merge_fails_closed(tmp_path: Path) -> None:
+    _write(tmp_path, "dsr", {
+        "DSR-01": {"status": "fail", "findings": 1, "error": None, "severity": "high"},
+        "DSR-02": {"status": "pass", "findings": 0, "error": None},
+        # DSR-03 missing from the file
+        "DSR-04": {"status": "fail", "findings": 2, "error": None},  # count disagrees
+    }, [_finding("DSR-01", 7, extra_key="dropped"), _finding("DSR-04", 1),
+        _finding("RET-01", 3)])
+    m = merge_results(
+        tmp_path,
+        {"dsr": ["DSR-01", "DSR-02", "DSR-03", "DSR-04"], "retention": ["RET-01"],
+         "subprocessors": ["SUB-01"]},
+        {"dsr": None, "retention": "cell [3] raised RuntimeError: x", "subprocessors": None},
+        {"DSR-01": "critical"},
+        skipped=["DQ-01"],
+    )
+    assert m.rules["DSR-01"]["status"] == "fail" and m.rules["DSR-01"]["severity"] == "critical"
+    assert m.rules["DSR-02"]["status"] == "pass"
+    assert m.rules["DSR-03"]["status"] == "error"
+    assert m.rules["DSR-04"]["status"] == "error" and "lists 1 findings" in m.rules["DSR-04"]["error"]
+    # the retention notebook failed: its rule is error, never missing
+    assert m.rules["RET-01"]["status"] == "error" and "raised RuntimeError" in m.rules["RET-01"]["error"]
+    # the subprocessors result file was never written
+    assert m.rules["SUB-01"]["status"] == "error" and "not written" in m.rules["SUB-01"]["error"]
+    assert m.rules["DQ-01"]["status"] == "skipped"
+    # a finding of a rule the notebook should not run is ignored and reported
+    assert {f["rule_id"] for f in m.findings} == {"DSR-01", "DSR-04"}
+    assert any("RET-01" in p for p in m.problems)
+    f = next(f for f in m.findings if f["rule_id"] == "DSR-01")
+    assert tuple(f) == FINDING_KEYS  # exactly the contract's keys
+    assert f["entity_id"] == "7" and f["severity"] == "critical"
+
+
+def test_pass_with_findings_is_an_error(tmp_path: Path) -> None:
+    _write(tmp_path, "dsr", {"DSR-05": {"status": "pass", "findings": 1, "error": None}},
+           [_finding("DSR-05", 1)])
+    m = merge_results(tmp_path, {"dsr": ["DSR-05"]}, {"dsr": None}, {})
+    assert m.rules["DSR-05"]["status"] == "error"
+
+
+def test_unreadable_result_file(tmp_path: Path) -> None:
+    (tmp_path / "dsr.json").write_text("{not json")
+    m = merge_results(tmp_path, {"dsr": ["DSR-05"]}, {"dsr": None}, {})
+    assert m.rules["DSR-05"]["status"] == "error" and "not valid JSON" in m.rules["DSR-05"]["error"]
+
+
+def test_held_customers_ids_are_strings() -> None:
+    rows = held_customers({"RET-01": [{"customer_id": 17, "hold_ids": [3, 4],
+                                       "deletion_due": "2025-02-28", "service_rows": 5}]})
+    assert rows == [{"customer_id": "17", "hold_ids": ["3", "4"], "deletion_due": "2025-02-28",
+                     "service_rows": 5}]
