@@ -177,11 +177,13 @@ class LoadedDatabase:
         return psycopg.connect(self.conninfo, password=self.cluster.password)
 
 
-def load_into_new_database(cluster: ThrowawayCluster, name: str, export_dir: Path) -> LoadedDatabase:
+def load_into_new_database(
+    cluster: ThrowawayCluster, name: str, export_dir: Path, *, fk_checks: bool = True
+) -> LoadedDatabase:
     conninfo = _create_database(cluster, name)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PGPASSWORD", cluster.password)
-        rows = load_export(export_dir, conninfo)
+        rows = load_export(export_dir, conninfo, fk_checks=fk_checks)
     auditor = conninfo.replace(f"user={cluster.user}", f"user={cluster.auditor_user}")
     return LoadedDatabase(cluster, name, conninfo, auditor, export_dir, rows)
 
@@ -193,12 +195,14 @@ def pg_tiny(pg_cluster: ThrowawayCluster, tiny_export: TinyExport) -> LoadedData
 
 @pytest.fixture(scope="session")
 def pg_demo(request: pytest.FixtureRequest, pg_cluster: ThrowawayCluster) -> LoadedDatabase:
+    """The demo export in database ``demo``. The demo data plants orphan rows for the
+    data-quality gates, so foreign keys are added NOT VALID (``fk_checks=False``)."""
     try:
         demo = request.getfixturevalue("demo_export")
         export_dir = Path(demo.out_dir)
     except pytest.FixtureLookupError:
         export_dir = request.getfixturevalue("tiny_export").out_dir
-    return load_into_new_database(pg_cluster, "demo", export_dir)
+    return load_into_new_database(pg_cluster, "demo", export_dir, fk_checks=False)
 
 
 # --- checksums: the same canonical text per row, computed in PostgreSQL and in DuckDB ---
@@ -258,3 +262,10 @@ def export_relation_sql(path: Path) -> str:
     if path.name.endswith(".parquet"):
         return f"read_parquet('{path}')"
     return f"read_csv('{path}', header=true, all_varchar=true, allow_quoted_nulls=false)"
+
+
+@pytest.fixture(scope="session")
+def pg_demo_csv(request: pytest.FixtureRequest, pg_cluster: ThrowawayCluster) -> LoadedDatabase:
+    """The demo export written as CSV / gzipped CSV (``demo_export_csv``) in database ``demo_csv``."""
+    demo = request.getfixturevalue("demo_export_csv")
+    return load_into_new_database(pg_cluster, "demo_csv", Path(demo.out_dir), fk_checks=False)

@@ -9,10 +9,10 @@ from typing import Any
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
-from rule_fixtures import make_snapshot
 
 from auditlib.runner.plan import DQ_GATE_IDS
 from auditlib.schema import load_schema
+from rule_fixtures import make_snapshot
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_NOTEBOOKS = REPO / "tests" / "notebooks"

@@ -32,7 +32,7 @@ def _export_checksums(export_dir: Path) -> dict[str, tuple[int, str]]:
     return {t: duck_relation_checksum(con, t, export_relation_sql(p)) for t, p in files.items()}
 
 
-@pytest.mark.parametrize("fixture", ["pg_tiny", "pg_demo"])
+@pytest.mark.parametrize("fixture", ["pg_tiny", "pg_demo", "pg_demo_csv"])
 def test_round_trip_counts_and_checksums(fixture: str, request: pytest.FixtureRequest) -> None:
     db: LoadedDatabase = request.getfixturevalue(fixture)
     expected = _export_checksums(db.export_dir)

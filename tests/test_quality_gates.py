@@ -11,6 +11,10 @@ from datetime import UTC, datetime
 
 import duckdb
 import pytest
+
+from auditlib.quality import GATE_IDS, gate_findings, gate_status, run_gates
+from auditlib.rules.engine import gate_blockers
+from auditlib.schema import load_schema
 from test_quality_support import (
     SNAPSHOT_TIME,
     add_clean_rows,
@@ -18,10 +22,6 @@ from test_quality_support import (
     issue,
     make_snapshot,
 )
-
-from auditlib.quality import GATE_IDS, gate_findings, gate_status, run_gates
-from auditlib.rules.engine import gate_blockers
-from auditlib.schema import load_schema
 
 
 def gates(con: duckdb.DuckDBPyConnection, when: datetime = SNAPSHOT_TIME) -> dict:

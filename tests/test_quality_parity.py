@@ -9,10 +9,10 @@ suites fail at least once, with the NULL edge cases each type has.
 from __future__ import annotations
 
 import pytest
-from test_quality_support import SNAPSHOT_TIME, add_clean_rows, insert, make_snapshot
 
 from auditlib.quality import duckdb_backend, gx_backend, run_gates
 from auditlib.quality.suites import SNAPSHOT_TIME_PARAMETER, read_suite_dicts
+from test_quality_support import SNAPSHOT_TIME, add_clean_rows, insert, make_snapshot
 
 PARAMS = {SNAPSHOT_TIME_PARAMETER: SNAPSHOT_TIME}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -52,7 +53,7 @@ def test_every_suite_loads_in_gx_and_round_trips_without_ids():
         with path.open(encoding="utf-8") as f:
             raw = json.load(f)
         assert "id" not in set(_walk_keys(raw)), path
-        suite = ExpectationSuite(**raw)
+        suite = ExpectationSuite(**copy.deepcopy(raw))  # GX adds its version to meta
         assert suite.name == path.stem
         back = suite.to_json_dict()
         back.pop("id", None)

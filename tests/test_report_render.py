@@ -30,6 +30,7 @@ def test_render_writes_index_and_one_page_per_notebook(rendered: Path) -> None:
     assert 'href="reports/retention.html"' in index
     assert 'href="reports/subprocessors.html"' in index
     assert "Verdict: <strong>ERROR</strong>" in index
+    assert "results/dsr.json is missing" in index
     assert "Data protection officer" in index and "Signature" in index
     # the findings chart and the notebook's own chart are embedded
     assert len(re.findall(r'<img src="data:image/png;base64,', index)) >= 3
@@ -40,6 +41,7 @@ def test_notebook_page_hides_code_keeps_outputs_and_error_banner(rendered: Path)
     assert "SECRET_CODE_MARKER" not in ok
     assert "RET-01: 2 findings" in ok
     assert "data:image/png;base64," in ok
+    assert '<a href="../index.html">back to the run summary</a>' in ok
     failed = (rendered / "reports" / "subprocessors.html").read_text()
     assert "An Exception was encountered" in failed
     assert "CatalogException" in failed and "run_sub_rules" not in failed

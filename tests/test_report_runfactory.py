@@ -154,6 +154,7 @@ def make_run(archive: Path, run_id: str, started_at: str, kind: str = "first",
             {"gate_id": "DQ-06", "table_name": "users", "status": "skipped",
              "rows_affected": None, "message": "no manifest: live database"},
         ],
+        "problems": ["results/dsr.json is missing: the notebook did not finish"],
         "verdict": "error", "exit_status": 2,
     }
     nbformat.write(ok_notebook(), str(run / "notebooks" / "retention.ipynb"))

@@ -152,21 +152,18 @@ def test_extension_validity_moves_the_deadline() -> None:
     assert invalid["5"].severity == "medium"
 
 
-def test_dsr02_pending_extension_is_not_yet_a_finding() -> None:
-    r = "2025-01-18 10:00:00+00"  # due_1m 18 Feb 2025
+def test_dsr02_is_judged_as_recorded_at_d() -> None:
+    r = "2025-01-18 10:00:00+00"  # due_1m 18 Feb 2025; every extension decided on 10 Feb
     con = make_snapshot({"dsr_requests": [
-        req(1, r, **ext(None)),  # extension decided 10 Feb, not (yet) notified
+        req(1, r, **ext(None)),  # never notified, still open
         req(2, r, **ext(None), completed_at="2025-02-17 10:00:00+00", outcome="fulfilled"),
         req(3, r, **ext("2025-02-12 10:00:00+00", reason="")),  # notified without reason
-        req(4, r, **ext("2025-02-20 10:00:00+00")),  # notified after D (at D=14 Feb): unknown then
+        req(4, r, **ext("2025-02-20 10:00:00+00")),  # notified after due_1m
+        req(5, r, **ext("2025-02-16 10:00:00+00")),  # valid, but notified only after 14 Feb
     ]})
-    assert ids(run(con, "DSR-02", "2025-02-14")) == {"3"}
-    assert ids(run(con, "DSR-02", "2025-02-18")) == {"3"}
-    # first month over: the unnotified open one, and the late notice, are now findings;
-    # the request answered within the first month never needed its extension
-    assert ids(run(con, "DSR-02", "2025-02-21")) == {"1", "3", "4"}
-    # nothing recorded yet before extended_on and the notice
-    assert ids(run(con, "DSR-02", "2025-02-09")) == set()
+    assert ids(run(con, "DSR-02", "2025-02-09")) == set()  # nothing recorded yet
+    assert ids(run(con, "DSR-02", "2025-02-14")) == {"1", "2", "3", "4", "5"}
+    assert ids(run(con, "DSR-02", "2025-02-21")) == {"1", "2", "3", "4"}
 
 
 def test_dsr06_window_boundaries() -> None:
@@ -187,3 +184,16 @@ def test_dsr06_window_boundaries() -> None:
     # a wider window; 3 is answered only on 20 Feb, so it is open at 19 Feb
     assert ids(run(con, "DSR-06", "2025-02-19", dsr_due_soon_days=10)) == {"1", "3"}
 
+
+
+def test_null_received_at_is_an_error_naming_the_request() -> None:
+    from auditlib.config import Params
+    from auditlib.rules import evaluate_rules
+
+    # with an extension recorded, so that the deadline decides DSR-02 too
+    con = make_snapshot({"dsr_requests": [req(42, None, extended_on="2025-01-10")]})  # type: ignore[arg-type]
+    results = evaluate_rules(con, date(2025, 6, 1), Params(), ["DSR-01", "DSR-02", "DSR-06"],
+                             require_gates=False)
+    for res in results:
+        assert res.status == "error", res.rule.id
+        assert "dsr_requests.received_at is NULL for request_id=42" in (res.error or "")

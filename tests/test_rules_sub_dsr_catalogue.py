@@ -52,3 +52,12 @@ def test_parameters_used_are_declared(rule_id: str) -> None:
     if "roll(" in rule.sql:
         used.add("count_eves_as_holidays")
     assert used == set(rule.params)
+
+
+def test_dsr_deadline_rules_share_one_deadline_definition() -> None:
+    """DSR-01, DSR-02 and DSR-06 each carry the deadline CTEs (rules are self-contained
+    SQL); this keeps the three copies identical so the rules cannot drift apart."""
+    cat = load_catalogue()
+    bases = {rid: cat[rid].sql.split("    FROM e\n)\n")[0] for rid in ("DSR-01", "DSR-02", "DSR-06")}
+    assert all("roll(add_months(received, 3))" in b for b in bases.values())
+    assert len(set(bases.values())) == 1

@@ -79,11 +79,13 @@ def test_sub05_transfer_without_subprocessor_is_reported_as_unknown() -> None:
     assert ids(run(con, "SUB-05", D)) == {"unknown"}
 
 
-def test_sub05_null_occurred_at_is_an_error() -> None:
+def test_null_occurred_at_is_an_error() -> None:
     con = make_snapshot({"data_transfers": [tr(1, None, "US")]})  # type: ignore[arg-type]
-    (res,) = evaluate_rules(con, date(2025, 6, 15), Params(), ["SUB-05"], require_gates=False)
-    assert res.status == "error"
-    assert "data_transfers.occurred_at is NULL for transfer_id=" in (res.error or "")
+    results = evaluate_rules(con, date(2025, 6, 15), Params(), ["SUB-05", "SUB-06"],
+                             require_gates=False)
+    for res in results:
+        assert res.status == "error"
+        assert "data_transfers.occurred_at is NULL for transfer_id=" in (res.error or "")
 
 
 # ---------------------------------------------------------------- SUB-06

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from runner_fixtures import AS_OF, TEST_NOTEBOOKS, fake_notebooks, write_snapshot
 
 from auditlib.runner.execute import NotebookJob, check_kernel, run_notebooks
+from runner_fixtures import AS_OF, TEST_NOTEBOOKS, fake_notebooks, write_snapshot
 
 
 def _job(tmp_path: Path, name: str, cell_timeout: int = 60, wall: float = 120) -> NotebookJob:

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from runner_fixtures import AS_OF, write_snapshot
 
 from auditlib import notebook_api as nb
 from auditlib.runner.results import FINDING_KEYS
+from runner_fixtures import AS_OF, write_snapshot
 
 
 @pytest.fixture()

@@ -57,3 +57,19 @@ def test_cells_only_call_the_library(name: str) -> None:
             assert not isinstance(node, ast.For | ast.While | ast.FunctionDef | ast.ClassDef
                                   | ast.If | ast.Try | ast.With | ast.Lambda), src
         assert "SELECT" not in src.upper() and "import pandas" not in src
+
+
+@pytest.mark.slow
+def test_audit_notebook_runs_with_its_defaults(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """As opened in JupyterLab: no parameters injected -> today's demo snapshot from the cache."""
+    from auditlib.runner.worker import execute
+
+    monkeypatch.setenv("AUDITLIB_CACHE", str(tmp_path / "cache"))
+    res = execute({"input": str(REPO / "notebooks" / "subprocessors.ipynb"),
+                   "output": str(tmp_path / "out.ipynb"), "parameters": {},
+                   "cell_timeout": 900, "cwd": str(tmp_path)})
+    assert res["status"] == "ok", res["error"]
+    assert list((tmp_path / "cache" / "snapshots").glob("demo-*.duckdb"))
+    nb = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    assert any(o.get("data", {}).get("image/png") for c in nb.cells for o in c.get("outputs", []))

@@ -16,6 +16,7 @@ import duckdb
 import pytest
 
 from auditlib.snapshot import build_snapshot
+from auditlib.source.export import ExportSource
 from test_snapshot_helpers import base_rows, sha256, write_export, write_table
 
 KEY = b"bad-input-test-key-0123456789"
@@ -162,15 +163,19 @@ def test_manifest_row_count_mismatch(extraction: Path) -> None:
     assert _gate(extraction, "DQ-06", "customers")[0] == "fail"
 
 
-def test_csv_gz_not_utf8_is_located_in_decompressed_data(tmp_path: Path) -> None:
-    write_export(tmp_path / "e", manifest=False)
-    with gzip.open(tmp_path / "e" / "messages.csv.gz", "wb") as f:
+def test_csv_gz_not_utf8_even_in_a_dropped_column(tmp_path: Path) -> None:
+    """DuckDB checks UTF-8 only in projected columns: the body is never read, yet the file
+    must be refused as a whole; the offset counts in the decompressed data."""
+    write_export(tmp_path, manifest=False)
+    with gzip.open(tmp_path / "messages.csv.gz", "wb") as f:
         f.write(b"message_id,customer_id,sender_user_id,channel,subject,body,created_at\n"
                 b"300,1,100,email,Hej,K\xe4ra kund,2024-03-01T10:00:00+00:00\n")
-    (tmp_path / "e" / "messages.parquet").unlink()
-    info = build_snapshot(str(tmp_path / "e"), tmp_path / "s.duckdb", key=KEY)
-    ((_c, _r, _n, msg),) = _issues(info.path, "messages", "unreadable")
-    assert "line 2" in msg and "Hej" not in msg
+    (tmp_path / "messages.parquet").unlink()
+    src = ExportSource(tmp_path)
+    src.open(duckdb.connect())
+    ((msg),) = [i.message for i in src.issues() if i.kind == "unreadable"]
+    assert "messages.csv.gz is not UTF-8" in msg and "byte offset 91, line 2" in msg
+    assert "Hej" not in msg and "messages" not in src.tables()
 
 
 # --- data-quality problems (gates) -------------------------------------------------------

@@ -125,7 +125,9 @@ def test_no_clear_personal_data_or_key_in_the_file(built) -> None:
                 assert not vals & set(SECRET_EMAILS + SECRET_PHONES + SECRET_IPS), (t, c)
 
 
-def test_same_export_same_key_same_data(built, export: Path, tmp_path: Path) -> None:
+def test_same_export_same_key_same_data(built, export: Path, tmp_path: Path,
+                                       monkeypatch) -> None:
+    monkeypatch.setattr("auditlib.quality.run_gates", lambda con, t: [])  # data only: faster
     again = build_snapshot(str(export), tmp_path / "again.duckdb", key=KEY)
     assert again.key_fingerprint == built.key_fingerprint
     assert _data(again.path) == _data(built.path)

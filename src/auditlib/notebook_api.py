@@ -77,21 +77,11 @@ def default_snapshot(as_of: str | date | None = None, scale: float = 0.05, seed:
 
 
 def _build(source: str, out_path: Path) -> Any:
-    """Build the snapshot and make sure its gate table exists; the file is made 0600."""
+    """Build the snapshot (the builder also runs the gates: no gates, no snapshot); 0600."""
     from auditlib.snapshot import build_snapshot
 
     info = build_snapshot(source, out_path)
     os.chmod(out_path, 0o600)
-    with duckdb.connect(str(out_path)) as con:
-        has_gates = con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = '_audit_gates'"
-        ).fetchone()[0]
-        if not has_gates:
-            # The builder normally runs the gates; if it did not, run them here so rules
-            # are never evaluated without them (the engine would report every rule as error).
-            from auditlib.quality import run_gates
-
-            run_gates(con, _meta(con).get("snapshot_time"))
     return info
 
 
@@ -228,6 +218,15 @@ class AuditView:
     params: Params
     results: list[RuleResult]
     result_file: Path | None = None
+    _con: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """A read-only connection to the snapshot with the run's variables and date macros
+        (opened once, for the charts' small aggregate queries)."""
+        if self._con is None:
+            self._con = duckdb.connect(str(self.snapshot_path), read_only=True)
+            set_parameters(self._con, self.as_of, self.params)
+        return self._con
 
     def rules(self) -> pd.DataFrame:
         """Status per rule: id, title, severity, status, findings, error."""
@@ -342,12 +341,6 @@ def run_audit(notebook: str, snapshot_path: str | Path | None = None,
 # --------------------------------------------------------------------------- charts
 
 
-def _connect(view: AuditView) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(view.snapshot_path), read_only=True)
-    set_parameters(con, view.as_of, view.params)
-    return con
-
-
 def _figure(title: str) -> tuple[Figure, Any]:
     from matplotlib.figure import Figure
 
@@ -378,16 +371,15 @@ def chart_retention_overdue(view: AuditView) -> Figure:
 
 def transfers_by_country(view: AuditView) -> pd.DataFrame:
     """Transfers on or before D per destination country (an aggregate query in DuckDB)."""
-    with _connect(view) as con:
-        return con.execute(
-            "SELECT upper(destination_country) AS country, count(*) AS transfers, "
-            "sum(record_count) AS records, "
-            "list_contains(getvariable('allowed_countries'), "
-            "  CASE upper(destination_country) WHEN 'EL' THEN 'GR' "
-            "  ELSE upper(destination_country) END) AS allowed "
-            "FROM data_transfers WHERE sthlm_date(occurred_at) <= getvariable('as_of') "
-            "GROUP BY 1, 4 ORDER BY records DESC"
-        ).df()
+    return view.connection().execute("""
+        SELECT country, count(*) AS transfers, sum(record_count) AS records,
+               list_contains(getvariable('allowed_countries'), country) AS allowed
+        FROM (SELECT CASE upper(destination_country) WHEN 'EL' THEN 'GR'
+                          ELSE upper(destination_country) END AS country, record_count
+              FROM data_transfers
+              WHERE sthlm_date(occurred_at) <= getvariable('as_of'))
+        GROUP BY country ORDER BY records DESC
+    """).df()
 
 
 def chart_transfers_by_country(view: AuditView) -> Figure:
@@ -412,28 +404,30 @@ def dsr_answer_times(view: AuditView) -> pd.DataFrame:
     a valid extension gives roll(add_months(received, 3)); refusals stay at due_1m) with
     the same DuckDB macros, for display only: DSR-01 decides the findings.
     """
-    with _connect(view) as con:
-        return con.execute("""
-            WITH r AS (
-                SELECT request_id, outcome, sthlm_date(received_at) AS received,
-                       sthlm_date(completed_at) AS answered,
-                       roll(add_months(sthlm_date(received_at), 1)) AS due_1m,
-                       extension_notified_at, extension_reason_present
-                FROM dsr_requests
-                WHERE completed_at IS NOT NULL
-                  AND sthlm_date(completed_at) <= getvariable('as_of')
-                  AND coalesce(outcome, '') <> 'withdrawn'
-            )
+    return view.connection().execute("""
+        WITH r AS (
+            SELECT request_id, outcome, sthlm_date(received_at) AS received,
+                   sthlm_date(completed_at) AS answered,
+                   roll(add_months(sthlm_date(received_at), 1)) AS due_1m,
+                   extension_notified_at, extension_reason_present
+            FROM dsr_requests
+            WHERE completed_at IS NOT NULL
+              AND sthlm_date(completed_at) <= getvariable('as_of')
+              AND coalesce(outcome, '') <> 'withdrawn'
+        ), d AS (
             SELECT request_id, received, answered,
                    CASE WHEN outcome IS DISTINCT FROM 'refused'
                          AND extension_notified_at IS NOT NULL
                          AND sthlm_date(extension_notified_at) <= due_1m
                          AND coalesce(extension_reason_present, false)
-                        THEN roll(add_months(received, 3)) ELSE due_1m END AS due,
-                   date_diff('day', received, answered) AS days_to_answer
-            FROM r ORDER BY received
-        """).df().assign(days_allowed=lambda d: [
-            (due - rec).days for due, rec in zip(d["due"], d["received"], strict=True)])
+                        THEN roll(add_months(received, 3)) ELSE due_1m END AS due
+            FROM r
+        )
+        SELECT request_id, received, answered, due,
+               date_diff('day', received, answered) AS days_to_answer,
+               date_diff('day', received, due) AS days_allowed
+        FROM d ORDER BY received, request_id
+    """).df()
 
 
 def chart_dsr_answer_time(view: AuditView) -> Figure:

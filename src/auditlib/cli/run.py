@@ -126,14 +126,22 @@ def main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None =
             return 2
         req = RunRequest(source=resolved, as_of=as_of, out=out, plan=plan, parallelism=jobs,
                          notebooks_dir=notebooks_dir)
-        if quiet:
-            outcome = execute_run(req)
-        else:
-            with _Progress() as progress:
-                req.progress = progress
+        try:
+            if quiet:
                 outcome = execute_run(req)
-        for w in outcome.warnings:
-            click.echo(f"auditlib run: warning: {w}", err=True)
+            else:
+                with _Progress() as progress:
+                    req.progress = progress
+                    outcome = execute_run(req)
+        except Exception as exc:  # noqa: BLE001 - the run could not complete: exit 2, not 1
+            logger.exception("the run could not complete")
+            click.echo(f"auditlib run: error: the run could not complete: "
+                       f"{type(exc).__name__}: {exc}. Unpublished output stays in "
+                       f"{out}/.tmp-*", err=True)
+            return 2
+        if not quiet:
+            for w in outcome.warnings:
+                click.echo(f"auditlib run: warning: {w}", err=True)
         s = outcome.summary
         counts: dict[str, int] = {}
         for r in s["rules"].values():

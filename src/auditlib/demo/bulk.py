@@ -78,7 +78,7 @@ class BulkInfo:
 
 def _hex(rng: np.random.Generator, n: int, nbytes: int) -> np.ndarray:
     raw = binascii.hexlify(rng.bytes(n * nbytes))
-    return np.frombuffer(raw, dtype=f"S{2 * nbytes}").astype(str).astype(object)
+    return np.frombuffer(raw, dtype=f"S{2 * nbytes}")
 
 
 def _uniform_days(rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -172,7 +172,7 @@ def generate_bulk(t: Tables, rng: np.random.Generator, d: date, scale: float) ->
     # the id keeps addresses unique when two people at one company share a name
     u_email = nm.emails(first, last, u_id, u_dom)
     has_img = rng.random(n_u) < 0.3
-    img = np.where(has_img, nm.join("https://cdn.one2many.se/avatars/", u_id.astype(str).astype(object), ".jpg"), None)
+    img = np.where(has_img, nm.join("https://cdn.one2many.se/avatars/", u_id, ".jpg"), None)
     is_admin = first_of_c | (rng.random(n_u) < 0.1)
 
     # login events: last 300 days, inside the user's active life
@@ -195,8 +195,7 @@ def generate_bulk(t: Tables, rng: np.random.Generator, d: date, scale: float) ->
     n_ev = len(occ)
     success = rng.random(n_ev) < 0.95
     v6 = rng.random(n_ev) < 0.15
-    ip6 = nm.join("2a02:aa1:", _hex(rng, n_ev, 2), ":", _hex(rng, n_ev, 2), "::", _hex(rng, n_ev, 1))
-    ips = np.where(v6, ip6, nm.ipv4(rng, n_ev))
+    ips = np.where(v6, nm.ipv6(rng, n_ev), nm.ipv4(rng, n_ev))
     t.add("login_events", event_id=np.arange(1, n_ev + 1, dtype=np.int64), user_id=u_id[ev_u],
           customer_id=s_ids[u_cidx[ev_u]], occurred_at=occ, ip_address=ips,
           user_agent=rng.choice(nm.USER_AGENTS, n_ev).astype(object), success=success)
@@ -292,7 +291,7 @@ def generate_bulk(t: Tables, rng: np.random.Generator, d: date, scale: float) ->
     tf, tl = nm.person_names(rng, n_t)
     t_id = np.arange(1, n_t + 1, dtype=np.int64)
     t.add("support_tickets", ticket_id=t_id, customer_id=np.where(t_cust >= 0, t_cust, None).astype(object)[order],
-          contact_name=nm.join(tf, " ", tl), contact_email=nm.join(nm.ascii_lower(tf), ".t", t_id.astype(str).astype(object), "@", rng.choice(nm.MAIL_DOMAINS, n_t)),
+          contact_name=nm.join(tf, " ", tl), contact_email=nm.join(nm.ascii_lower(tf), ".t", t_id, "@", rng.choice(nm.MAIL_DOMAINS, n_t)),
           channel=rng.choice(np.array(["chat", "email"]), n_t).astype(object),
           subject=rng.choice(TICKET_SUBJECTS, n_t).astype(object), opened_at=t_open[order], closed_at=t_close[order])
 
@@ -338,7 +337,7 @@ def generate_bulk(t: Tables, rng: np.random.Generator, d: date, scale: float) ->
     h_placed = dd - rng.integers(400, 700, n_h).astype("timedelta64[D]")
     t.add("legal_holds", hold_id=np.arange(1, n_h + 1, dtype=np.int64), customer_id=h_c,
           authority=rng.choice(np.array(["Ekobrottsmyndigheten", "Skatteverket", "Stockholms tingsrätt"]), n_h).astype(object),
-          reference=nm.join("Dnr ", rng.integers(1000, 9999, n_h).astype(str).astype(object), "-", rng.integers(10, 99, n_h).astype(str).astype(object)),
+          reference=nm.join("Dnr ", rng.integers(1000, 9999, n_h), "-", rng.integers(10, 99, n_h)),
           placed_on=h_placed, lifted_on=h_placed + rng.integers(30, 200, n_h).astype("timedelta64[D]"))
 
     # deletion runs: offboarding on the due day, weekly sweeps, erasures for the DSRs below
@@ -367,7 +366,7 @@ def generate_bulk(t: Tables, rng: np.random.Generator, d: date, scale: float) ->
     d_cust = np.where(ctrl == "customer", rng.choice(s_ids, n_d), -1)
     dfirst, dlast = nm.person_names(rng, n_d)
     d_id = np.arange(1, n_d + 1, dtype=np.int64)
-    subj = nm.join(nm.ascii_lower(dfirst), "_", nm.ascii_lower(dlast), (100 + d_id).astype(str).astype(object), "@",
+    subj = nm.join(nm.ascii_lower(dfirst), "_", nm.ascii_lower(dlast), (100 + d_id), "@",
                    rng.choice(nm.MAIL_DOMAINS, n_d))
     done = dr_at + rng.integers(86400, 20 * 86400, n_d).astype("timedelta64[s]")
     outcome = rng.choice(np.array(["fulfilled", "partially_fulfilled", "refused", "withdrawn"]), n_d,
@@ -377,7 +376,7 @@ def generate_bulk(t: Tables, rng: np.random.Generator, d: date, scale: float) ->
     ext_at = dr_at + np.timedelta64(10 * 86400, "s")
     ext_on = dr_day + np.timedelta64(10, "D")
     done = np.where(ext, ext_at + np.timedelta64(3 * 86400, "s"), done)
-    verified = dr_at + (done - dr_at) // 2
+    verified = dr_at + ((done - dr_at) // 2).astype("timedelta64[s]")
     t.add("dsr_requests", request_id=d_id, controller=ctrl,
           customer_id=np.where(d_cust >= 0, d_cust, None).astype(object), subject_email=subj,
           subject_user_id=None, request_type=dtype_.astype(object),
@@ -445,7 +444,7 @@ def generate_invoices(t: Tables, d: date, domains: dict[int, str], gap: tuple[in
     idx = np.arange(len(year))
     first_idx = np.maximum.accumulate(np.where(ystart, idx, 0))
     number = idx - first_idx + 1
-    inv_no = nm.join(year.astype(str).astype(object), "-", np.char.zfill(number.astype(str), 6).astype(object))
+    inv_no = nm.join(year, "-", np.char.zfill(number.astype(str), 6).astype(object))
     drop = (year == gap[0]) & np.isin(number, np.array(gap[1]))
     dom = np.array([domains[c] for c in np.unique(cust)], dtype=object)[np.unique(cust, return_inverse=True)[1]]
     sel = ~drop

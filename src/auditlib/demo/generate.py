@@ -76,7 +76,7 @@ def generate_export(out_dir: Path, *, scale: float = 1.0, seed: int = 7, as_of: 
     if gt_path.parent == out_dir or out_dir in gt_path.parents:
         raise ValueError(f"ground truth {gt_path} must not lie inside the export {out_dir}: put it beside it")
     if out_dir.exists() and any(out_dir.iterdir()) and not overwrite:
-        raise FileExistsError(f"{out_dir} exists and is not empty; choose a new directory or pass overwrite")
+        raise FileExistsError(f"{out_dir} exists and is not empty; choose a new directory or pass overwrite=True (CLI: --force)")
     params = Params()
     tables, truth = build_tables(scale=scale, seed=seed, as_of=as_of, params=params)
 

@@ -276,6 +276,8 @@ class ThrowawayCluster:
             "shared_buffers": "256MB",
             "max_wal_size": "4GB",
             "timezone": "'UTC'",
+            "wal_level": "minimal",  # COPY into tables created in the same transaction skips WAL
+            "max_wal_senders": "0",
             **self.extra_settings,
         }
         conf = "".join(f"{k} = {v}\n" for k, v in settings.items())

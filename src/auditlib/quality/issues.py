@@ -11,11 +11,12 @@ Kinds (docs/ARCHITECTURE.md) and the gate they feed:
 An issue without ``table_name`` concerns every table.
 
 Whether the source had a manifest (DQ-06 ``skipped`` when not), assumed contract, in order:
-1. ``_snapshot_meta`` key ``manifest``: JSON ``null``/``false``/``{"present": false}`` =
-   no manifest; an object with ``"present": true`` (or any other object / ``true``) = a
-   manifest that was verified;
-2. an issue of kind ``no_manifest`` / ``manifest_absent`` = no manifest;
-3. ``_snapshot_meta`` key ``kind`` = ``"postgres"`` = a live database (no manifest);
+1. ``_snapshot_meta`` key ``kind`` = ``"postgres"`` (and no ``manifest``) = a live
+   database: no manifest;
+2. ``_snapshot_meta`` key ``manifest`` (what ``auditlib.snapshot.builder`` writes):
+   JSON ``null``/``false``/``{"present": false}`` = no manifest; ``{"present": true}``
+   (or any other object / ``true``) = a manifest that the builder verified;
+3. an issue of kind ``no_manifest`` / ``manifest_absent`` = no manifest;
 4. otherwise unknown -> DQ-06 ``error`` (fail closed).
 """
 
@@ -101,6 +102,8 @@ def _meta(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
 
 def manifest_state(con: duckdb.DuckDBPyConnection, issues: list[Issue]) -> ManifestState:
     meta = _meta(con) or {}
+    if meta.get("kind") in ("postgres", "live") and not meta.get("manifest"):
+        return ManifestState("absent", "a live database has no export manifest")
     if "manifest" in meta:
         m = meta["manifest"]
         if m in (None, False, "absent", "none") or (isinstance(m, dict) and m.get("present") is False):
@@ -111,7 +114,5 @@ def manifest_state(con: duckdb.DuckDBPyConnection, issues: list[Issue]) -> Manif
     if any(i.kind in NO_MANIFEST_KINDS for i in issues):
         return ManifestState("absent", "the export has no manifest.json, so row counts and "
                              "sha256 could not be verified")
-    if meta.get("kind") in ("postgres", "live"):
-        return ManifestState("absent", "a live database has no export manifest")
     return ManifestState("unknown", f"the snapshot does not say whether the source had a "
                          f"manifest ({META_TABLE} key 'manifest' is missing); rebuild the snapshot")

@@ -6,22 +6,39 @@ against the previous run of the plan), optionally ``render_pdf(run_dir)``, then
 ``write_manifest(run_dir)`` (hashes, files made 0444), ``publish_run(tmp, final)``
 (refuses to overwrite) and ``update_archive_index(archive_dir)``.
 ``verify_run(run_dir)`` re-checks a run later.
+
+Names are imported on first use (PEP 562) so ``auditlib verify`` does not pay for
+nbconvert, nbformat, jinja2 or matplotlib.
 """
 
-from auditlib.report.archive_index import DEFAULT_ARCHIVE, update_archive_index
-from auditlib.report.history import RuleTrend, RunInfo, Trend, compute_trend, list_runs
-from auditlib.report.manifest import (
-    ManifestError,
-    RunExistsError,
-    VerifyResult,
-    publish_run,
-    seal_files,
-    verify_run,
-    write_manifest,
-)
-from auditlib.report.offline import OfflineError, remote_resources
-from auditlib.report.pdf import PdfUnavailable, render_pdf
-from auditlib.report.render import ReportError, render_run
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, str] = {
+    "DEFAULT_ARCHIVE": "archive_index",
+    "update_archive_index": "archive_index",
+    "RuleTrend": "history",
+    "RunInfo": "history",
+    "Trend": "history",
+    "compute_trend": "history",
+    "list_runs": "history",
+    "ManifestError": "manifest",
+    "RunExistsError": "manifest",
+    "VerifyResult": "manifest",
+    "publish_run": "manifest",
+    "seal_files": "manifest",
+    "verify_run": "manifest",
+    "write_manifest": "manifest",
+    "OfflineError": "offline",
+    "active_content": "offline",
+    "remote_resources": "offline",
+    "PdfUnavailable": "pdf",
+    "render_pdf": "pdf",
+    "ReportError": "render",
+    "render_run": "render",
+}
 
 __all__ = [
     "DEFAULT_ARCHIVE",
@@ -34,6 +51,7 @@ __all__ = [
     "RunInfo",
     "Trend",
     "VerifyResult",
+    "active_content",
     "compute_trend",
     "list_runs",
     "publish_run",
@@ -45,3 +63,32 @@ __all__ = [
     "verify_run",
     "write_manifest",
 ]
+
+if TYPE_CHECKING:
+    from auditlib.report.archive_index import DEFAULT_ARCHIVE, update_archive_index
+    from auditlib.report.history import RuleTrend, RunInfo, Trend, compute_trend, list_runs
+    from auditlib.report.manifest import (
+        ManifestError,
+        RunExistsError,
+        VerifyResult,
+        publish_run,
+        seal_files,
+        verify_run,
+        write_manifest,
+    )
+    from auditlib.report.offline import OfflineError, active_content, remote_resources
+    from auditlib.report.pdf import PdfUnavailable, render_pdf
+    from auditlib.report.render import ReportError, render_run
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'auditlib.report' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"auditlib.report.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -18,10 +18,12 @@ from __future__ import annotations
 import base64
 from importlib import resources
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from auditlib.report.offline import active_content, assert_offline, remote_resources
+
+if TYPE_CHECKING:
+    import nbformat
 
 TEMPLATE = "notebook_offline.html.j2"
 
@@ -54,7 +56,7 @@ def neutralise_active_outputs(nb: nbformat.NotebookNode) -> int:
     return changed
 
 
-def notebook_to_html(nb: nbformat.NotebookNode, title: str) -> str:
+def notebook_to_html(nb: nbformat.NotebookNode, title: str, run_id: str | None = None) -> str:
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(
@@ -69,21 +71,26 @@ def notebook_to_html(nb: nbformat.NotebookNode, title: str) -> str:
     nb.metadata["title"] = title
     nb.metadata.pop("widgets", None)
     neutralise_active_outputs(nb)
-    html, _ = exporter.from_notebook_node(nb)
+    resources = {"metadata": {"name": title}, "auditlib_run_id": run_id}
+    html, _ = exporter.from_notebook_node(nb, resources=resources)
     assert_offline(html, f"the HTML of notebook {title!r}")
     return html
 
 
-def render_notebook(ipynb: Path, out: Path) -> Path:
+def render_notebook(ipynb: Path, out: Path, run_id: str | None = None) -> Path:
     """Render ``ipynb`` to ``out`` (offline HTML). Raises if the page would load remote files."""
+    import nbformat
+
     nb = nbformat.read(str(ipynb), as_version=4)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(notebook_to_html(nb, Path(ipynb).stem), encoding="utf-8")
+    out.write_text(notebook_to_html(nb, Path(ipynb).stem, run_id), encoding="utf-8")
     return out
 
 
 def notebook_images(ipynb: Path, limit: int = 8) -> list[str]:
     """The notebook's PNG outputs as ``data:image/png;base64,...`` URIs (for the run index)."""
+    import nbformat
+
     nb = nbformat.read(str(ipynb), as_version=4)
     out: list[str] = []
     for cell in nb.cells:
@@ -99,5 +106,7 @@ def notebook_images(ipynb: Path, limit: int = 8) -> list[str]:
 
 
 def has_papermill_error(ipynb: Path) -> bool:
+    import nbformat
+
     nb = nbformat.read(str(ipynb), as_version=4)
     return any("papermill-error-cell-tag" in c.get("metadata", {}).get("tags", []) for c in nb.cells)

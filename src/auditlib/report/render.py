@@ -48,7 +48,7 @@ def render_run(run_dir: Path, archive_dir: Path) -> None:
     charts: list[dict[str, Any]] = []
     for ipynb in sorted((run_dir / "notebooks").glob("*.ipynb")):
         try:
-            render_notebook(ipynb, run_dir / "reports" / f"{ipynb.stem}.html")
+            render_notebook(ipynb, run_dir / "reports" / f"{ipynb.stem}.html", data.run_id)
             rendered[ipynb.stem] = None
             images = notebook_images(ipynb)
             if images:

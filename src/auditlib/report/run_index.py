@@ -167,9 +167,11 @@ def _param_value(params: dict[str, Any], name: str) -> str:
     return f"{evidence_value(Params().to_dict().get(name))} (default)"
 
 
-def _trend_rows(trend: Trend) -> list[dict[str, Any]]:
+def _trend_rows(trend: Trend, order: list[str]) -> list[dict[str, Any]]:
+    """Rules with anything to say, in the order of the rule table (DQ, RET, SUB, DSR)."""
+    rank = {rid: i for i, rid in enumerate(order)}
     rows = []
-    for rid, rt in trend.rules.items():
+    for rid, rt in sorted(trend.rules.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])):
         if rt.new or rt.resolved or rt.still_open or not rt.comparable:
             rows.append({"rule_id": rid, "new": rt.new, "resolved": rt.resolved,
                          "still_open": rt.still_open, "comparable": rt.comparable,
@@ -228,7 +230,7 @@ def build_context(
         "dq": _dq_section(data),
         "method": _method(catalogue, s.get("parameters") or {}, dq, severities),
         "trend": trend,
-        "trend_rows": _trend_rows(trend),
+        "trend_rows": _trend_rows(trend, [r["id"] for r in rule_rows]),
         "trend_totals": trend.totals,
         "notebooks": notebooks,
         "held_customers": [
@@ -237,6 +239,7 @@ def build_context(
         ],
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "report_error": scrub_text(str(s.get("report_error") or "")),
+        "problems": [scrub_text(str(p)) for p in (s.get("problems") or [])],
     }
 
 

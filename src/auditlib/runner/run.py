@@ -46,6 +46,9 @@ from auditlib.runner.sources import ResolvedSource
 
 log = logging.getLogger("auditlib.runner")
 
+# Kernel chatter that says nothing about the audit (the kernel listens on localhost only).
+_NOISE = ("Kernel is running over TCP without encryption",)
+
 PACKAGES = ("duckdb", "pandas", "pyarrow", "papermill", "nbclient", "ipykernel",
             "great-expectations", "holidays", "matplotlib", "psycopg", "python-dateutil")
 
@@ -326,8 +329,10 @@ def _append_worker_logs(work: Path, names: tuple[str, ...]) -> None:
     for n in names:
         p = work / f"{n}.worker.log"
         if p.exists() and p.stat().st_size:
-            text = p.read_text(encoding="utf-8", errors="replace").strip()
-            log.info("worker output of %s:\n%s", n, text[-20000:])
+            lines = [line for line in p.read_text(encoding="utf-8", errors="replace")
+                     .splitlines() if line.strip() and not any(x in line for x in _NOISE)]
+            if lines:
+                log.info("worker output of %s:\n%s", n, "\n".join(lines)[-20000:])
 
 
 def _report(tmp: Path, out: Path, summary: dict[str, Any], warnings: list[str]) -> dict[str, Any]:

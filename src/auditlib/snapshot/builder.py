@@ -4,11 +4,12 @@ One pass per table: ``CREATE TABLE t AS SELECT <planned columns> FROM <source
 relation>``. Only the columns of ``minimisation.toml`` are selected, so dropped
 columns never reach the file, not even through a temporary table. Kept columns
 are cast with ``TRY_CAST`` to their schema type; where the source type differs
-from the schema type, a side column ``_chk_<col>`` in the same pass holds the
-raw value of each failed cast (only for kept columns: ids, times, codes, never
-personal data). One aggregate query then counts cast failures, NULLs in NOT NULL
-columns and rows, names the first bad row by its primary key, and the side
-columns are dropped. The raw value is never written into an issue message.
+from the schema type, one side column in the same pass holds a bit mask of the
+columns whose cast failed in that row. One aggregate query then counts rows,
+cast failures and NULLs in NOT NULL columns; only where a count is not zero a
+second query names the first bad row by its primary key (``user_id=42``, or
+``row N`` when the key itself is NULL); then the side column is dropped. The
+failing value itself is never written into an issue message.
 
 Decisions where the contract was silent:
 
@@ -62,6 +63,9 @@ Progress = Callable[[str, int, int], None]
 # DuckDB's DESCRIBE names for the schema's duck_type spellings.
 _TYPE_ALIASES = {"TIMESTAMPTZ": "TIMESTAMP WITH TIME ZONE"}
 _NOT_BLANK = r"[^\s\v\p{Z}]"
+# One side column per table while copying: bit i set = the i-th cast-checked column failed.
+# Mostly 0, so it compresses to (almost) nothing; dropped right after the stats query.
+CHECK_COLUMN = "_auditlib_cast_failures"
 
 
 class SnapshotError(Exception):
@@ -98,7 +102,7 @@ def _same_type(source_type: str, target: str) -> bool:
 @dataclass
 class _TablePlan:
     select: list[str]
-    checks: dict[str, str]  # column -> side column name
+    checks: dict[str, int]  # column -> its bit in the side column CHECK_COLUMN
     missing: list[str]
     columns_meta: list[dict[str, Any]]
 
@@ -106,6 +110,7 @@ class _TablePlan:
 def plan_table(table: Table, cols: dict[str, ColumnPlan], st: SourceTable) -> _TablePlan:
     """The SELECT list for one table: planned columns only, in schema order."""
     select, checks, missing, meta = [], {}, [], []
+    fail_terms: list[str] = []
     for cp in cols.values():
         if cp.action == "drop":
             continue
@@ -126,11 +131,11 @@ def plan_table(table: Table, cols: dict[str, ColumnPlan], st: SourceTable) -> _T
                 select.append(f"{src} AS {out}")
             else:
                 select.append(f"TRY_CAST({src} AS {target}) AS {out}")
-                chk = f"_chk_{cp.name}"
-                checks[cp.name] = chk
-                select.append(
+                bit = 1 << len(checks)
+                checks[cp.name] = bit
+                fail_terms.append(
                     f"CASE WHEN {src} IS NOT NULL AND TRY_CAST({src} AS {target}) IS NULL "
-                    f"THEN true END AS {_q(chk)}"
+                    f"THEN {bit} ELSE 0 END"
                 )
         elif cp.action == "hmac":
             value = f"{MACRO_EMAIL}({src})" if cp.is_email else f"NULLIF(CAST({src} AS VARCHAR), '')"
@@ -139,6 +144,8 @@ def plan_table(table: Table, cols: dict[str, ColumnPlan], st: SourceTable) -> _T
             select.append(
                 f"coalesce(regexp_matches(CAST({src} AS VARCHAR), '{_NOT_BLANK}'), false) AS {out}"
             )
+    if fail_terms:
+        select.append(f"CAST({' | '.join(fail_terms)} AS BIGINT) AS {_q(CHECK_COLUMN)}")
     return _TablePlan(select, checks, missing, meta)
 
 
@@ -184,38 +191,41 @@ def _copy_table(
             "differs from schema.sql)", column_name=c))
     con.execute(f"CREATE TABLE {_q(name)} AS SELECT {', '.join(tp.select)} FROM {st.relation_sql}")
 
-    ref = _row_ref_sql(table)
-    aggs = ["count(*)"]
-    probes: list[tuple[str, str]] = []  # (kind, column)
-    for c, chk in tp.checks.items():
-        aggs += [f"count({_q(chk)})", f"arg_min({ref}, rowid) FILTER (WHERE {_q(chk)})"]
-        probes.append(("cast_failure", c))
+    # Counts first (one scan); the first bad row's key only where a count is not zero.
+    probes: list[tuple[str, str, str]] = []  # (kind, column, condition)
+    chk = _q(CHECK_COLUMN)
+    for c, bit in tp.checks.items():
+        probes.append(("cast_failure", c, f"({chk} & {bit}) <> 0"))
     for cp in cols.values():
         if cp.action in ("keep", "hmac") and cp.column.not_null and cp.name not in tp.missing:
-            out = _q(cp.snapshot_name or "")
-            cond = f"{out} IS NULL"
+            cond = f"{_q(cp.snapshot_name or '')} IS NULL"
             if cp.name in tp.checks:
-                cond += f" AND {_q(tp.checks[cp.name])} IS NULL"
-            aggs += [f"count_if({cond})", f"arg_min({ref}, rowid) FILTER (WHERE {cond})"]
-            probes.append(("null_in_required", cp.name))
-    row = con.execute(f"SELECT {', '.join(aggs)} FROM {_q(name)}").fetchone()
-    assert row is not None
-    rows = int(row[0])
-    for i, (kind, c) in enumerate(probes):
-        n, first = int(row[1 + 2 * i]), row[2 + 2 * i]
-        if not n:
-            continue
+                cond += f" AND ({chk} & {tp.checks[cp.name]}) = 0"
+            probes.append(("null_in_required", cp.name, cond))
+    aggs = ["count(*)"] + [f"count_if({cond})" for _k, _c, cond in probes]
+    counts = con.execute(f"SELECT {', '.join(aggs)} FROM {_q(name)}").fetchone()
+    assert counts is not None
+    rows = int(counts[0])
+    bad = [(p, int(n)) for p, n in zip(probes, counts[1:], strict=True) if n]
+    firsts: tuple = ()
+    if bad:
+        ref = _row_ref_sql(table)
+        firsts = con.execute(
+            "SELECT " + ", ".join(f"arg_min({ref}, rowid) FILTER (WHERE {cond})"
+                                  for (_k, _c, cond), _n in bad) + f" FROM {_q(name)}"
+        ).fetchone() or ()
+    for ((kind, c, _cond), n), first in zip(bad, firsts, strict=True):
         cp = cols[c]
         if kind == "cast_failure":
             msg = (f"{name}.{c}: {n} value(s) cannot be read as {cp.column.duck_type} "
                    f"(source type {st.columns[c]}); first at {first}. They are NULL in the "
                    "snapshot; fix the export.")
         else:
-            msg = (f"{name}.{c}: {n} NULL value(s) in a NOT NULL column; first at {first}")
+            msg = f"{name}.{c}: {n} NULL value(s) in a NOT NULL column; first at {first}"
         issues.append(ExtractionIssue(kind, name, msg, column_name=c, row_ref=first,
                                       rows_affected=n))
-    for chk in tp.checks.values():
-        con.execute(f"ALTER TABLE {_q(name)} DROP COLUMN {_q(chk)}")
+    if tp.checks:
+        con.execute(f"ALTER TABLE {_q(name)} DROP COLUMN {chk}")
     want = st.extra.get("manifest_rows")
     if want is not None and want != rows:
         issues.append(ExtractionIssue(
