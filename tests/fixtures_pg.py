@@ -246,9 +246,7 @@ def duck_relation_checksum(con: duckdb.DuckDBPyConnection, table: str, relation_
     row = " || chr(31) || ".join(
         f"coalesce({_duck_expr(c.name, c.duck_type)}, '<NULL>')" for c in t.columns.values()
     )
-    order = ", ".join(f"CAST({c} AS BIGINT)" for c in t.primary_key) if all(
-        t.columns[c].duck_type == "BIGINT" for c in t.primary_key
-    ) else ", ".join(t.primary_key)
+    order = ", ".join(f"CAST({c} AS {t.columns[c].duck_type})" for c in t.primary_key)
     r = con.execute(
         f"SELECT count(*), coalesce(md5(string_agg({row}, chr(30) ORDER BY {order})), '') "
         f"FROM {relation_sql}"

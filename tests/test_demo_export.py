@@ -20,7 +20,7 @@ from auditlib.demo import generate_export
 from auditlib.demo.clock import add_months_np
 from auditlib.demo.names import mobile_numbers, org_numbers
 from auditlib.schema import load_schema
-from demo_reference import open_export
+from test_demo_reference import open_export
 
 SCHEMA = load_schema()
 

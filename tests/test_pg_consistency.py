@@ -174,6 +174,7 @@ def test_control_without_one_snapshot_sees_the_writer(
     assert _ids(con, "login_events", "e") != _ids(con, "messages", "m")
 
 
+@pytest.mark.slow  # builds a whole snapshot, data-quality gates included
 def test_build_snapshot_is_consistent_while_a_writer_commits(
     writer_db: LoadedDatabase, writer: Writer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -28,6 +28,7 @@ def _table_digest(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, str]
     return int(r[0]), str(r[1])
 
 
+@pytest.mark.slow  # builds a whole snapshot, data-quality gates included
 def test_snapshot_from_postgres_equals_snapshot_from_export(
     pg_demo: LoadedDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -154,6 +154,19 @@ def test_lower_case_country(clean):
     assert "'se'" in r.message
 
 
+def test_rows_affected_counts_distinct_rows_when_several_checks_fail(clean):
+    # 'se' fails both the format and the ISO check: one row, not two
+    insert(clean, "customers", {"customer_id": 3, "country": "se", "created_at": "2025-01-01"})
+    # a duplicate pair and a NULL key: three rows
+    insert(clean, "users", {"user_id": 1, "customer_id": 1, "email_hmac": "x",
+                            "created_at": "2025-01-01"},
+           {"user_id": None, "customer_id": 1, "email_hmac": "y", "created_at": "2025-01-01"})
+    res = gates(clean)
+    assert res[("DQ-04", "customers")].rows_affected == 1
+    assert res[("DQ-02", "users")].rows_affected == 3
+    assert res[("DQ-02", "users")].details["rows_affected_is"] == "distinct rows failing any check"
+
+
 def test_upper_case_but_unassigned_country_code(clean):
     insert(clean, "backups", {"backup_id": 2, "taken_at": "2025-01-01", "storage_country": "XX",
                               "expires_at": "2025-02-01"})
@@ -404,3 +417,63 @@ def test_rerun_replaces_previous_results(clean):
     clean.execute("DELETE FROM users WHERE email_hmac = 'x'")
     gates(clean, datetime(2026, 1, 1, tzinfo=UTC))
     assert clean.execute("SELECT count(*) FROM _audit_gates WHERE status = 'fail'").fetchone() == (0,)
+
+
+# --- a gate that crashes is an error, never a pass ----------------------------------------
+
+def test_gx_crash_makes_the_gates_error(clean, monkeypatch):
+    from auditlib.quality import gx_backend
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("simulated GX failure")
+
+    monkeypatch.setattr(gx_backend, "validate_table", boom)
+    res = {(r.gate_id, r.table_name): r for r in run_gates(clean, SNAPSHOT_TIME, backend="gx")}
+    for g in ("DQ-02", "DQ-04", "DQ-05"):
+        assert res[(g, "customers")].status == "error"
+        assert "simulated GX failure" in res[(g, "customers")].message
+    assert res[("DQ-03", "users")].status == "pass"  # orphans run in DuckDB regardless
+    assert gate_status(clean)["DQ-02"]["status"] == "error"
+
+
+def test_uncompilable_expectation_makes_its_gate_error(clean, tmp_path, monkeypatch):
+    from auditlib.quality.suites import expectations_dir
+
+    for p in expectations_dir().glob("*.json"):
+        (tmp_path / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
+    suite = json.loads((tmp_path / "users.json").read_text(encoding="utf-8"))
+    suite["expectations"].append({
+        "type": "expect_column_values_to_be_dateutil_parseable", "kwargs": {"column": "user_id"},
+        "meta": {"gate": "DQ-04", "check": "odd", "check_id": "users.odd.user_id"},
+        "severity": "warning"})
+    (tmp_path / "users.json").write_text(json.dumps(suite), encoding="utf-8")
+    monkeypatch.setenv("AUDITLIB_EXPECTATIONS_DIR", str(tmp_path))
+    r = gates(clean)[("DQ-04", "users")]
+    assert r.status == "error" and "has no DuckDB compiler" in r.message
+
+
+def test_finding_evidence_passes_the_engines_personal_data_guard(clean):
+    from auditlib.rules.engine import _check_evidence
+
+    insert(clean, "recipients", {"recipient_id": 1, "customer_id": 1, "email_hmac": None,
+                                 "created_at": "2025-01-01"})
+    issue(clean, "cast_failure", "users", "created_at", rows=1, row_ref="user_id=1")
+    gates(clean)
+    findings = gate_findings(clean)
+    assert {f.rule_id for f in findings} == {"DQ-01", "DQ-02"}
+    for f in findings:
+        _check_evidence(f.rule_id, f.evidence)
+        assert f.entity_type == "table" and f.entity_id in load_schema().tables
+
+
+def test_unreadable_snapshot_table_makes_all_its_gates_error(clean, tmp_path):
+    # a view over a file that is gone: counting its rows raises inside the gate
+    f = tmp_path / "c.parquet"
+    clean.execute(f"COPY cookie_consents TO '{f}' (FORMAT parquet)")
+    clean.execute("DROP TABLE cookie_consents")
+    clean.execute(f"CREATE VIEW cookie_consents AS SELECT * FROM read_parquet('{f}')")
+    f.unlink()
+    res = gates(clean)
+    assert {res[(g, "cookie_consents")].status for g in GATE_IDS} == {"error"}
+    assert "crashed on table cookie_consents" in res[("DQ-01", "cookie_consents")].message
+    assert res[("DQ-02", "users")].status == "pass"

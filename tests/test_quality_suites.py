@@ -127,3 +127,21 @@ def test_expectations_dir_env_override(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("AUDITLIB_EXPECTATIONS_DIR", str(tmp_path / "nope"))
     with pytest.raises(SuiteError, match="not a directory"):
         expectations_dir()
+
+
+def test_write_suites_reproduces_the_committed_files(tmp_path: Path):
+    from auditlib.quality.suites import write_suites
+
+    for p in write_suites(tmp_path):
+        assert p.read_bytes() == (expectations_dir() / p.name).read_bytes()
+
+
+def test_load_suites_gives_gx_suites_per_table():
+    from great_expectations.core import ExpectationSuite
+
+    from auditlib.quality import load_suites
+
+    suites = load_suites()
+    assert set(suites) == set(load_schema().tables)
+    assert all(isinstance(s, ExpectationSuite) for s in suites.values())
+    assert all(e.meta["gate"] in GATES for s in suites.values() for e in s.expectations)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import stat
 from pathlib import Path
 
@@ -22,11 +23,19 @@ from auditlib.report.manifest import sha256_file
 from test_report_runfactory import make_run
 
 
-@pytest.fixture
-def sealed(tmp_path: Path) -> Path:
-    archive = tmp_path / "runs"
+@pytest.fixture(scope="module")
+def rendered_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    archive = tmp_path_factory.mktemp("evidence") / "runs"
     run = make_run(archive, "r1", "2026-11-24T20:00:00+00:00")
     render_run(run, archive)
+    return run
+
+
+@pytest.fixture
+def sealed(tmp_path: Path, rendered_template: Path) -> Path:
+    """A fresh copy of a rendered run per test (tests change it), then sealed."""
+    run = tmp_path / "runs" / "r1"
+    shutil.copytree(rendered_template, run)
     write_manifest(run)
     return run
 
@@ -114,3 +123,27 @@ def test_publish_refuses_to_overwrite_an_existing_run(tmp_path: Path) -> None:
     with pytest.raises(RunExistsError):
         publish_run(tmp2, archive / "empty")
     assert tmp2.is_dir()
+
+
+def test_verify_checks_the_snapshot_beside_the_archive(sealed: Path) -> None:
+    snap_dir = sealed.parent / ".snapshots"
+    snap_dir.mkdir()
+    summary = json.loads((sealed / "summary.json").read_text())
+    snap = snap_dir / "r1.duckdb"
+    out = CliRunner().invoke(main, ["verify", str(sealed)])
+    assert out.exit_code == 0 and "snapshot: absent" in out.output
+    snap.write_bytes(b"not the snapshot that was audited")
+    out = CliRunner().invoke(main, ["verify", str(sealed)])
+    assert out.exit_code == 1 and "snapshot: differs" in out.output
+    assert summary["snapshot"]["file"] == ".snapshots/r1.duckdb"
+    assert CliRunner().invoke(main, ["verify", "--no-snapshot", str(sealed)]).exit_code == 0
+
+
+def test_verify_snapshot_match(sealed: Path) -> None:
+    from auditlib.report.manifest import verify_snapshot
+
+    (sealed.parent / ".snapshots").mkdir()
+    (sealed.parent / ".snapshots" / "r1.duckdb").write_bytes(b"snapshot bytes")
+    assert verify_snapshot(sealed)[0] == "match"
+    out = CliRunner().invoke(main, ["verify", str(sealed)])
+    assert out.exit_code == 0 and "snapshot: match" in out.output

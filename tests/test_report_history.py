@@ -43,6 +43,14 @@ def test_rule_that_errors_now_does_not_resolve_its_findings(tmp_path: Path) -> N
     assert not rt.comparable and rt.resolved == []
 
 
+def test_previous_run_compares_instants_not_strings(tmp_path: Path) -> None:
+    archive = tmp_path / "runs"
+    make_run(archive, "monthly-old", "2026-11-24T19:00:00Z")
+    make_run(archive, "monthly-other-tz", "2026-11-24T21:30:00+02:00")  # 19:30 UTC
+    current = make_run(archive, "monthly-now", "2026-11-24T20:00:00+00:00")
+    assert compute_trend(archive, current).previous_run_id == "monthly-other-tz"
+
+
 def test_trend_ignores_temp_dirs_snapshots_and_later_runs(tmp_path: Path) -> None:
     archive = tmp_path / "runs"
     make_run(archive, ".tmp-monthly-0", "2026-11-01T20:00:00+00:00")

@@ -12,9 +12,10 @@ from auditlib.report.offline import OfflineError, assert_offline
 from test_report_runfactory import PERSONAL_VALUES, XSS, make_run
 
 
-@pytest.fixture
-def rendered(tmp_path: Path) -> Path:
-    archive = tmp_path / "runs"
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Rendered once per module: the tests below only read it."""
+    archive = tmp_path_factory.mktemp("render") / "runs"
     run = make_run(archive, "monthly-2026-11-24-20261124T200000Z", "2026-11-24T20:00:00+00:00")
     render_run(run, archive)
     return run
@@ -175,3 +176,37 @@ def test_gates_are_read_from_the_snapshot_when_summary_has_none(tmp_path: Path) 
     section = index[index.index('id="dq"'):index.index('id="trend"')]
     assert "snapshot .snapshots/r1.duckdb" in section
     assert "<code>invoices</code>" in section and "invoice_id 7 appears twice" in section
+
+
+def test_clean_first_run_renders_pass_without_charts_or_trend(tmp_path: Path) -> None:
+    import json
+
+    from test_report_runfactory import rules_status
+
+    run = tmp_path / "runs" / "clean-1"
+    run.mkdir(parents=True)
+    rules = rules_status()
+    rules["DQ-03"] = {"status": "pass", "findings": 0, "error": None}
+    rules["DQ-06"] = {"status": "pass", "findings": 0, "error": None}
+    (run / "summary.json").write_text(json.dumps({
+        "run_id": "clean-1", "plan": {"name": "monthly"}, "as_of": "2026-11-24",
+        "started_at": "2026-11-24T20:00:00+00:00", "rules": rules, "verdict": "pass",
+        "exit_status": 0}))
+    (run / "findings.jsonl").write_text("")
+    render_run(run, tmp_path / "runs")
+    index = (run / "index.html").read_text()
+    assert "Verdict: <strong>PASS</strong>" in index
+    assert "No findings." in index and "nothing to compare with" in index
+    assert "No gate results were recorded" in index  # fail closed: not "every gate passed"
+
+
+def test_unknown_verdict_is_shown_as_error(tmp_path: Path) -> None:
+    import json
+
+    run = tmp_path / "runs" / "odd-1"
+    run.mkdir(parents=True)
+    (run / "summary.json").write_text(json.dumps({"run_id": "odd-1", "verdict": "green"}))
+    render_run(run, tmp_path / "runs")
+    index = (run / "index.html").read_text()
+    assert "Verdict: <strong>ERROR</strong>" in index
+    assert "not run" in index  # rules without a result are never shown as passed

@@ -6,6 +6,7 @@ Kept in a test_report_* module so the report area owns it; it holds one smoke te
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -131,7 +132,7 @@ def make_run(archive: Path, run_id: str, started_at: str, kind: str = "first",
         "user": "auditor", "host": "workbench",
         "source": {"kind": "postgres", "conninfo": "host=db dbname=one2many user=auditor "
                    "password=hunter2", "password": "hunter2", "fingerprint": "f" * 64},
-        "snapshot": {"sha256": "d" * 64, "file": f".snapshots/{run_id}.duckdb",
+        "snapshot": {"sha256": hashlib.sha256(b"snapshot bytes").hexdigest(), "file": f".snapshots/{run_id}.duckdb",
                      "snapshot_time": started_at, "rows": {"users": 120, "customers": 30},
                      "key_fingerprint": "e" * 16, "key_source": "random"},
         "parameters": {"offboarding_grace_months": 1, "dsr_due_soon_days": 7,

@@ -204,3 +204,10 @@ def test_lifted_hold_evidence() -> None:
     assert f.evidence["deletion_due"] == "2025-04-10"
     assert f.evidence["days_overdue"] == 2
     assert f.evidence["hold_lifted_on"] == "2025-03-10"
+
+
+def test_contract_ending_on_d_is_not_ended_even_when_held() -> None:
+    holds = [("2025-01-01", None)]
+    con = make_snapshot(_one_customer(["2025-06-01"], holds))
+    assert run_result(con, "RET-01", "2025-06-01").observations == []
+    assert [o["customer_id"] for o in run_result(con, "RET-01", "2025-06-02").observations] == [1]

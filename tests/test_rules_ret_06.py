@@ -63,3 +63,11 @@ def test_prefix_disagreeing_with_fiscal_year() -> None:
     con = make_snapshot({"invoices": _series(2024, 1, 3) + [odd] + _series(2025, 1)})
     # 2024-000002 exists (fills the 2024 series) but is reported as inconsistent
     assert ids(run(con, "RET-06", "2025-06-01")) == {f"invoice_id={odd['invoice_id']}"}
+
+
+def test_number_zero_is_not_part_of_the_series() -> None:
+    zero = _inv("2025-000000", 2025)
+    con = make_snapshot({"invoices": [zero] + _series(2025, 2)})
+    found = by_id(run(con, "RET-06", "2025-06-01"))
+    assert set(found) == {"2025-000001", f"invoice_id={zero['invoice_id']}"}
+    assert found["2025-000001"].evidence["numbers_present"] == 1

@@ -4,6 +4,7 @@ rule of the failed notebook ``error`` while the other notebooks still run."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def test_failures_are_errors_and_partial_notebooks_are_kept(tmp_path: Path) -> N
     assert out["raises"].error_kind == "cell_error"
     assert "RuntimeError: planted failure" in out["raises"].error
     assert out["sleeps"].error_kind == "cell_timeout"
-    assert out["dies"].error_kind in ("kernel_died", "unfinished", "papermill")
+    assert out["dies"].error_kind == "kernel_died"
     assert sorted(events) == sorted([(n, e) for n in out for e in ("start", "done")])
     for name in out:
         nb = nbformat.read(tmp_path / "out" / f"{name}.ipynb", as_version=4)
@@ -51,13 +52,16 @@ def test_wall_clock_limit_kills_worker_and_kernel(tmp_path: Path) -> None:
     import psutil
 
     (tmp_path / "out").mkdir()
-    before = {p.pid for p in psutil.process_iter()}
-    out = run_notebooks([_job(tmp_path, "sleeps", cell_timeout=120, wall=8)], parallelism=1)
+    out = run_notebooks([_job(tmp_path, "sleeps", cell_timeout=120, wall=30)], parallelism=1)
     o = out["sleeps"]
     assert o.status == "error" and o.error_kind == "wall_timeout"
     assert (tmp_path / "out" / "sleeps.ipynb").exists()  # partial notebook kept
-    leftovers = [p for p in psutil.process_iter(["cmdline"]) if p.pid not in before
-                 and "ipykernel_launcher" in " ".join(p.info["cmdline"] or [])]
+    # the kernel ran with the job's work dir as cwd: no process may be left there
+    leftovers = []
+    for proc in psutil.process_iter():
+        with contextlib.suppress(psutil.Error):
+            if proc.cwd() == str(tmp_path / "work"):
+                leftovers.append(proc.cmdline())
     assert not leftovers
 
 

@@ -55,8 +55,10 @@ def extraction(tmp_path_factory) -> Path:
         r["nickname"] = "anna"
     # support_tickets: a timestamp that is not one
     rows["support_tickets"][0]["opened_at"] = "yesterday"
+    # backups: a timestamp without an offset (the time zone would be a guess)
+    rows["backups"][0]["taken_at"] = "2024-03-01 10:00:00"
     write_export(d, rows, fmt={"users": "csv", "support_tickets": "csv", "orders": "csv",
-                               "recipients": "csv"})
+                               "recipients": "csv", "backups": "csv.gz"})
     manifest = json.loads((d / "manifest.json").read_text())
     # legal_holds: no file at all (and not in the manifest)
     (d / "legal_holds.parquet").unlink()
@@ -85,6 +87,9 @@ def extraction(tmp_path_factory) -> Path:
     # customers: manifest row count wrong
     manifest["tables"]["customers"]["rows"] = 5
     (d / "manifest.json").write_text(json.dumps(manifest))
+    # deletion_runs: a second file for the same table; a stray file beside the tables
+    write_table(d, "deletion_runs", base_rows()["deletion_runs"], "csv")
+    (d / "README.txt").write_text("exported by job 42")
     # subprocessors: file changed after the manifest was written (same row count)
     sp = base_rows()["subprocessors"]
     sp[0]["name"] = "MailCo Changed AB"
@@ -123,6 +128,13 @@ def test_unparseable_timestamp(extraction: Path) -> None:
     assert _gate(extraction, "DQ-01", "support_tickets")[0] == "fail"
 
 
+def test_timestamp_without_offset_is_not_guessed(extraction: Path) -> None:
+    ((col, row_ref, _n, msg),) = _issues(extraction, "backups", "cast_failure")
+    assert (col, row_ref) == ("taken_at", "backup_id=1100")
+    assert "ISO 8601 with offset" in msg
+    assert _gate(extraction, "DQ-01", "backups")[0] == "fail"
+
+
 def test_wrong_type(extraction: Path) -> None:
     ((col, row_ref, _n, msg),) = _issues(extraction, "invoices", "cast_failure")
     assert (col, row_ref) == ("fiscal_year", "invoice_id=700")
@@ -148,6 +160,21 @@ def test_csv_not_utf8(extraction: Path) -> None:
     assert "recipients.csv is not UTF-8" in msg and "byte offset 65, line 2" in msg
     assert "Ek" not in msg
     assert _gate(extraction, "DQ-01", "recipients")[0] == "fail"
+
+
+def test_two_files_for_one_table(extraction: Path) -> None:
+    ((_c, _r, _n, msg),) = _issues(extraction, "deletion_runs", "ambiguous")
+    assert "deletion_runs.csv" in msg and "deletion_runs.parquet" in msg
+    assert _issues(extraction, "deletion_runs", "missing_table")
+    assert _gate(extraction, "DQ-01", "deletion_runs")[0] == "fail"
+    assert _issues(extraction, "deletion_runs", "manifest_unlisted_file")
+
+
+def test_unknown_file_is_listed(extraction: Path) -> None:
+    con = duckdb.connect(str(extraction), read_only=True)
+    msgs = [m for (m,) in con.execute(
+        "SELECT message FROM _extraction_issues WHERE kind = 'ignored_file'").fetchall()]
+    assert any("README.txt" in m for m in msgs)
 
 
 def test_manifest_hash_mismatch(extraction: Path) -> None:

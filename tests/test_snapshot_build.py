@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 from auditlib.schema import load_schema
 from auditlib.snapshot import KEY_ENV, SnapshotError, build_snapshot, hmac_hex, read_meta
 from auditlib.snapshot.minimisation import load_minimisation
+from auditlib.snapshot.pseudonym import _padded
 from auditlib.source import SourceError
 from test_snapshot_helpers import (
     SECRET_EMAILS,
@@ -116,6 +118,9 @@ def test_no_clear_personal_data_or_key_in_the_file(built) -> None:
     for secret in SECRET_EMAILS + SECRET_PHONES + SECRET_IPS + SECRET_OTHER:
         assert secret.lower().encode() not in blob, secret
     assert KEY.lower() not in blob and KEY.hex().encode() not in blob
+    ipad, opad = _padded(KEY)  # the key material of the temporary HMAC macro
+    assert ipad.hex().encode() not in blob and opad.hex().encode() not in blob
+    assert ipad not in built.path.read_bytes() and opad not in built.path.read_bytes()
     # and no string column holds them either (in case storage compressed them)
     con = _con(built.path)
     for t in load_schema().table_names:
@@ -156,6 +161,18 @@ def test_interrupted_build_leaves_nothing(export: Path, tmp_path: Path) -> None:
     with pytest.raises(KeyboardInterrupt):
         build_snapshot(str(export), tmp_path / "snap.duckdb", key=KEY, progress=interrupt)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_stale_build_directory_of_a_dead_process_is_removed(tmp_path: Path) -> None:
+    from auditlib.snapshot.atomic import remove_stale
+
+    stale = tmp_path / ".s.duckdb.building-999999999-abcd"
+    stale.mkdir()
+    (stale / "s.duckdb").write_bytes(b"half")
+    mine = tmp_path / f".s.duckdb.building-{os.getpid()}-abcd"
+    mine.mkdir()
+    assert remove_stale(tmp_path / "s.duckdb") == [stale]
+    assert not stale.exists() and mine.exists()
 
 
 def test_cli_without_key_uses_random_key_and_prints_gates(export: Path, tmp_path: Path,

@@ -139,9 +139,6 @@ def main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None =
                        f"{type(exc).__name__}: {exc}. Unpublished output stays in "
                        f"{out}/.tmp-*", err=True)
             return 2
-        if not quiet:
-            for w in outcome.warnings:
-                click.echo(f"auditlib run: warning: {w}", err=True)
         s = outcome.summary
         counts: dict[str, int] = {}
         for r in s["rules"].values():

@@ -61,13 +61,14 @@ def command(source_spec: str, out_path: Path, quiet: bool) -> None:
     # The library logs the random-key warning; here the notice below says it once, in colour.
     logging.getLogger("auditlib.snapshot.pseudonym").addHandler(logging.NullHandler())
     logging.getLogger("auditlib.snapshot.pseudonym").propagate = False
-    if not os.environ.get(KEY_ENV):
-        err.print(
-            f"[yellow]notice:[/] {KEY_ENV} is not set: a random key is used for this snapshot. "
-            "Pseudonyms will not match those of other snapshots."
-        )
     try:
         source = open_source(source_spec)
+        if not os.environ.get(KEY_ENV):
+            err.print(
+                f"[yellow]notice:[/] {KEY_ENV} is not set: a random key is used for this "
+                "snapshot. Pseudonyms will not match those of other snapshots.",
+                soft_wrap=True,
+            )
         if quiet:
             info = build_snapshot(source, out_path)
         else:

@@ -32,7 +32,7 @@ import numpy as np
 
 from auditlib.demo import names as nm
 from auditlib.demo import register as reg
-from auditlib.demo.clock import add_months_np, business_seconds, end_of_day, local_to_utc, np_day
+from auditlib.demo.clock import add_months_np, business_seconds, local_to_utc, np_day
 from auditlib.demo.frame import Tables
 
 SECOND = np.timedelta64(1, "s")
@@ -93,8 +93,8 @@ def _scaled(n: float, scale: float, minimum: int) -> int:
 
 def generate_bulk(t: Tables, rng: np.random.Generator, d: date, scale: float) -> BulkInfo:
     dd = np_day(d)
+    # the manifest's exported_at (clock.end_of_day): no bulk instant lies after it
     end = local_to_utc(np.array([dd]), np.array([23 * 3600 + 59 * 60 + 59]))[0]
-    assert end_of_day(d)  # the manifest's exported_at; no bulk instant is after `end`
 
     # -- customers and contracts -------------------------------------------------------
     n_c = _scaled(1000, scale, 8)
@@ -368,7 +368,8 @@ def generate_bulk(t: Tables, rng: np.random.Generator, d: date, scale: float) ->
     d_id = np.arange(1, n_d + 1, dtype=np.int64)
     subj = nm.join(nm.ascii_lower(dfirst), "_", nm.ascii_lower(dlast), (100 + d_id), "@",
                    rng.choice(nm.MAIL_DOMAINS, n_d))
-    done = dr_at + rng.integers(86400, 20 * 86400, n_d).astype("timedelta64[s]")
+    # answered in office hours 1..20 days after receipt (always before due_1m)
+    done = local_to_utc(dr_day + rng.integers(1, 21, n_d).astype("timedelta64[D]"), business_seconds(rng, n_d))
     outcome = rng.choice(np.array(["fulfilled", "partially_fulfilled", "refused", "withdrawn"]), n_d,
                          p=[0.75, 0.08, 0.07, 0.10]).astype(object)
     ground = np.where(outcome == "refused", rng.choice(REFUSAL_GROUNDS, n_d), None)

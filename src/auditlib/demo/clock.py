@@ -9,14 +9,12 @@ non-existent. Vectorised versions work on NumPy arrays (no Python loop per row).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 
 import numpy as np
 import pandas as pd
 
 from auditlib.dates import STOCKHOLM, TZ_NAME
-
-DAY = np.timedelta64(1, "D")
 
 
 def at(d: date, hh: int, mm: int = 0, ss: int = 0) -> datetime:
@@ -31,10 +29,6 @@ def end_of_day(d: date) -> datetime:
 
 def np_day(d: date) -> np.datetime64:
     return np.datetime64(d.isoformat(), "D")
-
-
-def to_date(d: np.datetime64) -> date:
-    return date.fromisoformat(str(np.datetime64(d, "D")))
 
 
 def local_to_utc(days: np.ndarray, seconds: np.ndarray) -> np.ndarray:
@@ -69,11 +63,3 @@ def add_months_np(days: np.ndarray, n: int | np.ndarray) -> np.ndarray:
 def business_seconds(rng: np.random.Generator, n: int) -> np.ndarray:
     """Seconds since local midnight inside office hours (08:00-17:00), whole seconds."""
     return rng.integers(8 * 3600, 17 * 3600, size=n)
-
-
-def day_range(first: date, last: date) -> int:
-    return (last - first).days + 1
-
-
-def days_before(d: date, n: int) -> date:
-    return d - timedelta(days=n)

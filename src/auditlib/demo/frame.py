@@ -8,7 +8,7 @@ types of ``auditlib.schema`` (so nothing re-types the schema by hand).
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -105,9 +105,6 @@ class Tables:
         chunks = self._chunks.get(table) or [arrow_schema(table).empty_table()]
         return pa.concat_tables(chunks)
 
-    def replace(self, table: str, data: pa.Table) -> None:
-        self._chunks[table] = [data.cast(arrow_schema(table))]
-
     def build(self) -> dict[str, pa.Table]:
         out: dict[str, pa.Table] = {}
         for name, t in self.schema.tables.items():
@@ -117,6 +114,3 @@ class Tables:
             out[name] = data
         return out
 
-
-def d64(d: date) -> np.datetime64:
-    return np.datetime64(d.isoformat(), "D")

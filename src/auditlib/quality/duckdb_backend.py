@@ -286,3 +286,36 @@ def _run_orphans(con: duckdb.DuckDBPyConnection, table: str, exp: dict[str, Any]
         f"SELECT count(*), min({ref}, {SAMPLE_SIZE}) FROM ({query})"
     ).fetchone()
     res.unexpected_count, res.samples = row[0], list(row[1] or [])
+
+
+def row_predicate(table: str, exp: dict[str, Any], parameters: dict[str, Any]) -> str:
+    """SQL true for each row (alias ``t``) that the expectation does not accept.
+
+    Used to count the *distinct* rows a gate touches when several of its checks fail
+    (a row failing two checks is one row). Not for the schema expectation.
+    """
+    t, kw, meta = exp["type"], exp["kwargs"], exp.get("meta", {})
+    if t in COLUMN_MAP_TYPES:
+        return unexpected_condition(exp, parameters)
+    if t == "unexpected_rows_expectation":
+        col, parent, pcol = meta["column"], meta["parent_table"], meta["parent_column"]
+        return (f"({q(col)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {q(parent)} AS p "
+                f"WHERE p.{q(pcol)} = t.{q(col)}))")
+    if t in ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"):
+        cols = [kw["column"]] if "column" in kw else list(kw["column_list"])
+        key = ", ".join(q(c) for c in cols)
+        if t == "expect_column_values_to_be_unique":
+            ignore = f"{q(cols[0])} IS NULL"
+        else:
+            ignore = " AND ".join(f"{q(c)} IS NULL" for c in cols)
+        on = " AND ".join(f"d.{q(c)} IS NOT DISTINCT FROM t.{q(c)}" for c in cols)
+        return (f"EXISTS (SELECT 1 FROM (SELECT {key} FROM {q(table)} GROUP BY {key} "
+                f"HAVING count(*) > 1 AND NOT ({ignore})) AS d WHERE {on})")
+    raise ValueError(f"no row predicate for {t}")
+
+
+def rows_failing_any(con: duckdb.DuckDBPyConnection, table: str, exps: list[dict[str, Any]],
+                     parameters: dict[str, Any]) -> int:
+    """How many distinct rows of ``table`` fail at least one of ``exps``."""
+    preds = " OR ".join(f"({row_predicate(table, e, parameters)})" for e in exps)
+    return int(con.execute(f"SELECT count(*) FROM {q(table)} AS t WHERE {preds}").fetchone()[0])

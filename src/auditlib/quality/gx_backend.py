@@ -81,13 +81,17 @@ def validate_dataframe(df: Any, table: str, suite: dict[str, Any], parameters: d
         warnings.filterwarnings("ignore", message=".*inplace keyword.*")
         validation = batch.validate(gx_suite, expectation_parameters=parameters,
                                     result_format=result_format)
+    seen = set()
     for r in validation.results:
-        res = results[r.expectation_config.meta["check_id"]]
-        _fill(res, r, pk, df)
+        check_id = r.expectation_config.meta["check_id"]
+        seen.add(check_id)
+        _fill(results[check_id], r, pk)
+    for check_id in set(results) - seen:  # fail closed: no result is not a pass
+        results[check_id].error = f"Great Expectations returned no result for {check_id}"
     return list(results.values())
 
 
-def _fill(res: CheckResult, r: Any, pk: list[str], df: Any) -> None:
+def _fill(res: CheckResult, r: Any, pk: list[str]) -> None:
     info = r.exception_info or {}
     if info.get("raised_exception"):
         res.error = f"GX: {info.get('exception_message')}"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,19 @@ class RunInfo:
     @property
     def started_at(self) -> str:
         return str(self.summary.get("started_at") or "")
+
+
+def started_key(value: str) -> datetime:
+    """``started_at`` as an aware instant, so '...Z' and '...+00:00' compare correctly.
+
+    An unparseable or missing value sorts first (oldest): it can never be "the previous run"
+    ahead of a run with a real time.
+    """
+    try:
+        ts = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return datetime.min.replace(tzinfo=UTC)
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -82,7 +96,7 @@ def list_runs(archive_dir: Path) -> list[RunInfo]:
         except RunDataError:
             continue
         runs.append(RunInfo(str(summary.get("run_id") or d.name), d, summary))
-    runs.sort(key=lambda r: (r.started_at, r.run_id), reverse=True)
+    runs.sort(key=lambda r: (started_key(r.started_at), r.run_id), reverse=True)
     return runs
 
 
@@ -92,11 +106,12 @@ def previous_run(archive_dir: Path, current: dict[str, Any], current_dir: Path) 
     cur_plan = (current.get("plan") or {}).get("name") if isinstance(current.get("plan"), dict) \
         else current.get("plan")
     cur_start = str(current.get("started_at") or "")
+    cur_key = started_key(cur_start)
     cur_dir = Path(current_dir).resolve()
     for run in list_runs(archive_dir):
         if run.run_id == cur_id or run.path.resolve() == cur_dir:
             continue
-        if run.plan == str(cur_plan or "") and (not cur_start or run.started_at < cur_start):
+        if run.plan == str(cur_plan or "") and (not cur_start or started_key(run.started_at) < cur_key):
             return run
     return None
 

@@ -16,6 +16,7 @@ Decisions:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -89,9 +90,13 @@ def write_manifest(run_dir: Path, seal: bool = True) -> Path:
         if p.is_symlink():
             raise ManifestError(f"{p}: symbolic links are not allowed in a run directory")
         files[rel] = {"sha256": sha256_file(p), "size": p.stat().st_size}
+    run_id = run_dir.name.removeprefix(".tmp-")
+    # the directory name is the run id by construction; summary.json says it explicitly
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        run_id = str(json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))["run_id"])
     manifest = {
         "algorithm": ALGORITHM,
-        "run_id": run_dir.name.removeprefix(".tmp-"),
+        "run_id": run_id,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "files": files,
     }
@@ -142,6 +147,29 @@ def verify_run(run_dir: Path) -> VerifyResult:
             changed.append(rel)
     added = sorted(present - set(listed))
     return VerifyResult(not (changed or missing or added), changed, missing, added)
+
+
+def verify_snapshot(run_dir: Path) -> tuple[str, str]:
+    """Check the run's snapshot (kept outside the run dir) against summary.json's sha256.
+
+    Returns ``(state, detail)`` with state ``match`` | ``differs`` | ``absent`` | ``unknown``.
+    The snapshot holds pseudonymised personal data and may have been deleted on
+    purpose, so ``absent`` is not a failure; ``differs`` is.
+    """
+    run_dir = Path(run_dir)
+    try:
+        summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+        snap = summary["snapshot"]
+        expected, rel = str(snap["sha256"]), str(snap["file"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "unknown", "summary.json names no snapshot file and sha256"
+    path = run_dir.parent / rel
+    if not path.is_file():
+        return "absent", f"{path} is not present (deleted or kept elsewhere)"
+    actual = sha256_file(path)
+    if actual != expected:
+        return "differs", f"{path}: sha256 {actual} but summary.json records {expected}"
+    return "match", f"{path} matches summary.json"
 
 
 def publish_run(tmp_dir: Path, final_dir: Path) -> Path:

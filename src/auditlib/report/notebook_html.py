@@ -16,9 +16,10 @@ event handler, a remote resource) is shown as its plain text
 from __future__ import annotations
 
 import base64
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from auditlib.report.offline import active_content, assert_offline, remote_resources
 
@@ -56,18 +57,24 @@ def neutralise_active_outputs(nb: nbformat.NotebookNode) -> int:
     return changed
 
 
-def notebook_to_html(nb: nbformat.NotebookNode, title: str, run_id: str | None = None) -> str:
+@lru_cache(maxsize=1)
+def _exporter() -> Any:
+    """One configured exporter for all notebooks: building it (templates, filters) costs time."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(
+    return HTMLExporter(
         template_name="lab",
         template_file=_template_path(),
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         embed_images=True,
-        sanitize_html=False,  # our own notebooks; the offline check below still applies
+        sanitize_html=False,  # see the module docstring; the offline check below still applies
     )
+
+
+def notebook_to_html(nb: nbformat.NotebookNode, title: str, run_id: str | None = None) -> str:
+    exporter = _exporter()
     nb.metadata["title"] = title
     nb.metadata.pop("widgets", None)
     neutralise_active_outputs(nb)

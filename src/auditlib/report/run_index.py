@@ -179,6 +179,11 @@ def _trend_rows(trend: Trend, order: list[str]) -> list[dict[str, Any]]:
     return rows
 
 
+def _with_keys(d: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """``d`` with every key the template reads (missing ones empty: shown as blank, not guessed)."""
+    return {**{k: "" for k in keys}, **d}
+
+
 def build_context(
     data: RunData, trend: Trend, notebooks: list[dict[str, Any]],
     notebook_charts: list[dict[str, Any]],
@@ -205,15 +210,17 @@ def build_context(
     verdict = s.get("verdict") if s.get("verdict") in ("pass", "fail", "error") else "error"
     return {
         "run_id": data.run_id,
-        "plan": s.get("plan") if isinstance(s.get("plan"), dict) else {"name": s.get("plan")},
+        "plan": _with_keys(s.get("plan") if isinstance(s.get("plan"), dict)
+                           else {"name": s.get("plan") or ""}, "name", "path", "sha256"),
         "as_of": s.get("as_of", ""),
         "started_at": s.get("started_at", ""), "finished_at": s.get("finished_at", ""),
         "user": s.get("user", ""), "host": s.get("host", ""),
         "source_kind": source.pop("kind", ""),
         "source_fingerprint": source.pop("fingerprint", ""),
         "source": source,
-        "snapshot": safe_description(s.get("snapshot") or {}),
-        "auditlib": s.get("auditlib") or {},
+        "snapshot": _with_keys(safe_description(s.get("snapshot") or {}), "sha256",
+                               "snapshot_time", "key_fingerprint", "key_source", "rows"),
+        "auditlib": _with_keys(s.get("auditlib") or {}, "version", "git_commit"),
         "parameters": params,
         "packages": s.get("packages") or {},
         "verdict": verdict,

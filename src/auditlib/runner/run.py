@@ -20,20 +20,14 @@ errored or the run could not complete (:func:`auditlib.runner.results.exit_statu
 from __future__ import annotations
 
 import contextlib
-import getpass
-import hashlib
-import json
 import logging
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -41,17 +35,13 @@ import auditlib
 from auditlib.runner.execute import NotebookJob, NotebookOutcome, check_kernel, run_notebooks
 from auditlib.runner.jsonio import dumps, write_json_atomic, write_text_atomic
 from auditlib.runner.plan import DQ_GATE_IDS, SNAPSHOT_NOTEBOOK, Plan
-from auditlib.runner.results import VERDICTS, exit_status, held_customers, merge_results
 from auditlib.runner.sources import ResolvedSource
+from auditlib.runner.summary import assemble_summary, effective_severities
 
 log = logging.getLogger("auditlib.runner")
 
 # Kernel chatter that says nothing about the audit (the kernel listens on localhost only).
 _NOISE = ("Kernel is running over TCP without encryption",)
-
-PACKAGES = ("duckdb", "pandas", "pyarrow", "papermill", "nbclient", "ipykernel",
-            "great-expectations", "holidays", "matplotlib", "psycopg", "python-dateutil")
-
 
 @dataclass
 class RunRequest:
@@ -95,63 +85,6 @@ def new_run_id(plan_name: str, as_of: date, out: Path) -> str:
     return run_id
 
 
-def effective_severities(plan: Plan) -> dict[str, str]:
-    """Catalogue and gate defaults, overridden by the plan."""
-    import tomllib
-    from importlib import resources
-
-    from auditlib.rules.catalogue_loader import load_catalogue
-
-    sev = {rid: r.severity for rid, r in load_catalogue().items()}
-    gates = tomllib.loads(resources.files("auditlib").joinpath("data/dq_gates.toml")
-                          .read_text(encoding="utf-8"))
-    sev.update({g: gates[g]["severity"] for g in DQ_GATE_IDS if g in gates})
-    sev.update(plan.severities)
-    return sev
-
-
-def package_versions() -> dict[str, str | None]:
-    out: dict[str, str | None] = {}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    out["python"] = sys.version.split()[0]
-    return out
-
-
-def git_commit() -> str | None:
-    repo = Path(auditlib.__file__).resolve().parents[2]
-    try:
-        r = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True,
-                           text=True, timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return r.stdout.strip() or None if r.returncode == 0 else None
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _source_summary(src: ResolvedSource, described: dict[str, Any] | None) -> dict[str, Any]:
-    d = dict(described or {})
-    d.pop("password", None)
-    out: dict[str, Any] = {**d, "kind": src.kind}
-    if src.kind != "postgres":
-        out.setdefault("path", src.spec)
-    if src.demo:
-        out["demo"] = {k: v for k, v in src.demo.items() if k != "export"}
-    out["fingerprint"] = hashlib.sha256(
-        json.dumps(out, sort_keys=True, default=str).encode()).hexdigest()
-    return out
-
-
 def _add_file_log(path: Path) -> logging.Handler:
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
@@ -178,151 +111,77 @@ def execute_run(req: RunRequest) -> RunOutcome:
     work.mkdir(parents=True)
     snapshot_path = snap_dir / f"{run_id}.duckdb"
     handler = _add_file_log(tmp / "run.log")
-    warnings: list[str] = []
-    started_at = datetime.now(UTC)
-    t0 = time.perf_counter()
-    log.info("run %s: plan %s, as_of %s, source kind %s", run_id, plan.name, req.as_of,
-             req.source.kind)
     try:
-        kernel_python = check_kernel()
-        log.info("kernel python3 runs %s (prefix %s)", kernel_python, sys.prefix)
-        kernel_problem = None
-    except RuntimeError as exc:
-        kernel_problem = str(exc)
-        log.error("%s", exc)
+        warnings: list[str] = []
+        started_at = datetime.now(UTC)
+        t0 = time.perf_counter()
+        log.info("run %s: plan %s, as_of %s, source kind %s", run_id, plan.name, req.as_of,
+                 req.source.kind)
+        try:
+            kernel_python = check_kernel()
+            log.info("kernel python3 runs %s (prefix %s)", kernel_python, sys.prefix)
+            kernel_problem = None
+        except RuntimeError as exc:
+            kernel_problem = str(exc)
+            log.error("%s", exc)
 
-    nb_dir = req.notebooks_dir or notebooks_dir()
-    ex = plan.execution
-    params_dict = plan.params.to_dict()
-    severities = effective_severities(plan)
+        nb_dir = req.notebooks_dir or notebooks_dir()
+        ex = plan.execution
+        params_dict = plan.params.to_dict()
+        severities = effective_severities(plan)
 
-    def job(name: str, parameters: dict[str, Any]) -> NotebookJob:
-        return NotebookJob(name=name, input=nb_dir / f"{name}.ipynb",
-                           output=tmp / "notebooks" / f"{name}.ipynb", parameters=parameters,
-                           cell_timeout=ex.cell_timeout_seconds,
-                           wall_timeout=float(ex.timeout_seconds), work_dir=work)
+        def job(name: str, parameters: dict[str, Any]) -> NotebookJob:
+            return NotebookJob(name=name, input=nb_dir / f"{name}.ipynb",
+                               output=tmp / "notebooks" / f"{name}.ipynb", parameters=parameters,
+                               cell_timeout=ex.cell_timeout_seconds,
+                               wall_timeout=float(ex.timeout_seconds), work_dir=work)
 
-    outcomes: dict[str, NotebookOutcome] = {}
-    if kernel_problem:
-        for name in plan.notebooks:
-            outcomes[name] = NotebookOutcome(name, "error", 0.0, error=kernel_problem,
-                                             error_kind="kernel")
-    else:
-        snap_job = job(SNAPSHOT_NOTEBOOK, {"source": req.source.spec,
-                                           "snapshot_path": str(snapshot_path),
-                                           "result_dir": str(tmp / "results"),
-                                           "as_of": req.as_of.isoformat()})
-        outcomes.update(run_notebooks([snap_job], 1, req.progress))
-        if snapshot_path.exists():
-            os.chmod(snapshot_path, 0o600)
-        snap_ok = outcomes[SNAPSHOT_NOTEBOOK].status == "ok"
-        audit_params = {"snapshot_path": str(snapshot_path), "as_of": req.as_of.isoformat(),
-                        "result_dir": str(tmp / "results"), "params": params_dict,
-                        "severities": {k: v for k, v in plan.severities.items()
-                                       if k not in DQ_GATE_IDS}}
-        if snap_ok:
-            outcomes.update(run_notebooks([job(n, audit_params) for n in plan.audit_notebooks],
-                                          req.parallelism or ex.parallelism, req.progress))
+        outcomes: dict[str, NotebookOutcome] = {}
+        if kernel_problem:
+            for name in plan.notebooks:
+                outcomes[name] = NotebookOutcome(name, "error", 0.0, error=kernel_problem,
+                                                 error_kind="kernel")
         else:
-            for n in plan.audit_notebooks:
-                outcomes[n] = NotebookOutcome(n, "error", 0.0, error_kind="not_run",
-                                              error="not run: the snapshot notebook failed")
-                if req.progress:
-                    req.progress(n, "done", outcomes[n])
+            snap_job = job(SNAPSHOT_NOTEBOOK, {"source": req.source.spec,
+                                               "snapshot_path": str(snapshot_path),
+                                               "result_dir": str(tmp / "results"),
+                                               "as_of": req.as_of.isoformat()})
+            outcomes.update(run_notebooks([snap_job], 1, req.progress))
+            if snapshot_path.exists():
+                os.chmod(snapshot_path, 0o600)
+            snap_ok = outcomes[SNAPSHOT_NOTEBOOK].status == "ok"
+            audit_params = {"snapshot_path": str(snapshot_path), "as_of": req.as_of.isoformat(),
+                            "result_dir": str(tmp / "results"), "params": params_dict,
+                            "severities": {k: v for k, v in plan.severities.items()
+                                           if k not in DQ_GATE_IDS}}
+            if snap_ok:
+                outcomes.update(run_notebooks([job(n, audit_params) for n in plan.audit_notebooks],
+                                              req.parallelism or ex.parallelism, req.progress))
+            else:
+                for n in plan.audit_notebooks:
+                    outcomes[n] = NotebookOutcome(n, "error", 0.0, error_kind="not_run",
+                                                  error="not run: the snapshot notebook failed")
+                    if req.progress:
+                        req.progress(n, "done", outcomes[n])
 
-    summary, findings, ok_complete = _assemble(req, run_id, plan, outcomes, tmp, snapshot_path,
-                                               severities, params_dict, started_at, warnings)
-    write_text_atomic(tmp / "findings.jsonl",
-                      "".join(dumps(f, sort_keys=False) + "\n" for f in findings))
-    write_json_atomic(tmp / "summary.json", summary)
-    log.info("merged %d findings; verdict %s (exit %d) after %.1f s", len(findings),
-             summary["verdict"], summary["exit_status"], time.perf_counter() - t0)
+        summary, findings = assemble_summary(req, run_id, plan, outcomes, tmp, snapshot_path,
+                                                   severities, params_dict, started_at, warnings)
+        write_text_atomic(tmp / "findings.jsonl",
+                          "".join(dumps(f, sort_keys=False) + "\n" for f in findings))
+        write_json_atomic(tmp / "summary.json", summary)
+        log.info("merged %d findings; verdict %s (exit %d) after %.1f s", len(findings),
+                 summary["verdict"], summary["exit_status"], time.perf_counter() - t0)
 
-    _append_worker_logs(work, plan.notebooks)
-    summary = _report(tmp, out, summary, warnings)
-    logging.getLogger("auditlib").removeHandler(handler)
-    handler.close()
+        _append_worker_logs(work, plan.notebooks)
+        summary = _report(tmp, out, summary, warnings)
+    finally:  # run.log is complete before the manifest hashes it
+        logging.getLogger("auditlib").removeHandler(handler)
+        handler.close()
     final = _publish(tmp, out / run_id, warnings)
     shutil.rmtree(work, ignore_errors=True)
     with contextlib.suppress(OSError):  # other runs may be using it
         (out / ".work").rmdir()
     return RunOutcome(run_id, final, int(summary["exit_status"]), summary, warnings)
-
-
-def _assemble(req: RunRequest, run_id: str, plan: Plan, outcomes: dict[str, NotebookOutcome],
-              tmp: Path, snapshot_path: Path, severities: dict[str, str],
-              params_dict: dict[str, Any], started_at: datetime, warnings: list[str]
-              ) -> tuple[dict[str, Any], list[dict[str, Any]], bool]:
-    from auditlib.rules.catalogue_loader import load_catalogue
-
-    catalogue = load_catalogue()
-    expected: dict[str, list[str]] = {SNAPSHOT_NOTEBOOK: list(DQ_GATE_IDS)}
-    for n in plan.audit_notebooks:
-        expected[n] = [rid for rid, r in catalogue.items() if r.notebook == n]
-        if not expected[n]:
-            warnings.append(f"the catalogue holds no rules for notebook {n}")
-    planned = {rid for ids in expected.values() for rid in ids}
-    skipped = [rid for rid in catalogue if rid not in planned]
-    nb_errors = {n: (o.error or o.status) if o.status != "ok" else None
-                 for n, o in outcomes.items()}
-    # A notebook whose kernel ran in another environment ran other code: error.
-    for n in list(expected):
-        res = tmp / "results" / f"{n}.json"
-        if nb_errors.get(n) is None and res.exists():
-            try:
-                prefix = json.loads(res.read_text(encoding="utf-8")).get("prefix")
-            except ValueError:
-                prefix = None
-            if prefix is not None and Path(prefix).resolve() != Path(sys.prefix).resolve():
-                nb_errors[n] = f"the kernel ran in {prefix}, not in this environment"
-                outcomes[n].status, outcomes[n].error = "error", nb_errors[n]
-    merged = merge_results(tmp / "results", expected, nb_errors, severities, skipped)
-    for p in merged.problems:
-        log.error("%s", p)
-
-    snap_data: dict[str, Any] = {}
-    src_desc: dict[str, Any] | None = None
-    snap_file = tmp / "results" / "snapshot.json"
-    if snap_file.exists():
-        with contextlib.suppress(ValueError, AttributeError):
-            d = json.loads(snap_file.read_text(encoding="utf-8"))
-            snap_data, src_desc = d.get("snapshot") or {}, d.get("source")
-    complete = all(o.status == "ok" for o in outcomes.values()) and len(outcomes) == len(
-        plan.notebooks)
-    statuses = [r["status"] for rid, r in merged.rules.items() if rid in planned]
-    code = exit_status(statuses, complete)
-    ordered_rules = {rid: merged.rules[rid] for rid in (*DQ_GATE_IDS, *catalogue)
-                     if rid in merged.rules}
-    summary: dict[str, Any] = {
-        "run_id": run_id,
-        "plan": plan.describe(),
-        "as_of": req.as_of.isoformat(),
-        "started_at": started_at.isoformat(timespec="seconds"),
-        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "user": getpass.getuser(),
-        "host": socket.gethostname(),
-        "source": _source_summary(req.source, src_desc),
-        "snapshot": {
-            "sha256": _sha256(snapshot_path) if snapshot_path.exists() else None,
-            "file": f".snapshots/{run_id}.duckdb",
-            "snapshot_time": snap_data.get("snapshot_time"),
-            "rows": snap_data.get("rows") or {},
-            "key_fingerprint": snap_data.get("key_fingerprint"),
-            "key_source": snap_data.get("key_source"),
-        },
-        "parameters": params_dict,
-        "severities": severities,
-        "packages": package_versions(),
-        "auditlib": {"version": auditlib.__version__, "git_commit": git_commit()},
-        "notebooks": {n: outcomes[n].summary(f"notebooks/{n}.ipynb") for n in plan.notebooks
-                      if n in outcomes},
-        "rules": ordered_rules,
-        "held_customers": held_customers(merged.observations),
-        "problems": merged.problems,
-        "verdict": VERDICTS[code],
-        "exit_status": code,
-    }
-    return summary, merged.findings, complete
 
 
 def _append_worker_logs(work: Path, names: tuple[str, ...]) -> None:

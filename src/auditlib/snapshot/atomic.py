@@ -6,7 +6,9 @@ log lives in that directory too, so no data is ever readable by others, even
 before the file's own mode is set. On success: checkpoint, fsync the file,
 ``os.replace`` onto the target, fsync the directory. On any failure (including
 Ctrl-C) the private directory is removed and an older snapshot at the target is
-left untouched.
+left untouched. A build killed outright (``kill -9``) leaves only a hidden
+``.<name>.building-<pid>-<rand>/`` directory, which never looks like a snapshot
+and is removed by the next build of the same target once that pid is gone.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ def building(out_path: Path) -> Iterator[Path]:
     if out_path.is_dir():
         raise IsADirectoryError(f"{out_path} is a directory; give a file name like snap.duckdb")
     out_path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(out_path)
     work = out_path.parent / f".{out_path.name}.building-{os.getpid()}-{secrets.token_hex(4)}"
     work.mkdir(mode=0o700)
     tmp = work / out_path.name
@@ -39,6 +42,30 @@ def building(out_path: Path) -> Iterator[Path]:
         fsync_dir(out_path.parent)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def remove_stale(out_path: Path) -> list[Path]:
+    """Remove build directories of ``out_path`` left by killed processes (kill -9, power loss)."""
+    removed = []
+    for d in out_path.parent.glob(f".{out_path.name}.building-*"):
+        try:
+            pid = int(d.name.rsplit("-", 2)[1])
+        except (IndexError, ValueError):
+            continue
+        if pid != os.getpid() and not _alive(pid):
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
 
 
 def fsync_file(path: Path) -> None:

@@ -13,7 +13,9 @@ failing value itself is never written into an issue message.
 
 Decisions where the contract was silent:
 
-- Timestamps without an offset (CSV) are read as UTC ("UTC on the wire",
+- A text timestamp (CSV) without an offset is a cast failure: the export format
+  promises ISO 8601 with offset, and a time zone is never guessed. Parquet
+  TIMESTAMP columns without a time zone are read as UTC ("UTC on the wire",
   schema.sql): the session time zone is UTC while building.
 - A table whose file cannot be read (truncated Parquet, broken quoting, not
   UTF-8) exists empty with its columns, with an ``unreadable`` *and* a
@@ -63,6 +65,8 @@ Progress = Callable[[str, int, int], None]
 # DuckDB's DESCRIBE names for the schema's duck_type spellings.
 _TYPE_ALIASES = {"TIMESTAMPTZ": "TIMESTAMP WITH TIME ZONE"}
 _NOT_BLANK = r"[^\s\v\p{Z}]"
+# A time of day followed by an offset (Z, +01, +0100, +01:00) at the end of the text.
+_TS_WITH_OFFSET = r"\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*([zZ]|[+-]\d{2}(:?\d{2})?)$"
 # One side column per table while copying: bit i set = the i-th cast-checked column failed.
 # Mostly 0, so it compresses to (almost) nothing; dropped right after the stats query.
 CHECK_COLUMN = "_auditlib_cast_failures"
@@ -99,6 +103,18 @@ def _same_type(source_type: str, target: str) -> bool:
     return source_type.upper() == _TYPE_ALIASES.get(target, target).upper()
 
 
+def _cast_expr(src: str, source_type: str, target: str) -> str:
+    """TRY_CAST, except that text must carry an offset to become a TIMESTAMPTZ.
+
+    The export format promises "timestamps ISO 8601 with offset"; a text timestamp
+    without one would be a guess about its time zone, so it counts as a cast failure.
+    """
+    if target == "TIMESTAMPTZ" and source_type.upper() == "VARCHAR":
+        return (f"CASE WHEN regexp_matches({src}, '{_TS_WITH_OFFSET}') "
+                f"THEN TRY_CAST({src} AS TIMESTAMPTZ) END")
+    return f"TRY_CAST({src} AS {target})"
+
+
 @dataclass
 class _TablePlan:
     select: list[str]
@@ -130,12 +146,12 @@ def plan_table(table: Table, cols: dict[str, ColumnPlan], st: SourceTable) -> _T
             if _same_type(st.columns[cp.name], target):
                 select.append(f"{src} AS {out}")
             else:
-                select.append(f"TRY_CAST({src} AS {target}) AS {out}")
+                cast = _cast_expr(src, st.columns[cp.name], target)
+                select.append(f"{cast} AS {out}")
                 bit = 1 << len(checks)
                 checks[cp.name] = bit
                 fail_terms.append(
-                    f"CASE WHEN {src} IS NOT NULL AND TRY_CAST({src} AS {target}) IS NULL "
-                    f"THEN {bit} ELSE 0 END"
+                    f"CASE WHEN {src} IS NOT NULL AND {cast} IS NULL THEN {bit} ELSE 0 END"
                 )
         elif cp.action == "hmac":
             value = f"{MACRO_EMAIL}({src})" if cp.is_email else f"NULLIF(CAST({src} AS VARCHAR), '')"
@@ -217,7 +233,9 @@ def _copy_table(
     for ((kind, c, _cond), n), first in zip(bad, firsts, strict=True):
         cp = cols[c]
         if kind == "cast_failure":
-            msg = (f"{name}.{c}: {n} value(s) cannot be read as {cp.column.duck_type} "
+            want = cp.column.duck_type + (
+                " (ISO 8601 with offset)" if cp.column.is_timestamp else "")
+            msg = (f"{name}.{c}: {n} value(s) cannot be read as {want} "
                    f"(source type {st.columns[c]}); first at {first}. They are NULL in the "
                    "snapshot; fix the export.")
         else:
@@ -288,12 +306,12 @@ def build_snapshot(
 
     t0 = time.perf_counter()
     started = datetime.now(UTC)
-    if isinstance(source, str):
-        source = open_source(source)
     try:
         pkey = resolve_key(key)
     except ValueError as exc:
         raise SnapshotError(str(exc)) from None
+    if isinstance(source, str):
+        source = open_source(source)
     out_path = Path(out_path)
     schema, plan = load_schema(), load_minimisation()
     total = len(schema.tables) + 2
@@ -308,14 +326,17 @@ def build_snapshot(
                 con.execute("CHECKPOINT")
             finally:
                 con.close()
+            info.sha256 = _sha256(tmp)  # exactly the bytes that are published
     except (SourceError, SnapshotError):
         raise
     except duckdb.Error as exc:
         raise SnapshotError(f"building the snapshot failed: {str(exc).splitlines()[0]}") from exc
+    except OSError as exc:
+        raise SnapshotError(
+            f"writing the snapshot {out_path} failed: {exc}; no snapshot was written") from exc
     finally:
         source.close()
     info.path = out_path
-    info.sha256 = _sha256(out_path)
     info.seconds = time.perf_counter() - t0
     report("done", total, total)
     return info

@@ -189,13 +189,20 @@ class PostgresSource(Source):
             )
         except duckdb.Error as exc:
             raise self._connection_error(exc, "connecting") from None
-        self._con = con
         try:
             con.begin()
+        except duckdb.TransactionException as exc:
+            with contextlib.suppress(duckdb.Error):
+                con.execute(f"DETACH DATABASE IF EXISTS {self.alias}")
+            raise SourceError(
+                f"PostgresSource.open() needs a DuckDB connection without an open transaction "
+                f"(it begins the one transaction all tables are read in): {exc}"
+            ) from None
+        self._con = con
+        try:
             pin = con.execute(
                 f"SELECT * FROM postgres_query({_sql_literal(self.alias)}, {_sql_literal(_PIN_SQL)})"
             ).fetchone()
-            assert pin is not None
             rows = con.execute(
                 f"SELECT * FROM postgres_query({_sql_literal(self.alias)}, "
                 f"{_sql_literal(_CATALOG_SQL.format(schema=SCHEMA_NAME))})"
@@ -203,6 +210,9 @@ class PostgresSource(Source):
         except duckdb.Error as exc:
             self._abandon()
             raise self._connection_error(exc, "starting the snapshot transaction") from None
+        if pin is None:  # cannot happen with a working server; refuse rather than guess
+            self._abandon()
+            raise SourceError(f"{self._where()}: the snapshot query returned no row")
         now_epoch, self._pg_snapshot, version, user, dbname, isolation = pin
         if isolation != "repeatable read":  # the scanner's contract changed: refuse
             self._abandon()

@@ -1,5 +1,7 @@
 """An independent, literal reading of the rule catalogue in DuckDB SQL, for the demo tests.
 
+(A helper module for tests/test_demo_*.py; it holds no tests of its own.)
+
 This is NOT the rule engine (``auditlib.rules``, written separately). It exists
 so the demo tests can check the generated export against the spec directly:
 every planted case must be found and nothing else. Each query returns the

@@ -1,0 +1,178 @@
+"""summary.json: everything a reader of a run needs besides the findings.
+
+The layout is the contract of docs/ARCHITECTURE.md "summary.json" (read by the
+report). Every rule the plan runs has a status (fail closed, see
+:mod:`auditlib.runner.results`); the source is described without secrets and
+fingerprinted; package versions and the git commit make the run reproducible.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import hashlib
+import json
+import logging
+import socket
+import subprocess
+import sys
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import auditlib
+from auditlib.runner.execute import NotebookOutcome
+from auditlib.runner.plan import DQ_GATE_IDS, SNAPSHOT_NOTEBOOK, Plan
+from auditlib.runner.results import VERDICTS, exit_status, held_customers, merge_results
+from auditlib.runner.sources import ResolvedSource
+
+if TYPE_CHECKING:
+    from auditlib.runner.run import RunRequest
+
+log = logging.getLogger("auditlib.runner")
+
+PACKAGES = ("duckdb", "pandas", "pyarrow", "papermill", "nbclient", "ipykernel",
+            "great-expectations", "holidays", "matplotlib", "psycopg", "python-dateutil")
+
+
+
+def effective_severities(plan: Plan) -> dict[str, str]:
+    """Catalogue and gate defaults, overridden by the plan."""
+    import tomllib
+    from importlib import resources
+
+    from auditlib.rules.catalogue_loader import load_catalogue
+
+    sev = {rid: r.severity for rid, r in load_catalogue().items()}
+    gates = tomllib.loads(resources.files("auditlib").joinpath("data/dq_gates.toml")
+                          .read_text(encoding="utf-8"))
+    sev.update({g: gates[g]["severity"] for g in DQ_GATE_IDS if g in gates})
+    sev.update(plan.severities)
+    return sev
+
+
+def package_versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    out["python"] = sys.version.split()[0]
+    return out
+
+
+def git_commit() -> str | None:
+    repo = Path(auditlib.__file__).resolve().parents[2]
+    try:
+        r = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True,
+                           text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return r.stdout.strip() or None if r.returncode == 0 else None
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _source_summary(src: ResolvedSource, described: dict[str, Any] | None) -> dict[str, Any]:
+    d = dict(described or {})
+    d.pop("password", None)
+    out: dict[str, Any] = {**d, "kind": src.kind}
+    if src.kind != "postgres":
+        out.setdefault("path", src.spec)
+    if src.demo:
+        out["demo"] = {k: v for k, v in src.demo.items() if k != "export"}
+    out["fingerprint"] = hashlib.sha256(
+        json.dumps(out, sort_keys=True, default=str).encode()).hexdigest()
+    return out
+
+
+def assemble_summary(
+    req: RunRequest, run_id: str, plan: Plan, outcomes: dict[str, NotebookOutcome], tmp: Path,
+    snapshot_path: Path, severities: dict[str, str], params_dict: dict[str, Any],
+    started_at: datetime, warnings: list[str],
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The summary.json object and the merged findings of a finished (or failed) run."""
+    from auditlib.rules.catalogue_loader import load_catalogue
+
+    catalogue = load_catalogue()
+    expected: dict[str, list[str]] = {SNAPSHOT_NOTEBOOK: list(DQ_GATE_IDS)}
+    for n in plan.audit_notebooks:
+        expected[n] = [rid for rid, r in catalogue.items() if r.notebook == n]
+        if not expected[n]:
+            warnings.append(f"the catalogue holds no rules for notebook {n}")
+    planned = {rid for ids in expected.values() for rid in ids}
+    skipped = [rid for rid in catalogue if rid not in planned]
+    nb_errors = {n: (o.error or o.status) if o.status != "ok" else None
+                 for n, o in outcomes.items()}
+    # A notebook whose kernel ran in another environment ran other code: error.
+    for n in list(expected):
+        res = tmp / "results" / f"{n}.json"
+        if nb_errors.get(n) is None and res.exists():
+            try:
+                prefix = json.loads(res.read_text(encoding="utf-8")).get("prefix")
+            except ValueError:
+                prefix = None
+            if prefix is not None and Path(prefix).resolve() != Path(sys.prefix).resolve():
+                nb_errors[n] = f"the kernel ran in {prefix}, not in this environment"
+                outcomes[n].status, outcomes[n].error = "error", nb_errors[n]
+    merged = merge_results(tmp / "results", expected, nb_errors, severities, skipped)
+    for p in merged.problems:
+        log.error("%s", p)
+
+    snap_data: dict[str, Any] = {}
+    src_desc: dict[str, Any] | None = None
+    snap_file = tmp / "results" / "snapshot.json"
+    if snap_file.exists():
+        with contextlib.suppress(ValueError, AttributeError):
+            d = json.loads(snap_file.read_text(encoding="utf-8"))
+            snap_data, src_desc = d.get("snapshot") or {}, d.get("source")
+    if snap_data.get("key_source") == "random":
+        warnings.append("AUDITLIB_PSEUDONYM_KEY is not set: this snapshot used a random key, "
+                        "so its pseudonyms cannot be compared with other runs")
+        log.warning("%s", warnings[-1])
+    complete = all(o.status == "ok" for o in outcomes.values()) and len(outcomes) == len(
+        plan.notebooks)
+    statuses = [r["status"] for rid, r in merged.rules.items() if rid in planned]
+    code = exit_status(statuses, complete)
+    ordered_rules = {rid: merged.rules[rid] for rid in (*DQ_GATE_IDS, *catalogue)
+                     if rid in merged.rules}
+    summary: dict[str, Any] = {
+        "run_id": run_id,
+        "plan": plan.describe(),
+        "as_of": req.as_of.isoformat(),
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "user": getpass.getuser(),
+        "host": socket.gethostname(),
+        "source": _source_summary(req.source, src_desc),
+        "snapshot": {
+            "sha256": _sha256(snapshot_path) if snapshot_path.exists() else None,
+            "file": f".snapshots/{run_id}.duckdb",
+            "snapshot_time": snap_data.get("snapshot_time"),
+            "rows": snap_data.get("rows") or {},
+            "key_fingerprint": snap_data.get("key_fingerprint"),
+            "key_source": snap_data.get("key_source"),
+        },
+        "parameters": params_dict,
+        "severities": severities,
+        "packages": package_versions(),
+        "auditlib": {"version": auditlib.__version__, "git_commit": git_commit()},
+        "notebooks": {n: outcomes[n].summary(f"notebooks/{n}.ipynb") for n in plan.notebooks
+                      if n in outcomes},
+        "rules": ordered_rules,
+        "held_customers": held_customers(merged.observations),
+        "problems": merged.problems,
+        "verdict": VERDICTS[code],
+        "exit_status": code,
+    }
+    return summary, merged.findings
+
+
