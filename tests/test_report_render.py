@@ -210,3 +210,13 @@ def test_unknown_verdict_is_shown_as_error(tmp_path: Path) -> None:
     index = (run / "index.html").read_text()
     assert "Verdict: <strong>ERROR</strong>" in index
     assert "not run" in index  # rules without a result are never shown as passed
+
+
+def test_findings_file_disagreeing_with_summary_is_flagged(tmp_path: Path) -> None:
+    archive = tmp_path / "runs"
+    run = make_run(archive, "r1", "2026-11-24T20:00:00+00:00", failed_nb=False)
+    lines = (run / "findings.jsonl").read_text().splitlines()
+    (run / "findings.jsonl").write_text("\n".join(ln for ln in lines if '"DSR-01"' not in ln))
+    render_run(run, archive)
+    index = (run / "index.html").read_text()
+    assert "DSR-01: summary.json counts 1 finding(s), findings.jsonl holds 0" in index

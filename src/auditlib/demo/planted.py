@@ -197,7 +197,7 @@ def plant(t: Tables, d: date, params: Params) -> Planter:
 
 
 # ---------------------------------------------------------------------------------------------
-def _retention(p: Planter) -> None:  # noqa: PLR0915 - one list of cases reads best top to bottom
+def _retention(p: Planter) -> None:
     d, tr, ago = p.d, p.truth, p.ago
     old = ago(1500)
 
@@ -459,7 +459,7 @@ def _subprocessors(p: Planter) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-def _dsr(p: Planter) -> None:  # noqa: PLR0915
+def _dsr(p: Planter) -> None:
     d, tr, ago, dl = p.d, p.truth, p.ago, p.dl
     n = [0]
 

@@ -84,7 +84,11 @@ def new_result(table: str, exp: dict[str, Any], backend: str) -> CheckResult:
 
 
 def format_ref(pk: tuple[str, ...], values: tuple[Any, ...]) -> str:
-    """``user_id=42`` / ``message_id=1, recipient_id=7``; floats from pandas print as ints."""
+    """``user_id=42`` / ``message_id=1, recipient_id=7``; floats from pandas print as ints.
+
+    >>> format_ref(("message_id", "recipient_id"), (1.0, None))
+    'message_id=1, recipient_id=NULL'
+    """
     parts = []
     for c, v in zip(pk, values, strict=True):
         if v is None or (isinstance(v, float) and v != v):

@@ -9,6 +9,12 @@ uniqueness is one ``GROUP BY`` per key; orphans (DQ-03) are the suite's
 GX's: column-map checks ignore NULLs (except ``not_null``), pair checks ignore rows
 with a NULL side, compound uniqueness treats NULLs as equal. ``test_quality_parity``
 proves that both backends agree on the same bad data.
+
+>>> print(unexpected_condition({"type": "expect_column_values_to_match_regex",
+...     "kwargs": {"column": "country", "regex": "^[A-Z]{2}$"}}, {}))
+"country" IS NOT NULL AND NOT regexp_matches("country", '^[A-Z]{2}$')
+>>> print(row_ref_sql(("user_id",)))
+'user_id=' || coalesce(CAST("user_id" AS VARCHAR), 'NULL')
 """
 
 from __future__ import annotations

@@ -179,6 +179,20 @@ def _trend_rows(trend: Trend, order: list[str]) -> list[dict[str, Any]]:
     return rows
 
 
+def _count_mismatch(rules: dict[str, Any], findings: list[dict[str, Any]]) -> list[str]:
+    """Rules whose finding count in summary.json differs from the lines of findings.jsonl."""
+    counted: dict[str, int] = {}
+    for f in findings:
+        counted[str(f["rule_id"])] = counted.get(str(f["rule_id"]), 0) + 1
+    out = []
+    for rid in sorted(set(counted) | set(rules)):
+        expected = (rules.get(rid) or {}).get("findings") or 0
+        if isinstance(expected, int) and expected != counted.get(rid, 0):
+            out.append(f"{rid}: summary.json counts {expected} finding(s), findings.jsonl holds "
+                       f"{counted.get(rid, 0)}; the run directory is inconsistent")
+    return out
+
+
 def _with_keys(d: dict[str, Any], *keys: str) -> dict[str, Any]:
     """``d`` with every key the template reads (missing ones empty: shown as blank, not guessed)."""
     return {**{k: "" for k in keys}, **d}
@@ -246,7 +260,8 @@ def build_context(
         ],
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "report_error": scrub_text(str(s.get("report_error") or "")),
-        "problems": [scrub_text(str(p)) for p in (s.get("problems") or [])],
+        "problems": [scrub_text(str(p)) for p in (s.get("problems") or [])]
+        + _count_mismatch(s.get("rules") or {}, data.findings),
     }
 
 
