@@ -173,13 +173,18 @@ def test_sql_macros_agree_with_python_every_day(
     assert mismatches == []
 
 
-def test_sql_roll_is_null_outside_the_calendar(
+def test_sql_roll_fails_loudly_outside_the_calendar(
     macros: tuple[duckdb.DuckDBPyConnection, bool],
 ) -> None:
-    """Outside 1990..2100 the SQL roll() yields NULL (the engine must not read it as a date)."""
-    con, _ = macros
-    assert con.execute("SELECT roll(DATE '1989-12-31')").fetchone()[0] is None
-    assert con.execute("SELECT roll(DATE '2100-12-31')").fetchone()[0] is not None
+    """Outside 1990..2100 the SQL roll() raises (never a silent unrolled or NULL date)."""
+    con, eves = macros
+    with pytest.raises(duckdb.Error, match="1989-12-31"):
+        con.execute("SELECT roll(DATE '1989-12-31')").fetchone()
+    # the last covered day rolls past the calendar's end like Python does
+    # (New Year's Eve 2100 is a Friday; with eves it rolls to Monday 3 Jan 2101)
+    last = date(2100, 12, 31)
+    assert con.execute("SELECT roll(DATE '2100-12-31')").fetchone()[0] == roll(last, eves)
+    assert roll(last, eves) == (date(2101, 1, 3) if eves else last)
 
 
 def test_offsets_round_trip() -> None:

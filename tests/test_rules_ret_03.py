@@ -164,3 +164,20 @@ def test_null_taken_at_is_an_error_not_a_pass() -> None:
 def test_no_backups_passes() -> None:
     result = run_result(_snap([]), "RET-03", D)
     assert result.status == "pass"
+
+
+def test_held_customers_are_observations_not_findings() -> None:
+    tables = _customer(1)
+    for k, v in _customer(2).items():
+        tables[k] += v
+    tables["legal_holds"] = [{"hold_id": 9, "customer_id": 2, "authority": "court",
+                              "placed_on": "2025-01-15", "lifted_on": None}]
+    tables["backups"] = [_backup(1, "2025-02-01 00:00:00+00"),
+                         _backup(2, "2025-02-01 00:00:00+00", "2025-03-01 00:00:00+00")]
+    result = run_result(make_snapshot(tables), "RET-03", D)
+    (f,) = result.findings
+    assert f.entity_id == "1" and f.evidence["customer_ids"] == [1]
+    assert result.observations == [{
+        "backup_id": 1, "taken_on": date(2025, 2, 1), "held_customers": 1,
+        "customer_ids": [2], "earliest_deletion_due": date(2025, 2, 28),
+    }]

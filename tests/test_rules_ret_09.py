@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 
-from rule_fixtures import by_id, ids, make_snapshot, run
+from rule_fixtures import by_id, ids, make_snapshot, run, run_result
 
 
 def _events(*rows: tuple[int | None, str]) -> list[dict[str, Any]]:
@@ -69,3 +70,24 @@ def test_legal_hold_exempts(placed_on: str | None, lifted_on: str | None,
                          "placed_on": placed_on, "lifted_on": lifted_on}],
     })
     assert ids(run(con, "RET-09", "2025-01-15")) == expected
+
+
+def test_held_customers_are_observations_not_findings() -> None:
+    con = make_snapshot({
+        "login_events": _events((1, "2023-01-01 10:00:00+00"), (1, "2023-02-01 10:00:00+00"),
+                                (1, "2025-01-01 10:00:00+00"), (2, "2023-01-01 10:00:00+00")),
+        "legal_holds": [
+            {"hold_id": 5, "customer_id": 1, "authority": "police", "placed_on": "2024-01-01",
+             "lifted_on": "2025-03-01"},
+            {"hold_id": 6, "customer_id": 1, "authority": "court", "placed_on": "2024-06-01",
+             "lifted_on": None},
+            {"hold_id": 7, "customer_id": 2, "authority": "court", "placed_on": "2024-06-01",
+             "lifted_on": "2024-12-01"},
+        ],
+    })
+    result = run_result(con, "RET-09", "2025-01-15")
+    assert ids(result.findings) == {"2"}
+    assert result.observations == [{
+        "customer_id": 1, "hold_ids": [5, 6], "placed_on": date(2024, 1, 1), "lifted_on": None,
+        "login_events": 2, "oldest": date(2023, 1, 1),
+    }]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from datetime import date
 from pathlib import Path
 
 import nbformat
@@ -27,6 +28,7 @@ def test_kernel_is_this_venv() -> None:
     assert check_kernel() == sys.executable
 
 
+@pytest.mark.slow
 def test_failures_are_errors_and_partial_notebooks_are_kept(tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
     jobs = [_job(tmp_path, "raises"), _job(tmp_path, "sleeps", cell_timeout=3),
@@ -48,6 +50,7 @@ def test_failures_are_errors_and_partial_notebooks_are_kept(tmp_path: Path) -> N
     assert out["raises"].kernel_startup_seconds is not None
 
 
+@pytest.mark.slow
 def test_wall_clock_limit_kills_worker_and_kernel(tmp_path: Path) -> None:
     import psutil
 
@@ -73,15 +76,22 @@ def test_run_with_a_broken_notebook_exits_2(tmp_path: Path, broken: str, tiny: s
     snap = write_snapshot(tmp_path / "tiny.duckdb")
     nbs = fake_notebooks(tmp_path / "nbs", snap, replace={broken: tiny})
     plan = tmp_path / "plan.toml"
-    plan.write_text('name = "t"\n[execution]\ntimeout_seconds = 120\n'
-                    "cell_timeout_seconds = 5\nparallelism = 2\n")
+    plan.write_text('name = "t"\n[execution]\ntimeout_seconds = 300\n'
+                    "cell_timeout_seconds = 30\nparallelism = 2\n")  # sleeps.ipynb sleeps 60 s
     archive = tmp_path / "archive"
-    code = main(source=str(tmp_path), as_of=__import__("datetime").date.fromisoformat(AS_OF),
+    code = main(source=str(tmp_path), as_of=date.fromisoformat(AS_OF),
                 out=archive, plan_path=plan, quiet=True, notebooks_dir=nbs)
     assert code == 2
     (run_dir,) = [p for p in archive.iterdir() if (p / "summary.json").exists()]
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["exit_status"] == 2 and summary["verdict"] == "error"
+    contract = {"run_id", "plan", "as_of", "started_at", "finished_at", "user", "host", "source",
+                "snapshot", "parameters", "severities", "packages", "auditlib", "notebooks",
+                "rules", "held_customers", "verdict", "exit_status"}
+    assert contract <= set(summary)
+    assert summary["run_id"] == run_dir.name and summary["as_of"] == AS_OF
+    assert "fingerprint" in summary["source"]
+    assert all(set(r) >= {"status", "findings", "error"} for r in summary["rules"].values())
     assert summary["notebooks"][broken]["status"] == "error"
     from auditlib.notebook_api import rules_for
 

@@ -35,7 +35,7 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 TZ_NAME = "Europe/Stockholm"
 
 # The calendar table covers these years; a date outside it makes roll() fail loudly
-# (NULL in SQL is turned into an error by the engine) instead of silently not rolling.
+# (the SQL macro raises an error naming the date) instead of silently not rolling.
 CALENDAR_FIRST_YEAR = 1990
 CALENDAR_LAST_YEAR = 2100
 
@@ -79,7 +79,8 @@ def roll(d: date, count_eves_as_holidays: bool = False) -> date:
     return d
 
 
-def calendar_rows(count_eves_as_holidays: bool = False) -> list[tuple[date, date]]:
+@lru_cache(maxsize=2)
+def calendar_rows(count_eves_as_holidays: bool = False) -> tuple[tuple[date, date], ...]:
     """(day, roll(day)) for every day of the covered years, computed backwards in one pass."""
     first, last = date(CALENDAR_FIRST_YEAR, 1, 1), date(CALENDAR_LAST_YEAR, 12, 31)
     # Start past the end so the last days roll into a working day too.
@@ -93,7 +94,7 @@ def calendar_rows(count_eves_as_holidays: bool = False) -> list[tuple[date, date
             out.append((d, nxt))
         d -= timedelta(days=1)
     out.reverse()
-    return out
+    return tuple(out)
 
 
 def install_date_macros(con, count_eves_as_holidays: bool = False) -> None:  # noqa: ANN001
@@ -101,18 +102,13 @@ def install_date_macros(con, count_eves_as_holidays: bool = False) -> None:  # n
 
     They are TEMP objects: they never end up in a snapshot file.
     """
-    import pandas as pd
+    import pyarrow as pa
 
-    rows = calendar_rows(count_eves_as_holidays)
-    cal = pd.DataFrame(rows, columns=["day", "rolled"])
-    cal["day"] = pd.to_datetime(cal["day"]).dt.date
-    cal["rolled"] = pd.to_datetime(cal["rolled"]).dt.date
-    con.register("_calendar_df", cal)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _calendar AS "
-        "SELECT CAST(day AS DATE) AS day, CAST(rolled AS DATE) AS rolled FROM _calendar_df"
-    )
-    con.unregister("_calendar_df")
+    days, rolled = zip(*calendar_rows(count_eves_as_holidays), strict=True)
+    cal = pa.table({"day": pa.array(days, pa.date32()), "rolled": pa.array(rolled, pa.date32())})
+    con.register("_calendar_arrow", cal)
+    con.execute("CREATE OR REPLACE TEMP TABLE _calendar AS SELECT day, rolled FROM _calendar_arrow")
+    con.unregister("_calendar_arrow")
     con.execute(
         f"CREATE OR REPLACE TEMP MACRO sthlm_date(ts) AS "
         f"CAST(timezone('{TZ_NAME}', CAST(ts AS TIMESTAMPTZ)) AS DATE)"
@@ -123,5 +119,8 @@ def install_date_macros(con, count_eves_as_holidays: bool = False) -> None:  # n
     )
     con.execute(
         "CREATE OR REPLACE TEMP MACRO roll(d) AS "
-        "(SELECT c.rolled FROM _calendar c WHERE c.day = CAST(d AS DATE))"
+        "CASE WHEN d IS NULL THEN NULL ELSE coalesce("
+        "(SELECT c.rolled FROM _calendar c WHERE c.day = CAST(d AS DATE)), "
+        "error('roll(): ' || CAST(d AS VARCHAR) || ' is outside the holiday calendar "
+        f"{CALENDAR_FIRST_YEAR}-{CALENDAR_LAST_YEAR} of auditlib.dates')) END"
     )

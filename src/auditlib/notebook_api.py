@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 AUDIT_NOTEBOOKS = ("retention", "subprocessors", "dsr")
 _SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
-_STATUS_RANK = {"error": 0, "fail": 1, "skipped": 2, "pass": 3}
+_BASE_COLUMNS = ("rule_id", "severity", "entity_type", "entity_id", "days")
 
 
 def _as_date(as_of: str | date | None) -> date:
@@ -265,10 +265,16 @@ class AuditView:
                              "days": max(days) if days else None, **shown})
         if not rows:
             return pd.DataFrame(columns=["rule_id", "severity", "entity_type", "entity_id", "days"])
-        df = pd.DataFrame(rows)
+        df = pd.DataFrame(rows, dtype=object)
         df["_sev"] = df["severity"].map(_SEVERITY_RANK)
+        df["days"] = pd.to_numeric(df["days"]).astype("Int64")
         df = df.sort_values(["_sev", "days"], ascending=[True, False], na_position="last")
-        return df.drop(columns="_sev").head(n).reset_index(drop=True)
+        df = df.drop(columns="_sev").head(n).reset_index(drop=True)
+        # evidence keys differ between rules: show a blank, not NaN, where a rule has none
+        extra = [c for c in df.columns if c not in ("days",)]
+        df[extra] = df[extra].where(df[extra].notna(), "")
+        keep = [c for c in df.columns if c in _BASE_COLUMNS or (df[c] != "").any()]
+        return df[keep]
 
     def observations(self, rule_id: str) -> pd.DataFrame:
         for r in self.results:

@@ -83,6 +83,9 @@ def _sql_literal(value: Any) -> str:
 
 def set_parameters(con: duckdb.DuckDBPyConnection, as_of: date, params: Params) -> None:
     """Expose ``as_of`` and every parameter as DuckDB variables, and install the date macros."""
+    # Snapshot timestamps are TIMESTAMPTZ; pinning the session zone makes any naive value
+    # (hand-made tables) read as UTC, whatever the machine's zone, never as local time.
+    con.execute("SET TimeZone = 'UTC'")
     install_date_macros(con, params.count_eves_as_holidays)
     con.execute(f"SET VARIABLE as_of = {_sql_literal(as_of)}")
     for name, value in params.__dict__.items():
@@ -113,10 +116,16 @@ def gate_blockers(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> dict
     return out
 
 
-def _check_evidence(rule_id: str, evidence: dict[str, Any]) -> None:
-    for key in evidence:
-        if _FORBIDDEN_EVIDENCE_KEY.search(key):
-            raise ValueError(f"{rule_id}: evidence key {key!r} could carry personal data")
+def _check_evidence(rule_id: str, evidence: Any, where: str = "evidence") -> None:
+    """Refuse any key, at any depth, whose name says it could carry personal data."""
+    if isinstance(evidence, dict):
+        for key, value in evidence.items():
+            if _FORBIDDEN_EVIDENCE_KEY.search(str(key)):
+                raise ValueError(f"{rule_id}: {where} key {key!r} could carry personal data")
+            _check_evidence(rule_id, value, where)
+    elif isinstance(evidence, list):
+        for value in evidence:
+            _check_evidence(rule_id, value, where)
 
 
 def run_rule(
@@ -153,6 +162,7 @@ def run_rule(
         if rule.observations_sql:
             rel = con.execute(rule.observations_sql)
             cols = [d[0] for d in rel.description]
+            _check_evidence(rule.id, dict.fromkeys(cols), "observation column")
             observations = [dict(zip(cols, r, strict=True)) for r in rel.fetchall()]
     except Exception as exc:  # noqa: BLE001 - any failure of a rule is reported as its error
         return RuleResult(
