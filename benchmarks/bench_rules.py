@@ -10,7 +10,8 @@ then, in fresh processes so peak memory is per phase:
 - ``notebook``: ``dsr.ipynb`` executed by the runner's worker (papermill,
   kernel ``python3``): kernel start-up, the imports cell, and the total.
 
-Targets: engine <= 1.5 x bare; peak RSS < 2 GiB. Timings are printed, never asserted.
+Targets: engine <= 1.5 x bare; peak RSS of the rule runs < 2 GiB (the demo generator's
+own peak is reported beside it). Timings are printed, never asserted.
 
     .venv/bin/python benchmarks/bench_rules.py --scales 1 10 [--json out.json]
 """
@@ -48,22 +49,21 @@ def step_prepare(scale: float, work: Path) -> dict:
             "rows": sum(info.rows.values()), "peak_rss": _peak_rss()}
 
 
-def step_engine(snapshot: Path, repeat: int) -> dict:
+def step_engine(snapshot: Path, repeat: int, gates: bool = True) -> dict:
     import duckdb
 
     from auditlib.config import Params
     from auditlib.rules import evaluate_rules
 
-    best, per_rule, statuses = float("inf"), {}, {}
+    best, per_rule = float("inf"), {}
     with duckdb.connect(str(snapshot), read_only=True) as con:
         for _ in range(repeat):
             t0 = time.perf_counter()
-            results = evaluate_rules(con, AS_OF, Params())
+            results = evaluate_rules(con, AS_OF, Params(), require_gates=gates)
             best = min(best, time.perf_counter() - t0)
             for r in results:
                 per_rule[r.rule.id] = min(per_rule.get(r.rule.id, float("inf")), r.seconds)
-                statuses[r.rule.id] = r.status
-    errors = [k for k, v in statuses.items() if v == "error"]
+    errors = {r.rule.id: (r.error or "")[:300] for r in results if r.status == "error"}
     return {"engine_s": round(best, 3), "per_rule": per_rule, "errors": errors,
             "peak_rss": _peak_rss()}
 
@@ -115,21 +115,28 @@ def _child(step: str, *args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def bench_scale(scale: float, repeat: int) -> dict:
+def bench_scale(scale: float, repeat: int, keep: Path | None, gates: bool = True) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"bench-{scale:g}-") as d:
-        work = Path(d)
-        prep = _child("prepare", "--scale", str(scale), "--work", str(work))
-        snap = str(work / "snapshot.duckdb")
-        engine = _child("engine", "--snapshot", snap, "--repeat", str(repeat))
-        bare = _child("bare", "--snapshot", snap, "--repeat", str(repeat))
-        nb = _child("notebook", "--snapshot", snap, "--work", str(work))
+        work = keep / f"scale{scale:g}" if keep else Path(d)
+        work.mkdir(parents=True, exist_ok=True)
+        snap = work / "snapshot.duckdb"
+        if snap.exists():  # --keep: reuse the export and snapshot of an earlier run
+            prep = {"rows": None, "generate_s": None, "snapshot_s": None, "peak_rss": 0}
+        else:
+            prep = _child("prepare", "--scale", str(scale), "--work", str(work))
+        engine = _child("engine", "--snapshot", str(snap), "--repeat", str(repeat),
+                        *([] if gates else ["--no-gates"]))
+        bare = _child("bare", "--snapshot", str(snap), "--repeat", str(repeat))
+        nb = _child("notebook", "--snapshot", str(snap), "--work", str(work))
     ratio = {rid: round(engine["per_rule"][rid] / bare["per_rule"][rid], 2)
              for rid in bare["per_rule"] if bare["per_rule"][rid] > 0}
     return {
         "scale": scale, "rows": prep["rows"], "generate_s": prep["generate_s"],
         "snapshot_s": prep["snapshot_s"], "engine_s": engine["engine_s"],
         "bare_s": bare["bare_s"], "macro_setup_s": bare["setup_s"],
-        "engine_over_bare": round(engine["engine_s"] / (bare["bare_s"] + bare["setup_s"]), 2),
+        # rules that error stop early in the engine: a ratio would flatter it
+        "engine_over_bare": (round(engine["engine_s"] / (bare["bare_s"] + bare["setup_s"]), 2)
+                             if not engine["errors"] else None),
         "worst_rule_ratio": max(ratio.items(), key=lambda kv: kv[1]) if ratio else None,
         "rule_errors": engine["errors"],
         "peak_rss_gib": {k: round(v["peak_rss"] / GIB, 2) for k, v in
@@ -143,6 +150,9 @@ def main() -> None:
     ap.add_argument("--scales", nargs="+", type=float, default=[1.0, 10.0])
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--keep", type=Path, help="keep exports and snapshots here (and reuse them)")
+    ap.add_argument("--no-gates", action="store_true",
+                    help="evaluate rules even where a blocking gate failed (to time them)")
     ap.add_argument("--step")
     ap.add_argument("--scale", type=float)
     ap.add_argument("--work", type=Path)
@@ -150,21 +160,24 @@ def main() -> None:
     a = ap.parse_args()
     if a.step:
         res = {"prepare": lambda: step_prepare(a.scale, a.work),
-               "engine": lambda: step_engine(a.snapshot, a.repeat),
+               "engine": lambda: step_engine(a.snapshot, a.repeat, not a.no_gates),
                "bare": lambda: step_bare(a.snapshot, a.repeat),
                "notebook": lambda: step_notebook(a.snapshot, a.work)}[a.step]()
         print(json.dumps(res))
         return
     rows = []
     for scale in a.scales:
-        r = bench_scale(scale, a.repeat)
+        r = bench_scale(scale, a.repeat, a.keep, not a.no_gates)
         rows.append(r)
         print(json.dumps(r, indent=1), flush=True)
-        ok_t = "OK" if r["engine_over_bare"] <= 1.5 else "OVER TARGET"
-        ok_m = "OK" if max(r["peak_rss_gib"].values()) < 2 else "OVER TARGET"
+        ratio = r["engine_over_bare"]
+        ok_t = "RULE ERRORS" if ratio is None else "OK" if ratio <= 1.5 else "OVER TARGET"
+        rules_peak = max(r["peak_rss_gib"]["engine"], r["peak_rss_gib"]["bare"])
+        ok_m = "OK" if rules_peak < 2 else "OVER TARGET"
         print(f"scale {scale:g}: engine {r['engine_s']} s vs bare {r['bare_s']} s "
-              f"(+{r['macro_setup_s']} s macros) = {r['engine_over_bare']}x [{ok_t}]; "
-              f"peak RSS {r['peak_rss_gib']} GiB [{ok_m}]; notebook: kernel "
+              f"(+{r['macro_setup_s']} s macros) = {ratio}x [{ok_t}]; "
+              f"peak RSS of the rule runs {rules_peak} GiB [{ok_m}] (all phases: "
+              f"{r['peak_rss_gib']} GiB); notebook: kernel "
               f"{r['notebook']['kernel_startup_seconds']} s, imports "
               f"{r['notebook']['imports_seconds']} s, total {r['notebook']['seconds']} s",
               flush=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -98,3 +99,19 @@ def test_ambiguous_export_is_refused(tiny_export: TinyExport, tmp_path: Path) ->
     shutil.copy(amb / "contracts.csv", amb / "contracts.csv.gz")
     with pytest.raises(LoadError, match="ambiguous.*contracts"):
         load_export(amb, "host=127.0.0.1 port=1 dbname=x user=y")
+
+
+def test_manifest_row_mismatch_rolls_back(
+    pg_cluster: ThrowawayCluster, tiny_export: TinyExport, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PGPASSWORD", pg_cluster.password)
+    exp = tmp_path / "with_manifest"
+    shutil.copytree(tiny_export.out_dir, exp)
+    tables = {t: {"file": f"{t}.x", "rows": n} for t, n in tiny_export.rows.items()}
+    tables["orders"]["rows"] = 3  # the file has 2
+    (exp / "manifest.json").write_text(json.dumps({"exported_at": "2026-01-01T00:00:00+00:00", "tables": tables}))
+    conninfo = _create_database(pg_cluster, "manifest_check")
+    with pytest.raises(LoadError, match="orders: manifest 3, file 2.*nothing was committed|nothing was committed.*orders: manifest 3, file 2"):
+        load_export(exp, conninfo)
+    with psycopg.connect(conninfo, password=pg_cluster.password) as pg:
+        assert pg.execute("SELECT count(*) FROM pg_namespace WHERE nspname = 'one2many'").fetchone() == (0,)

@@ -113,3 +113,24 @@ def test_run_with_a_broken_notebook_exits_2(tmp_path: Path, broken: str, tiny: s
     assert snap_file.stat().st_mode & 0o777 == 0o600
     assert summary["snapshot"]["sha256"]
     assert not any(p.name.startswith(".tmp-") for p in archive.iterdir())
+
+
+@pytest.mark.slow
+def test_failed_snapshot_step_fails_every_rule(tmp_path: Path) -> None:
+    from auditlib.cli.run import main
+    from auditlib.rules import load_catalogue
+
+    snap = write_snapshot(tmp_path / "tiny.duckdb")
+    nbs = fake_notebooks(tmp_path / "nbs", snap, replace={"snapshot": "raises"})
+    archive = tmp_path / "archive"
+    code = main(source=str(tmp_path), as_of=date.fromisoformat(AS_OF), out=archive,
+                quiet=True, notebooks_dir=nbs)
+    assert code == 2
+    (run_dir,) = [p for p in archive.iterdir() if (p / "summary.json").exists()]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["notebooks"]["snapshot"]["error_kind"] == "cell_error"
+    for n in ("retention", "subprocessors", "dsr"):
+        assert summary["notebooks"][n]["error_kind"] == "not_run"
+    assert {r: v["status"] for r, v in summary["rules"].items()} == dict.fromkeys(
+        [*(f"DQ-0{i}" for i in range(1, 7)), *load_catalogue()], "error")
+    assert (run_dir / "findings.jsonl").read_text() == ""

@@ -68,3 +68,26 @@ def test_charts_render_from_small_queries(snapshot: Path) -> None:
     # received Fri 2 May 2025 -> due_1m = Mon 2 June 2025; answered on 20 May
     assert list(times["days_to_answer"]) == [18, 18]
     assert str(times["due"].iloc[0])[:10] == "2025-06-02"
+
+
+@pytest.mark.slow
+def test_run_snapshot_writes_gates_and_a_private_file(demo_export: object, tmp_path: Path) -> None:
+    out = tmp_path / "snaps" / "s.duckdb"
+    view = nb.run_snapshot(str(demo_export.out_dir), str(out), str(tmp_path / "results"))
+    assert out.stat().st_mode & 0o777 == 0o600
+    data = json.loads((tmp_path / "results" / "snapshot.json").read_text())
+    assert set(data["rules"]) == {f"DQ-0{i}" for i in range(1, 7)}
+    assert data["snapshot"]["sha256"] == view.sha256
+    assert sum(v or 0 for v in data["snapshot"]["rows"].values()) > 0
+    assert data["source"]["kind"] == "export"
+    assert len(view.tables) == 18 and not view.gates.empty
+    with pytest.raises(FileExistsError, match="never overwritten"):
+        nb.run_snapshot(str(demo_export.out_dir), str(out))
+
+
+def test_run_snapshot_refuses_a_password(tmp_path: Path) -> None:
+    from auditlib.runner.sources import SourceSpecError
+
+    with pytest.raises(SourceSpecError, match="contains a password"):
+        nb.run_snapshot("postgresql://a:s3cret@localhost/db", str(tmp_path / "s.duckdb"))
+    assert not (tmp_path / "s.duckdb").exists()

@@ -191,9 +191,8 @@ def run_snapshot(source: str | None = None, snapshot_path: str | None = None,
             "snapshot": {
                 "sha256": view.sha256, "path": str(path),
                 "snapshot_time": meta.get("snapshot_time"),
-                "rows": dict(zip(tables["table_name"], tables["rows_snapshot"].astype("Int64")
-                                 .astype(object).where(tables["rows_snapshot"].notna(), None),
-                                 strict=True)),
+                "rows": {t: None if pd.isna(n) else int(n) for t, n in
+                         zip(tables["table_name"], tables["rows_snapshot"], strict=True)},
                 "key_fingerprint": meta.get("key_fingerprint"),
                 "key_source": meta.get("key_source"),
                 "seconds": meta.get("seconds"),

@@ -102,7 +102,12 @@ def load_cmd(
     help="Audit day the demo data is planted around (default: today).",
 )
 @click.option("--seed", type=int, default=1, show_default=True, help="Demo data random seed.")
-@click.option("--no-fk-checks", is_flag=True, help="Also load rows that break FOREIGN KEYs.")
+@click.option(
+    "--no-fk-checks",
+    is_flag=True,
+    help="Also load rows of --export that break FOREIGN KEYs (always on for generated demo "
+    "data, which plants orphans for the data-quality gates).",
+)
 def sandbox_cmd(
     export_dir: Path | None, scale: float, as_of: object, seed: int, no_fk_checks: bool
 ) -> None:
@@ -119,13 +124,15 @@ def sandbox_cmd(
     prog = click.get_current_context().find_root().info_name or "auditlib"
     try:
         with tempfile.TemporaryDirectory(prefix="auditlib-sandbox-") as tmp, ThrowawayCluster() as cluster:
+            fk_checks = not no_fk_checks
             if export_dir is None:
                 export_dir = _generate_demo(Path(tmp) / "export", scale, seed, as_of)
+                fk_checks = False  # the demo plants orphan rows for the data-quality gates
             click.echo(f"loading {export_dir} into a throwaway PostgreSQL ...", err=True)
             saved = os.environ.get("PGPASSWORD")
             os.environ["PGPASSWORD"] = cluster.password  # our own process only, for libpq
             try:
-                result = load_export_detailed(export_dir, cluster.conninfo, fk_checks=not no_fk_checks)
+                result = load_export_detailed(export_dir, cluster.conninfo, fk_checks=fk_checks)
             finally:
                 if saved is None:
                     os.environ.pop("PGPASSWORD", None)
@@ -145,6 +152,8 @@ def sandbox_cmd(
             click.echo("stopping ...", err=True)
     except (ClusterError, LoadError, ValueError) as exc:
         raise _fail(str(exc)) from None
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     click.echo("sandbox stopped, data removed.", err=True)
 
 
@@ -170,6 +179,8 @@ def _wait_for_interrupt() -> None:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+        # A second Ctrl-C during shutdown must not leave a running server behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _print_result(

@@ -56,7 +56,25 @@ def build_tables(*, scale: float, seed: int, as_of: date, params: Params | None 
     planter = plant(t, as_of, params)
     domains = {**bulk.customer_domain, **planter.domains}
     generate_invoices(t, as_of, domains, planter.truth.invoice_gap, {planter.old_customer})
-    return t.build(), planter.truth
+    tables = t.build()
+    _check_unique_keys(tables)
+    return tables, planter.truth
+
+
+def _check_unique_keys(tables: dict) -> None:  # noqa: ANN001
+    """The demo plants no DQ-02 case: a duplicate single-column key is a generator bug."""
+    import pyarrow.compute as pc
+
+    from auditlib.schema import load_schema
+
+    for name, table in tables.items():
+        pk = load_schema().tables[name].primary_key
+        if len(pk) == 1 and table.num_rows:
+            distinct = pc.count_distinct(table.column(pk[0])).as_py()
+            if distinct != table.num_rows:
+                raise AssertionError(
+                    f"demo generator: {table.num_rows - distinct} duplicate {name}.{pk[0]} values"
+                )
 
 
 def generate_export(out_dir: Path, *, scale: float = 1.0, seed: int = 7, as_of: date | None = None,

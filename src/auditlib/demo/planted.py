@@ -39,8 +39,9 @@ from auditlib.demo.bulk import BACKUP_DAYS
 from auditlib.demo.clock import at, end_of_day
 from auditlib.demo.frame import Tables
 
-PLANT_BASE = 9_000_001
-MISSING_RECIPIENT = 9_999_999  # DQ-03: a delivery to this recipient id, which does not exist
+# Far above any bulk id (scale 10 has 10M login events): planted ids never collide.
+PLANT_BASE = 900_000_001
+MISSING_RECIPIENT = 999_999_999  # DQ-03: a delivery to this recipient id, which does not exist
 LONG_AGO = timedelta(days=1500)
 
 

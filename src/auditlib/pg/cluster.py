@@ -14,8 +14,9 @@ Decisions:
 - Two roles: the superuser (``postgres``) for loading and for tests that must
   disturb the server (terminate backends), and ``auditor``, a LOGIN role meant to
   get SELECT only (``auditlib.pg.load`` grants it). Random passwords per cluster.
-- Durability settings are off (fsync, synchronous_commit, full_page_writes): the
-  data is thrown away, and loading is several times faster without them.
+- Durability settings are off (fsync, synchronous_commit, full_page_writes) and
+  ``wal_level = minimal`` (COPY into a table created in the same transaction then
+  writes no WAL): the data is thrown away, and loading is much faster.
 - Stopping is ``pg_ctl stop -m fast``; if that fails the postmaster gets SIGKILL
   by its pid from ``postmaster.pid``. The temp dir is removed in every case,
   also when the ``with`` body raised.

@@ -204,6 +204,17 @@ def load_export_detailed(
                     result.ignored_columns[table] = extra
                 result.rows[table] = _copy_table(cur, duck, table, path, cols, batch_rows)
                 log.info("loaded %s: %d rows from %s", table, result.rows[table], path.name)
+            bad = {
+                t: (n, result.rows.get(t))
+                for t, n in manifest.items()
+                if t in files and result.rows.get(t) != n
+            }
+            if bad:
+                raise LoadError(
+                    "rows read differ from manifest.json, nothing was committed: "
+                    + ", ".join(f"{t}: manifest {m}, file {got}" for t, (m, got) in bad.items())
+                    + "; re-export the table or fix the manifest"
+                )
             _restore_key_constraints(cur, deferred, fk_checks=fk_checks)
             if grant_select_to:
                 _grant(cur, grant_select_to, target)
@@ -212,13 +223,6 @@ def load_export_detailed(
     finally:
         pg.close()
         duck.close()
-    bad = {t: (n, result.rows.get(t)) for t, n in manifest.items() if t in files and result.rows.get(t) != n}
-    if bad:
-        raise LoadError(
-            "rows loaded differ from manifest.json: "
-            + ", ".join(f"{t}: manifest {m}, loaded {got}" for t, (m, got) in bad.items())
-            + " (the data was committed; re-export, then load again with replace)"
-        )
     return result
 
 
