@@ -49,23 +49,32 @@ class SourceTable:
 
 
 class Source(ABC):
+    """A source fills ``_tables``, ``_issues`` and ``_snapshot_time`` in ``open``."""
+
     kind: ClassVar[str]
+
+    def __init__(self) -> None:
+        self._tables: dict[str, SourceTable] = {}
+        self._issues: list[ExtractionIssue] = []
+        self._snapshot_time: datetime | None = None
 
     @abstractmethod
     def open(self, con: duckdb.DuckDBPyConnection) -> None:
         """Make the tables selectable on ``con`` (attach, create views). Raises SourceError."""
 
-    @abstractmethod
     def tables(self) -> dict[str, SourceTable]:
         """The schema tables this source has (after ``open``); missing ones are absent."""
+        return dict(self._tables)
 
-    @abstractmethod
     def issues(self) -> list[ExtractionIssue]:
         """Issues found while opening: ignored/ambiguous/unreadable files, manifest mismatches."""
+        return list(self._issues)
 
-    @abstractmethod
     def snapshot_time(self) -> datetime:
         """Extraction time (live) or the manifest's exported_at (export); tz-aware."""
+        if self._snapshot_time is None:
+            raise SourceError(f"{type(self).__name__}.snapshot_time() before open()")
+        return self._snapshot_time
 
     @abstractmethod
     def describe(self) -> dict[str, Any]:

@@ -165,9 +165,7 @@ class ExportSource(Source):
         self.path = Path(path)
         if not self.path.is_dir():
             raise SourceError(f"export directory {str(self.path)!r} does not exist")
-        self._tables: dict[str, SourceTable] = {}
-        self._issues: list[ExtractionIssue] = []
-        self._snapshot_time: datetime | None = None
+        super().__init__()
         self._time_from = ""
         self._manifest: dict[str, Any] | None = None
         self._opened = False
@@ -217,17 +215,6 @@ class ExportSource(Source):
                 else "time of reading (no manifest.json, no table files)"
             )
         self._opened = True
-
-    def tables(self) -> dict[str, SourceTable]:
-        return dict(self._tables)
-
-    def issues(self) -> list[ExtractionIssue]:
-        return list(self._issues)
-
-    def snapshot_time(self) -> datetime:
-        if self._snapshot_time is None:
-            raise SourceError("ExportSource.snapshot_time() before open()")
-        return self._snapshot_time
 
     def describe(self) -> dict[str, Any]:
         d: dict[str, Any] = {

@@ -169,9 +169,7 @@ class PostgresSource(Source):
             raise ValueError(f"alias must be a plain identifier, got {alias!r}")
         self.alias = alias
         self._con: duckdb.DuckDBPyConnection | None = None
-        self._tables: dict[str, SourceTable] = {}
-        self._issues: list[ExtractionIssue] = []
-        self._snapshot_time: datetime | None = None
+        super().__init__()
         self._pg_snapshot: str | None = None
         self._server: dict[str, str] = {}
 
@@ -235,17 +233,6 @@ class PostgresSource(Source):
         for table, column, dtype in duck_rows:
             duck_types.setdefault(table, {})[column] = dtype
         self._build_tables(rows, duck_types)
-
-    def tables(self) -> dict[str, SourceTable]:
-        return dict(self._tables)
-
-    def issues(self) -> list[ExtractionIssue]:
-        return list(self._issues)
-
-    def snapshot_time(self) -> datetime:
-        if self._snapshot_time is None:
-            raise SourceError("PostgresSource.snapshot_time() before open()")
-        return self._snapshot_time
 
     def describe(self) -> dict[str, Any]:
         d: dict[str, Any] = {
