@@ -120,6 +120,16 @@ def test_data_quality_section_lists_gates_per_table(rendered: Path) -> None:
     assert "3 rows reference a missing recipient" in section
 
 
+def test_rule_table_takes_seconds_from_rule_seconds(rendered: Path) -> None:
+    index = (rendered / "index.html").read_text()
+    section = index[index.index('id="rules"'):index.index('id="findings"')]
+    row = section[section.index("<code>RET-01</code>"):]
+    row = row[:row.index("</tr>")]
+    assert '<td class="num small">0.01</td>' in row
+    dq3 = section[section.index("<code>DQ-03</code>"):]
+    assert '<td class="num small">1.50</td>' in dq3[:dq3.index("</tr>")]
+
+
 def test_broken_notebook_is_reported_and_raises(tmp_path: Path) -> None:
     archive = tmp_path / "runs"
     run = make_run(archive, "r1", "2026-11-24T20:00:00+00:00")

@@ -145,6 +145,7 @@ def make_run(archive: Path, run_id: str, started_at: str, kind: str = "first",
                           "output": "notebooks/retention.ipynb"},
         },
         "rules": rules,
+        "rule_seconds": {"RET-01": 0.0123, "DQ-03": 1.5},
         "held_customers": [{"customer_id": "9", "hold_ids": ["3"], "deletion_due": "2026-03-01"}],
         "gates": [
             {"gate_id": g, "table_name": t, "status": "pass", "rows_affected": 0, "message": ""}

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from auditlib.runner.results import FINDING_KEYS
+from auditlib.runner.results import FINDING_KEYS, GATE_KEYS, RULE_KEYS
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = "runner-e2e-test-key-0123456789abcdef"  # same key -> comparable pseudonyms
@@ -73,6 +73,37 @@ def test_export_run_recovers_the_planted_cases_exactly(export_run: tuple[int, Pa
     for n in summary["notebooks"]:
         assert (run_dir / "notebooks" / f"{n}.ipynb").exists()
     assert summary["source"]["kind"] == "export" and summary["snapshot"]["sha256"]
+
+
+@pytest.mark.slow
+def test_export_run_summary_and_findings_hold_exactly_the_contract(
+        export_run: tuple[int, Path]) -> None:
+    """The spec's "Findings contract": exact keys in summary.json rules and findings.jsonl;
+    gate rows in summary.json (the report needs nothing outside the run directory)."""
+    _, run_dir = export_run
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["rules"] and all(tuple(r) == RULE_KEYS for r in summary["rules"].values())
+    for rid, r in summary["rules"].items():
+        assert r["status"] in ("pass", "fail", "error", "skipped"), rid
+        assert isinstance(r["findings"], int) and (r["error"] is None or isinstance(r["error"],
+                                                                                    str)), rid
+    assert set(summary["severities"]) >= set(summary["rules"])
+    evaluated = {rid for rid, r in summary["rules"].items() if r["status"] != "skipped"}
+    assert set(summary["rule_seconds"]) >= evaluated - {f"DQ-0{i}" for i in range(1, 7)}
+    findings = _findings(run_dir)  # exact keys, entity_id a string
+    assert findings and all(isinstance(f["evidence"], dict) for f in findings)
+    assert all(isinstance(f["message"], str) and f["severity"] for f in findings)
+    gates = summary["gates"]
+    assert len(gates) == 18 * 6 and all(tuple(g) == GATE_KEYS for g in gates)
+    assert {g["status"] for g in gates} <= {"pass", "fail", "error", "skipped"}
+    failing = {g["gate_id"] for g in gates if g["status"] == "fail"}
+    assert failing == {rid for rid, r in summary["rules"].items()
+                       if rid.startswith("DQ-") and r["status"] == "fail"}
+    # Gate messages name tables, columns and row ids: nothing had to be redacted.
+    for g in gates:
+        assert "[redacted]" not in g["message"] and "@" not in g["message"], g
+    index = (run_dir / "index.html").read_text()
+    assert "Gates per table (source: summary.json)" in index
 
 
 @pytest.mark.slow

@@ -81,6 +81,12 @@ def test_run_snapshot_writes_gates_and_a_private_file(demo_export: object, tmp_p
     assert sum(v or 0 for v in data["snapshot"]["rows"].values()) > 0
     assert data["source"]["kind"] == "export"
     assert len(view.tables) == 18 and not view.gates.empty
+    gates = data["gates"]
+    assert len(gates) == 18 * 6  # one row per gate and table
+    assert all(list(g) == ["gate_id", "table_name", "status", "rows_affected", "message"]
+               for g in gates)
+    assert {g["status"] for g in gates} <= {"pass", "fail", "error", "skipped"}
+    assert any(g["status"] != "pass" and g["message"] for g in gates)  # planted DQ cases
     with pytest.raises(FileExistsError, match="never overwritten"):
         nb.run_snapshot(str(demo_export.out_dir), str(out))
 

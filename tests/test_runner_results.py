@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from auditlib.runner.results import FINDING_KEYS, exit_status, held_customers, merge_results
+from auditlib.runner.results import (
+    FINDING_KEYS,
+    GATE_KEYS,
+    RULE_KEYS,
+    exit_status,
+    gate_rows,
+    held_customers,
+    merge_results,
+)
 
 
 @pytest.mark.parametrize(("statuses", "complete", "expected"), [
@@ -37,7 +45,8 @@ def _write(d: Path, nb: str, rules: dict, findings: list) -> None:
 
 def test_merge_fails_closed(tmp_path: Path) -> None:
     _write(tmp_path, "dsr", {
-        "DSR-01": {"status": "fail", "findings": 1, "error": None, "severity": "high"},
+        "DSR-01": {"status": "fail", "findings": 1, "error": None, "severity": "high",
+                   "seconds": 0.25},
         "DSR-02": {"status": "pass", "findings": 0, "error": None},
         # DSR-03 missing from the file
         "DSR-04": {"status": "fail", "findings": 2, "error": None},  # count disagrees
@@ -51,7 +60,10 @@ def test_merge_fails_closed(tmp_path: Path) -> None:
         {"DSR-01": "critical"},
         skipped=["DQ-01"],
     )
-    assert m.rules["DSR-01"]["status"] == "fail" and m.rules["DSR-01"]["severity"] == "critical"
+    assert m.rules["DSR-01"]["status"] == "fail"
+    # every entry holds exactly the spec's keys; severity and seconds live elsewhere
+    assert all(tuple(r) == RULE_KEYS for r in m.rules.values())
+    assert m.rule_seconds == {"DSR-01": 0.25}
     assert m.rules["DSR-02"]["status"] == "pass"
     assert m.rules["DSR-03"]["status"] == "error"
     assert m.rules["DSR-04"]["status"] == "error" and "lists 1 findings" in m.rules["DSR-04"]["error"]
@@ -86,3 +98,23 @@ def test_held_customers_ids_are_strings() -> None:
                                        "deletion_due": "2025-02-28", "service_rows": 5}]})
     assert rows == [{"customer_id": "17", "hold_ids": ["3", "4"], "deletion_due": "2025-02-28",
                      "service_rows": 5}]
+
+
+def test_gate_rows_keep_the_contract_keys_and_redact_personal_data() -> None:
+    rows, problem = gate_rows([
+        {"gate_id": "DQ-03", "table_name": "orders", "status": "fail", "rows_affected": 2.0,
+         "message": "2 row(s) of orders (e.g. order_id=4) from a@b.se", "details": {"x": 1}},
+        {"gate_id": "DQ-06", "table_name": "users", "status": "skipped", "rows_affected": None,
+         "message": "no manifest; sha256 " + "ab" * 32},
+    ])
+    assert problem is None and rows is not None
+    assert all(tuple(r) == GATE_KEYS for r in rows)
+    assert rows[0]["rows_affected"] == 2 and "a@b.se" not in rows[0]["message"]
+    assert "order_id=4" in rows[0]["message"]
+    assert "ab" * 32 in rows[1]["message"]  # file digests are evidence, not personal data
+
+
+@pytest.mark.parametrize("bad", [None, {"gate_id": "DQ-01"}, [{"gate_id": "DQ-01"}], ["x"]])
+def test_gate_rows_refuse_a_malformed_list(bad: object) -> None:
+    rows, problem = gate_rows(bad)
+    assert rows is None and problem

@@ -6,7 +6,8 @@ functions and display what it returns. Everything here is tested in
 
 - :func:`run_snapshot` (``snapshot.ipynb``): build the minimised snapshot from a
   source (secrets only from the environment), make it 0600, and write
-  ``results/snapshot.json`` with the data-quality findings and gate statuses.
+  ``results/snapshot.json`` with the data-quality findings, gate statuses and
+  the ``_audit_gates`` rows (``gates``; the runner copies them into summary.json).
 - :func:`run_audit` (``retention``/``subprocessors``/``dsr.ipynb``): open the
   snapshot read-only, evaluate the catalogue rules whose ``notebook`` matches in
   DuckDB, write ``results/<notebook>.json`` atomically, return an
@@ -137,6 +138,17 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def _gate_rows(gates_long: pd.DataFrame) -> list[dict[str, Any]]:
+    """``_audit_gates`` without ``details``, JSON-ready (the runner's ``summary["gates"]``)."""
+    rows = []
+    for g in gates_long.itertuples(index=False):
+        n = g.rows_affected
+        rows.append({"gate_id": g.gate_id, "table_name": g.table_name, "status": g.status,
+                     "rows_affected": None if pd.isna(n) else int(n),
+                     "message": "" if g.message is None or pd.isna(g.message) else g.message})
+    return rows
+
+
 def run_snapshot(source: str | None = None, snapshot_path: str | None = None,
                  result_dir: str | None = None, as_of: str | date | None = None) -> SnapshotView:
     """Build the snapshot (``source=None``: today's demo data) and report its gates.
@@ -188,6 +200,7 @@ def run_snapshot(source: str | None = None, snapshot_path: str | None = None,
             "rules": status,
             "findings": findings,
             "observations": {},
+            "gates": _gate_rows(gates_long),
             "snapshot": {
                 "sha256": view.sha256, "path": str(path),
                 "snapshot_time": meta.get("snapshot_time"),

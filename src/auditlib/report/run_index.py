@@ -76,7 +76,10 @@ def _is_num(v: Any) -> bool:
 
 def _rule_rows(data: RunData, catalogue: dict[str, Any], dq: dict[str, Any]) -> list[dict]:
     summary_rules: dict[str, Any] = data.summary.get("rules") or {}
+    # summary.json: rules[id] = {status, findings, error} only (the spec's contract);
+    # severity per rule in "severities", evaluation time in "rule_seconds".
     severities: dict[str, str] = data.summary.get("severities") or {}
+    seconds: dict[str, Any] = data.summary.get("rule_seconds") or {}
     ids = list(DQ_IDS) + [r for r in catalogue if r not in DQ_IDS]
     ids += sorted(r for r in summary_rules if r not in ids)
     rows = []
@@ -93,9 +96,14 @@ def _rule_rows(data: RunData, catalogue: dict[str, Any], dq: dict[str, Any]) -> 
             "status": (res or {}).get("status", "not run"),
             "findings": (res or {}).get("findings", ""),
             "error": scrub_text(str((res or {}).get("error") or "")),
+            "seconds": _seconds(seconds.get(rid)),
             "blocking": gate.get("blocking"),
         })
     return rows
+
+
+def _seconds(value: Any) -> str:
+    return f"{value:.2f}" if _is_num(value) else ""
 
 
 def _worst(findings: list[dict[str, Any]], limit: int = WORST_FINDINGS) -> list[dict[str, Any]]:

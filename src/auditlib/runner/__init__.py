@@ -6,7 +6,9 @@
   process per notebook, in parallel, with cell and wall-clock limits;
 - :mod:`~auditlib.runner.results`: merging ``results/*.json`` fail-closed, exit status;
 - :mod:`~auditlib.runner.summary`: ``summary.json``;
-- :mod:`~auditlib.runner.run`: ``execute_run(RunRequest) -> RunOutcome``, the whole flow.
+- :mod:`~auditlib.runner.run`: ``execute_run(RunRequest) -> RunOutcome``, the whole flow,
+  and where notebooks and gate suites are found (checkout or packaged copy; see its
+  docstring for the packaging decision).
 """
 
 from auditlib.runner.plan import Plan, PlanError, load_plan

@@ -37,6 +37,7 @@ class NotebookJob:
     cell_timeout: int
     wall_timeout: float
     work_dir: Path  # status and job files
+    env: dict[str, str] = field(default_factory=dict)  # added to the worker's environment
 
     @property
     def status_file(self) -> Path:
@@ -132,7 +133,7 @@ def _start(job: NotebookJob) -> _Running:
     proc = subprocess.Popen(
         [sys.executable, "-m", "auditlib.runner.worker", str(job_file)],
         stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg"},
+        env={**os.environ, **job.env, "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg"},
     )
     return _Running(job, proc, time.perf_counter(), log_file)
 

@@ -4,6 +4,10 @@ Fail closed: every rule the plan runs gets a status. A rule whose notebook did
 not finish, whose result file is missing or unreadable, or that is absent from
 its notebook's result file is ``error`` with the reason, never missing and never
 ``pass``. Rules of notebooks the plan does not run are ``skipped``.
+
+Each entry of the rule table holds exactly the spec's keys (``RULE_KEYS``:
+status, findings, error). The effective severity lives in ``summary["severities"]``
+and the evaluation time in ``Merged.rule_seconds`` (``summary["rule_seconds"]``).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 FINDING_KEYS = ("rule_id", "severity", "entity_type", "entity_id", "message", "evidence")
+RULE_KEYS = ("status", "findings", "error")
+GATE_KEYS = ("gate_id", "table_name", "status", "rows_affected", "message")
 STATUSES = ("pass", "fail", "error", "skipped")
 VERDICTS = {0: "pass", 1: "fail", 2: "error"}
 
@@ -32,14 +38,20 @@ def exit_status(rule_statuses: Iterable[str], complete: bool = True) -> int:
 
 @dataclass
 class Merged:
-    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)  # exactly RULE_KEYS
+    rule_seconds: dict[str, float] = field(default_factory=dict)
     findings: list[dict[str, Any]] = field(default_factory=list)
     observations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # why a result could not be used
 
 
-def _error(reason: str, severity: str | None) -> dict[str, Any]:
-    return {"status": "error", "findings": 0, "error": reason, "severity": severity}
+def _rule(status: str, findings: int, error: str | None) -> dict[str, Any]:
+    """One entry of ``summary["rules"]``: exactly the findings contract's keys."""
+    return {"status": status, "findings": findings, "error": error}
+
+
+def _error(reason: str) -> dict[str, Any]:
+    return _rule("error", 0, reason)
 
 
 def read_result(path: Path) -> tuple[dict[str, Any] | None, str | None]:
@@ -75,7 +87,7 @@ def merge_results(
             reason = f"notebook {nb} did not finish: {err}" if err else f"notebook {nb}: {problem}"
             m.problems.append(reason)
             for rid in rule_ids:
-                m.rules[rid] = _error(reason, severities.get(rid))
+                m.rules[rid] = _error(reason)
             continue
         assert data is not None
         got = data["rules"]
@@ -85,7 +97,7 @@ def merge_results(
             if not isinstance(r, dict) or r.get("status") not in STATUSES:
                 reason = f"rule {rid} has no valid status in results/{nb}.json"
                 m.problems.append(reason)
-                m.rules[rid] = _error(reason, severities.get(rid))
+                m.rules[rid] = _error(reason)
                 continue
             n = sum(1 for f in findings if f.get("rule_id") == rid)
             status, error = r["status"], r.get("error")
@@ -94,9 +106,9 @@ def merge_results(
                                           f"but reports {r.get('findings')}")
             elif status == "pass" and n:
                 status, error = "error", f"{rid} reports pass with {n} findings"
-            m.rules[rid] = {"status": status, "findings": n, "error": error,
-                            "severity": severities.get(rid, r.get("severity")),
-                            **({"seconds": r["seconds"]} if "seconds" in r else {})}
+            m.rules[rid] = _rule(status, n, error)
+            if _is_number(r.get("seconds")):
+                m.rule_seconds[rid] = float(r["seconds"])
         unexpected = sorted({f.get("rule_id") for f in findings} - set(rule_ids))
         if unexpected:
             m.problems.append(f"results/{nb}.json holds findings of rules it should not run: "
@@ -107,9 +119,37 @@ def merge_results(
         for rid, rows in (data.get("observations") or {}).items():
             m.observations[rid] = rows
     for rid in skipped:
-        m.rules.setdefault(rid, {"status": "skipped", "findings": 0,
-                                 "error": "not in this plan", "severity": severities.get(rid)})
+        m.rules.setdefault(rid, _rule("skipped", 0, "not in this plan"))
     return m
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def gate_rows(data: Any) -> tuple[list[dict[str, Any]] | None, str | None]:
+    """``summary["gates"]`` from the ``gates`` list of ``results/snapshot.json``.
+
+    Each row keeps exactly ``GATE_KEYS`` (the ``details`` JSON of ``_audit_gates`` stays
+    in the snapshot); messages are scrubbed of anything that looks like personal data
+    (defence in depth: the quality package writes table, column and row ids only).
+    Returns ``(None, problem)`` when the list is absent or malformed, so the caller can
+    say so and the report falls back to the snapshot file.
+    """
+    from auditlib.report.privacy import scrub_personal
+
+    if not isinstance(data, list):
+        return None, "results/snapshot.json has no 'gates' list"
+    rows = []
+    for i, g in enumerate(data):
+        if not isinstance(g, dict) or any(k not in g for k in GATE_KEYS):
+            return None, f"results/snapshot.json gates[{i}] lacks one of {list(GATE_KEYS)}"
+        n = g["rows_affected"]
+        rows.append({"gate_id": str(g["gate_id"]), "table_name": g["table_name"],
+                     "status": str(g["status"]),
+                     "rows_affected": int(n) if _is_number(n) else None,
+                     "message": scrub_personal(str(g["message"] or ""))})
+    return rows, None
 
 
 def normalise_finding(f: Mapping[str, Any], severities: Mapping[str, str]) -> dict[str, Any]:

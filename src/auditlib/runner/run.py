@@ -15,6 +15,24 @@ Flow (docs/ARCHITECTURE.md "Findings and the run directory"):
 
 Exit status: 0 every rule passed, 1 some rule failed and none errored, 2 some rule
 errored or the run could not complete (:func:`auditlib.runner.results.exit_status`).
+
+Where the notebooks and the gate suites come from (decision, packaging)
+-----------------------------------------------------------------------
+The reviewed files live once in git, at the top of the checkout: ``notebooks/*.ipynb``
+and ``expectations/*.json`` (the design keeps them there, next to ``audits/``).
+``src/auditlib/notebooks`` and ``src/auditlib/expectations`` are relative symlinks to
+them, listed in ``[tool.setuptools.package-data]``; setuptools follows the links when
+it builds an sdist or a wheel, so a non-editable install carries real copies inside
+the package and nothing is duplicated in git. No build hook, no ``data-files``.
+
+Lookup order, so that what was reviewed is what runs:
+
+- notebooks (:func:`notebooks_dir`): ``$AUDITLIB_NOTEBOOKS``; else the checkout's
+  ``notebooks/`` (editable install); else the packaged ``auditlib/notebooks``;
+- gate suites: ``$AUDITLIB_EXPECTATIONS_DIR``; else the checkout's ``expectations/``
+  (both found by :func:`auditlib.quality.suites.expectations_dir`); else the
+  packaged ``auditlib/expectations``, which the runner hands to the notebook
+  workers through ``AUDITLIB_EXPECTATIONS_DIR`` (:func:`worker_environment`).
 """
 
 from __future__ import annotations
@@ -63,6 +81,11 @@ class RunOutcome:
     warnings: list[str] = field(default_factory=list)
 
 
+def packaged_dir(name: str) -> Path:
+    """``auditlib/<name>`` inside the installed package (a symlink in a checkout)."""
+    return Path(auditlib.__file__).resolve().parent / name
+
+
 def notebooks_dir() -> Path:
     """``$AUDITLIB_NOTEBOOKS``, else the repository's ``notebooks/``, else the packaged copy."""
     env = os.environ.get("AUDITLIB_NOTEBOOKS")
@@ -71,7 +94,23 @@ def notebooks_dir() -> Path:
     repo = Path(auditlib.__file__).resolve().parents[2] / "notebooks"
     if (repo / "snapshot.ipynb").exists():
         return repo
-    return Path(auditlib.__file__).resolve().parent / "notebooks"
+    return packaged_dir("notebooks")
+
+
+def worker_environment() -> dict[str, str]:
+    """Extra environment for the notebook workers: ``AUDITLIB_EXPECTATIONS_DIR`` pointing
+    at the packaged suites when neither the variable nor a checkout provides them
+    (a non-editable install). Empty otherwise: the quality package finds them itself."""
+    from auditlib.quality.suites import ENV_DIR, SuiteError, expectations_dir
+
+    if os.environ.get(ENV_DIR):
+        return {}
+    try:
+        expectations_dir()
+        return {}
+    except SuiteError:
+        packaged = packaged_dir("expectations")
+        return {ENV_DIR: str(packaged)} if packaged.is_dir() else {}
 
 
 def new_run_id(plan_name: str, as_of: date, out: Path) -> str:
@@ -98,7 +137,9 @@ def _add_file_log(path: Path) -> logging.Handler:
 def execute_run(req: RunRequest) -> RunOutcome:
     """Run the plan; always returns an outcome with the exit status (never raises for a
     failing notebook; raises only when the archive itself cannot be written)."""
-    plan, out = req.plan, req.out
+    # Absolute: kernels run in their own working directory, so a relative archive path
+    # (the default `audits/runs`) would send results and snapshots somewhere else.
+    plan, out = req.plan, Path(req.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     snap_dir = out / ".snapshots"
     snap_dir.mkdir(exist_ok=True, mode=0o700)
@@ -129,12 +170,16 @@ def execute_run(req: RunRequest) -> RunOutcome:
         ex = plan.execution
         params_dict = plan.params.to_dict()
         severities = effective_severities(plan)
+        extra_env = worker_environment()
+        for k, v in extra_env.items():
+            log.info("notebook workers get %s=%s (no checkout: packaged copy)", k, v)
 
         def job(name: str, parameters: dict[str, Any]) -> NotebookJob:
             return NotebookJob(name=name, input=nb_dir / f"{name}.ipynb",
                                output=tmp / "notebooks" / f"{name}.ipynb", parameters=parameters,
                                cell_timeout=ex.cell_timeout_seconds,
-                               wall_timeout=float(ex.timeout_seconds), work_dir=work)
+                               wall_timeout=float(ex.timeout_seconds), work_dir=work,
+                               env=extra_env)
 
         outcomes: dict[str, NotebookOutcome] = {}
         if kernel_problem:

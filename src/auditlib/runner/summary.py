@@ -4,6 +4,21 @@ The layout is the contract of docs/ARCHITECTURE.md "summary.json" (read by the
 report). Every rule the plan runs has a status (fail closed, see
 :mod:`auditlib.runner.results`); the source is described without secrets and
 fingerprinted; package versions and the git commit make the run reproducible.
+
+Beyond the documented layout:
+
+- ``rules[id]`` holds exactly ``status``, ``findings``, ``error`` (the spec's
+  findings contract); the effective severity is in ``severities`` and the
+  evaluation time of each rule in ``rule_seconds`` (rule id -> seconds; absent for
+  rules that were not evaluated);
+- ``gates``: the data-quality gate rows of the snapshot's ``_audit_gates``
+  (``gate_id, table_name, status, rows_affected, message``; no ``details``), as
+  ``auditlib.notebook_api.run_snapshot`` wrote them into ``results/snapshot.json``,
+  so the report needs nothing outside the run directory. ``null`` when the
+  snapshot notebook did not deliver them (the report then falls back to the
+  snapshot file). Messages name tables, columns and row ids only; e-mail
+  addresses, IPs and phone numbers are redacted again here in case a source
+  message carried one.
 """
 
 from __future__ import annotations
@@ -24,7 +39,13 @@ from typing import TYPE_CHECKING, Any
 import auditlib
 from auditlib.runner.execute import NotebookOutcome
 from auditlib.runner.plan import DQ_GATE_IDS, SNAPSHOT_NOTEBOOK, Plan
-from auditlib.runner.results import VERDICTS, exit_status, held_customers, merge_results
+from auditlib.runner.results import (
+    VERDICTS,
+    exit_status,
+    gate_rows,
+    held_customers,
+    merge_results,
+)
 from auditlib.runner.sources import ResolvedSource
 
 if TYPE_CHECKING:
@@ -129,11 +150,17 @@ def assemble_summary(
 
     snap_data: dict[str, Any] = {}
     src_desc: dict[str, Any] | None = None
+    gates: list[dict[str, Any]] | None = None
     snap_file = tmp / "results" / "snapshot.json"
     if snap_file.exists():
         with contextlib.suppress(ValueError, AttributeError):
             d = json.loads(snap_file.read_text(encoding="utf-8"))
             snap_data, src_desc = d.get("snapshot") or {}, d.get("source")
+            gates, gate_problem = gate_rows(d.get("gates"))
+            if gate_problem:
+                warnings.append(f"{gate_problem}: the report reads the gates from the "
+                                "snapshot file instead")
+                log.warning("%s", warnings[-1])
     if snap_data.get("key_source") == "random":
         warnings.append("AUDITLIB_PSEUDONYM_KEY is not set: this snapshot used a random key, "
                         "so its pseudonyms cannot be compared with other runs")
@@ -168,6 +195,9 @@ def assemble_summary(
         "notebooks": {n: outcomes[n].summary(f"notebooks/{n}.ipynb") for n in plan.notebooks
                       if n in outcomes},
         "rules": ordered_rules,
+        "rule_seconds": {rid: round(merged.rule_seconds[rid], 4) for rid in ordered_rules
+                         if rid in merged.rule_seconds},
+        "gates": gates,
         "held_customers": held_customers(merged.observations),
         "problems": merged.problems,
         "verdict": VERDICTS[code],
