@@ -127,6 +127,9 @@ def plan_table(table: Table, cols: dict[str, ColumnPlan], st: SourceTable) -> _T
     """The SELECT list for one table: planned columns only, in schema order."""
     select, checks, missing, meta = [], {}, [], []
     fail_terms: list[str] = []
+    # What the relation yields in DuckDB decides the cast (a PostgreSQL ``timestamptz`` is
+    # already TIMESTAMPTZ: no TRY_CAST, no check bit); ``columns`` keeps the source spelling.
+    yields = st.extra.get("duck_types") or st.columns
     for cp in cols.values():
         if cp.action == "drop":
             continue
@@ -143,10 +146,11 @@ def plan_table(table: Table, cols: dict[str, ColumnPlan], st: SourceTable) -> _T
         src = _q(cp.name)
         if cp.action == "keep":
             target = cp.column.duck_type
-            if _same_type(st.columns[cp.name], target):
+            source_type = yields.get(cp.name, st.columns[cp.name])
+            if _same_type(source_type, target):
                 select.append(f"{src} AS {out}")
             else:
-                cast = _cast_expr(src, st.columns[cp.name], target)
+                cast = _cast_expr(src, source_type, target)
                 select.append(f"{cast} AS {out}")
                 bit = 1 << len(checks)
                 checks[cp.name] = bit
@@ -381,6 +385,9 @@ def _build_into(
                 count, cmeta = _copy_table(con, table, cols, st, issues)
             except duckdb.Error as exc:
                 if source.kind != "export":
+                    read_error = getattr(source, "read_error", None)
+                    if read_error is not None:  # PostgresSource: names host/db/table, no secret
+                        raise read_error(tname, exc) from exc
                     raise SourceError(
                         f"reading {tname} from the source failed: {str(exc).splitlines()[0]}; "
                         "no snapshot was written, retry", transient=True) from exc
