@@ -1,6 +1,15 @@
-"""Benchmark: the DQ gates on a 5M-row table, Great Expectations on pandas vs compiled DuckDB.
+"""Benchmark: the DQ gates, Great Expectations on pandas vs compiled DuckDB.
 
     .venv/bin/python benchmarks/bench_gates.py [--rows 5000000] [--bad 0.001]
+    .venv/bin/python benchmarks/bench_gates.py --snapshot /tmp/g1/s.duckdb [--backends duckdb,auto]
+
+With ``--snapshot`` (a file ``auditlib snapshot`` built, e.g. from ``auditlib demo-data
+--scale 1``): ``run_gates`` itself on a private copy of that snapshot, once per backend,
+each in its own child process; prints seconds, peak RSS (``ru_maxrss`` of the child,
+MiB), whether Great Expectations was imported, and whether the backends' ``_audit_gates``
+verdicts (status, rows_affected per gate and table) agree.
+
+Without it:
 
 Builds ``message_deliveries`` (the largest table of the service) with ``--rows`` rows, a
 fraction ``--bad`` of them violating the suite (duplicate keys, unknown status, a
@@ -112,18 +121,75 @@ def run_child(path: Path, backend: str) -> dict:
     return out
 
 
+def run_gates_child(snapshot: Path, backend: str) -> dict:
+    """``run_gates`` on ``snapshot`` (a private copy: it rewrites ``_audit_gates``)."""
+    import duckdb
+
+    from auditlib.quality import run_gates
+
+    t0 = time.perf_counter()
+    con = duckdb.connect(str(snapshot))
+    (value,) = con.execute(
+        "SELECT value FROM _snapshot_meta WHERE key = 'snapshot_time'").fetchone()
+    snapshot_time = datetime.fromisoformat(json.loads(value))
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t1 = time.perf_counter()
+    results = run_gates(con, snapshot_time, backend=backend)
+    seconds = time.perf_counter() - t1
+    con.close()
+    return {
+        "backend": backend,
+        "run_gates_s": round(seconds, 2),
+        "open_s": round(t1 - t0, 2),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "rss_before_mib": round(rss0),
+        "great_expectations_imported": "great_expectations" in sys.modules,
+        "not_pass": sum(r.status not in ("pass", "skipped") for r in results),
+        "verdicts": {f"{r.gate_id} {r.table_name}": [r.status, r.rows_affected]
+                     for r in results},
+    }
+
+
+def bench_snapshot(snapshot: Path, backends: list[str]) -> None:
+    import shutil
+
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in backends:
+            copy = Path(tmp) / f"{backend}.duckdb"
+            shutil.copyfile(snapshot, copy)
+            proc = subprocess.run(
+                [sys.executable, __file__, "--gates-child", backend, "--db", str(copy)],
+                capture_output=True, text=True, check=True)
+            results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            copy.unlink()
+            print(json.dumps({k: v for k, v in results[-1].items() if k != "verdicts"}))
+    verdicts = [r["verdicts"] for r in results]
+    print(json.dumps({"backends_agree": all(v == verdicts[0] for v in verdicts)}))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=5_000_000)
     ap.add_argument("--bad", type=float, default=0.001)
-    ap.add_argument("--backends", default="duckdb,duckdb+orphans,gx")
+    ap.add_argument("--backends", help="default: duckdb,duckdb+orphans,gx "
+                    "(with --snapshot: duckdb,auto)")
+    ap.add_argument("--snapshot", type=Path, help="run run_gates on (a copy of) this snapshot")
     ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--gates-child", help=argparse.SUPPRESS)
     ap.add_argument("--db", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         print(json.dumps(run_child(Path(args.db), args.child)))
         return
+    if args.gates_child:
+        print(json.dumps(run_gates_child(Path(args.db), args.gates_child)))
+        return
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    if args.snapshot:
+        bench_snapshot(args.snapshot, (args.backends or "duckdb,auto").split(","))
+        return
+    args.backends = args.backends or "duckdb,duckdb+orphans,gx"
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.duckdb"
         t = time.perf_counter()

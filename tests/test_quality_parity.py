@@ -124,7 +124,7 @@ def test_run_gates_verdicts_do_not_depend_on_the_backend():
 
 def test_auto_uses_gx_below_the_threshold_and_duckdb_above(bad):
     res = {(r.gate_id, r.table_name): r
-           for r in run_gates(bad, SNAPSHOT_TIME, gx_row_threshold=3)}
+           for r in run_gates(bad, SNAPSHOT_TIME, backend="auto", gx_row_threshold=3)}
     assert res[("DQ-04", "customers")].details["backend"] == "duckdb"  # 6 rows
     assert res[("DQ-04", "backups")].details["backend"] == "gx"  # 1 row
     backends = {c["backend"] for c in res[("DQ-03", "backups")].details["checks"]}

@@ -2,7 +2,7 @@
 
 Public API::
 
-    run_gates(con, snapshot_time, *, backend="auto", gx_row_threshold=100_000)
+    run_gates(con, snapshot_time, *, backend="duckdb", gx_row_threshold=100_000)
         -> list[GateResult]          # also (re)writes table _audit_gates
     gate_findings(con, severities=None) -> list[auditlib.rules.Finding]
     gate_status(con) -> {gate_id: {"status", "findings", "error"}}
@@ -25,32 +25,48 @@ GX 1.24's SQL datasource cannot validate DuckDB: with duckdb-engine 0.17 and SQL
 ``SqlAlchemyExecutionEngine.resolve_metric_bundle`` ("list index out of range";
 ``UnexpectedRowsExpectation``: "'NoneType' object is not subscriptable"), as in upstream
 issue 11579 (tried 2026-11-24 in a throwaway directory; those packages are not
-dependencies). So GX runs on pandas, where it is expensive for big tables:
-``benchmarks/bench_gates.py``, ``message_deliveries`` with 5,000,000 rows (0.1 % bad),
-2 cores shared with other jobs (load average ~8.5), each backend in its own process:
+dependencies). So GX can only run on pandas. The DuckDB compiler costs per table one
+aggregate scan for all column checks (sample ids in a second query only when a count is
+not zero), one ``GROUP BY`` per key (split into hash partitions of at most 2.5M rows so
+its memory stays bounded), and one anti-join count per foreign key (sample ids only for
+a non-zero count). ``tests/test_quality_parity.py`` proves that both backends give the
+same counts, sample ids and values on the same bad data for every expectation type used.
 
-=====================  ===========  =========================  ===========
-backend (two runs)     import       load + validate            peak RSS
-=====================  ===========  =========================  ===========
-GX 1.24 on pandas      18.5 / 22.9  9.4+19.4 / 5.2+25.0 s      1160 / 1176 MiB
-DuckDB compiled SQL    -            4.1 / 6.3 s                 317 / 293 MiB
-DuckDB + DQ-03 joins   -            5.6 / 8.5 s                 322 / 296 MiB
-=====================  ===========  =========================  ===========
+Decision (2026-11-24): the default, and what the snapshot builder runs, is
+``backend="duckdb"``; Great Expectations on the small tables is opt-in
+(``backend="auto"``: tables below ``gx_row_threshold`` = 100,000 rows by GX on pandas,
+only the columns their expectations name; ``backend="gx"``: GX wherever it can run).
+Orphans (DQ-03, joins; GX's ``UnexpectedRowsExpectation`` is SQL-only) and the schema
+expectation of DQ-01 (SQL types; pandas dtypes cannot show them) are always checked in
+DuckDB. The numbers that decided it (quiet 2-core machine, load average ~1.5-2.5, demo
+data ``--as-of 2026-06-30``, each run in its own process; ``benchmarks/bench_gates.py
+--snapshot``):
 
-About 5x less time and 4x less memory for DuckDB, before counting GX's import. The
-DuckDB time is dominated by the compound primary-key ``GROUP BY`` over 5M distinct
-pairs (~3 s on this loaded machine); every column check together is one scan (~0.6 s).
-Both backends gave identical unexpected counts. On the demo snapshot (scale 0.01, every
-table below 100k rows) ``run_gates`` took 3.1 s with ``backend="duckdb"`` and 11.6 s with
-``"auto"`` (34.6 s including the cold GX import), same loaded machine. Hence ``backend="auto"``: tables below
-``gx_row_threshold`` (100,000 rows) are validated by GX on pandas (ephemeral context, no
-Data Docs, no analytics: ``GX_ANALYTICS_ENABLED=false``, no progress bars, imported
-lazily only then); larger tables by the DuckDB compiler. Orphans (DQ-03) need joins and
-are always compiled in DuckDB (GX's ``UnexpectedRowsExpectation`` is SQL-only). The
-schema expectation of DQ-01 is always checked on the DuckDB catalog (pandas dtypes cannot
-show SQL types). ``tests/test_quality_parity.py`` proves that both backends give the same
-counts, sample ids and values on the same bad data for every expectation type used.
-``backend="duckdb"`` never imports GX (fast tests); ``backend="gx"`` forces GX.
+=========================================  ===============  ===============
+``run_gates`` on a built snapshot           before           after
+=========================================  ===============  ===============
+scale 1 (3.4M rows), ``auto``               7.3 s, 429 MiB   (opt-in) same
+scale 1, ``duckdb``                         1.7 s, 222 MiB   see bench
+scale 10 (34M rows), ``auto``               16.2 s, 1546 MiB (opt-in)
+scale 10, ``duckdb``                        8.3 s, 1134 MiB  see bench
+=========================================  ===============  ===============
+
+Whole ``build_snapshot`` from the scale-1 Parquet export: 2.35 / 2.65 s and 321 MiB
+peak with ``duckdb`` gates (0.64 / 0.69 s of it the gates), 8.5 / 9.2 s and 491-498 MiB
+with ``auto`` (6.8 / 7.3 s the gates), and still 7.3 / 8.7 s when GX is imported in a
+thread while the tables are copied (2 cores: the import competes with the copy). Of the
+``auto`` gates, ``import great_expectations`` alone is 4.5-4.8 s and 180 MiB (RSS 64 ->
+247 MiB; ~18 s under load); validating the 14 small tables on pandas another ~2 s. That
+is more than twice the whole snapshot with DuckDB gates, so the targets for a production
+snapshot (>= 0.8x the throughput of a bare DuckDB copy, >= 5x less memory than
+``pandas.read_sql``) cannot be met with GX in the path: keeping it there is not
+defensible. What GX still does for real: the suites are GX 1.24 suites
+(``load_suites()`` builds ``ExpectationSuite`` objects from the committed JSON), the
+parity tests run every expectation type through GX against the compiler, and
+``run_gates(..., backend="auto")`` validates the small tables with GX on request (e.g. in
+a notebook, where the import is paid once). The scale-10 memory growth came from the
+compound-key ``GROUP BY`` over 20M ``message_deliveries`` (1067 MiB alone), not from
+pandas: at scale 10 only tables under 100,000 rows ever reached ``.df()``.
 
 Decisions where the spec is silent are in :mod:`.suites` (what each gate checks),
 :mod:`.issues` (which issue kinds fail DQ-01/DQ-06, how "no manifest" is recognised) and
@@ -60,11 +76,18 @@ that fail any of a gate's checks (one extra DuckDB scan when two or more checks 
 details give each check's own count and up to five sample row ids.
 """
 
-from auditlib.quality.gates import DEFAULT_GX_ROW_THRESHOLD, GATE_IDS, GateResult, run_gates
+from auditlib.quality.gates import (
+    DEFAULT_BACKEND,
+    DEFAULT_GX_ROW_THRESHOLD,
+    GATE_IDS,
+    GateResult,
+    run_gates,
+)
 from auditlib.quality.report import GATE_SEVERITY, gate_findings, gate_status
 from auditlib.quality.suites import load_suites
 
 __all__ = [
+    "DEFAULT_BACKEND",
     "DEFAULT_GX_ROW_THRESHOLD",
     "GATE_IDS",
     "GATE_SEVERITY",

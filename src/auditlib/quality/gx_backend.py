@@ -16,7 +16,13 @@ from typing import Any
 
 import duckdb
 
-from auditlib.quality.checks import SAMPLE_SIZE, CheckResult, format_ref, new_result
+from auditlib.quality.checks import (
+    SAMPLE_SIZE,
+    CheckResult,
+    expectation_columns,
+    format_ref,
+    new_result,
+)
 from auditlib.quality.duckdb_backend import VALUE_CHECKS, q
 
 GX_UNSUPPORTED = frozenset({"unexpected_rows_expectation"})
@@ -136,9 +142,29 @@ def _py(v: Any) -> Any:
     return v.item() if hasattr(v, "item") else v
 
 
+def needed_columns(suite: dict[str, Any], types: set[str] | None) -> list[str] | None:
+    """The columns GX needs for ``types``: the primary key (sample ids) and the columns the
+    expectations name; None (all columns) when the schema expectation is among them (it
+    compares the whole column set)."""
+    exps = [e for e in suite["expectations"]
+            if e["type"] not in GX_UNSUPPORTED and (types is None or e["type"] in types)]
+    if any(e["type"] == "expect_table_columns_to_match_set" for e in exps):
+        return None
+    cols = list(suite["meta"]["primary_key"])
+    for e in exps:
+        cols += [c for c in expectation_columns(e) if c not in cols]
+    return cols
+
+
 def validate_table(con: duckdb.DuckDBPyConnection, table: str, suite: dict[str, Any],
                    parameters: dict[str, Any], types: set[str] | None = None) -> list[CheckResult]:
+    """Load the columns the expectations need (only those) into pandas and validate them.
+
+    Meant for small tables (``run_gates`` sends only tables below ``gx_row_threshold``).
+    """
+    cols = needed_columns(suite, types)
+    select = "*" if cols is None else ", ".join(q(c) for c in cols)
     with warnings.catch_warnings():  # duckdb 1.5's .df() trips a pandas 3.1 deprecation
         warnings.filterwarnings("ignore", message=".*inplace keyword.*")
-        df = con.execute(f"SELECT * FROM {q(table)}").df()
+        df = con.execute(f"SELECT {select} FROM {q(table)}").df()
     return validate_dataframe(df, table, suite, parameters, types)

@@ -386,8 +386,9 @@ def _build_into(
             except duckdb.Error as exc:
                 if source.kind != "export":
                     read_error = getattr(source, "read_error", None)
-                    if read_error is not None:  # PostgresSource: names host/db/table, no secret
-                        raise read_error(tname, exc) from exc
+                    if read_error is not None:  # PostgresSource: names host/db/table, no
+                        # secret; not chained: DuckDB's text may echo the connection string
+                        raise read_error(tname, exc) from None
                     raise SourceError(
                         f"reading {tname} from the source failed: {str(exc).splitlines()[0]}; "
                         "no snapshot was written, retry", transient=True) from exc
