@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 EU27 = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
+    ["AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"]
 )
 EEA_EXTRA = frozenset({"IS", "LI", "NO"})
 DEFAULT_ALLOWED_COUNTRIES = tuple(sorted(EU27 | EEA_EXTRA))

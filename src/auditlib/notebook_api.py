@@ -35,6 +35,7 @@ import pandas as pd
 
 from auditlib.config import SEVERITIES, Params
 from auditlib.dates import today_stockholm
+from auditlib.hashing import sha256_file as _sha256_file
 from auditlib.rules.catalogue_loader import Rule, load_catalogue
 from auditlib.rules.engine import RuleResult, evaluate_rules, set_parameters
 from auditlib.runner.jsonio import json_default, write_json_atomic
@@ -126,16 +127,6 @@ class SnapshotView:
         rows = [("snapshot sha256", self.sha256), ("snapshot file", self.path.name)]
         rows += [(k, self.meta.get(k)) for k in keys]
         return pd.DataFrame(rows, columns=["item", "value"]).set_index("item")
-
-
-def _sha256_file(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _gate_rows(gates_long: pd.DataFrame) -> list[dict[str, Any]]:

@@ -10,7 +10,6 @@ file name.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 import json
 from datetime import datetime
@@ -20,6 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+
+from auditlib.hashing import sha256_file
 
 FORMATS = ("parquet", "csv", "csv.gz", "mixed")
 SCHEMA_NAME = "one2many"
@@ -68,14 +69,6 @@ def write_table(table: pa.Table, path: Path, fmt: str) -> None:
         path.write_bytes(gzip_bytes(csv_bytes(table)))
     else:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {FORMATS}")
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def write_export(tables: dict[str, pa.Table], directory: Path, fmt: str, exported_at: datetime) -> dict[str, int]:

@@ -17,7 +17,6 @@ Decisions:
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import stat
@@ -26,9 +25,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from auditlib.hashing import sha256_file
+
 MANIFEST_NAME = "manifest.json"
 ALGORITHM = "sha256"
-_CHUNK = 1 << 20
 
 
 class ManifestError(Exception):
@@ -54,14 +54,6 @@ class VerifyResult:
                              ("added", self.added)):
             parts.extend(f"{label}: {n}" for n in names)
         return "\n".join(parts)
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _run_files(run_dir: Path) -> list[str]:

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import auditlib
+from auditlib.hashing import sha256_file as _sha256
 from auditlib.runner.execute import NotebookOutcome
 from auditlib.runner.plan import DQ_GATE_IDS, SNAPSHOT_NOTEBOOK, Plan
 from auditlib.runner.results import (
@@ -55,7 +56,6 @@ log = logging.getLogger("auditlib.runner")
 
 PACKAGES = ("duckdb", "pandas", "pyarrow", "papermill", "nbclient", "ipykernel",
             "great-expectations", "holidays", "matplotlib", "psycopg", "python-dateutil")
-
 
 
 def effective_severities(plan: Plan) -> dict[str, str]:
@@ -92,14 +92,6 @@ def git_commit() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return r.stdout.strip() or None if r.returncode == 0 else None
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _source_summary(src: ResolvedSource, described: dict[str, Any] | None) -> dict[str, Any]:

@@ -38,21 +38,13 @@ from typing import Any
 
 import duckdb
 
+from auditlib.hashing import sha256_file
 from auditlib.schema import SCHEMA_NAME, load_schema
 from auditlib.source.base import ExtractionIssue, Source, SourceError, SourceTable
 
 MANIFEST = "manifest.json"
 _FORMATS = ((".csv.gz", "csv.gz"), (".parquet", "parquet"), (".csv", "csv"))
 _CHUNK = 1 << 20
-
-
-def sha256_file(path: Path) -> str:
-    """sha256 of a file, streamed in 1 MiB chunks (exports can be many GB)."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _open_bytes(path: Path, fmt: str) -> io.BufferedIOBase:
