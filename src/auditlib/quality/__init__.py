@@ -28,8 +28,8 @@ issue 11579 (tried 2026-11-24 in a throwaway directory; those packages are not
 dependencies). So GX can only run on pandas. The DuckDB compiler costs per table one
 aggregate scan for all column checks (sample ids in a second query only when a count is
 not zero), one ``GROUP BY`` per key (split into hash partitions of at most 2.5M rows so
-its memory stays bounded), and one anti-join count per foreign key (sample ids only for
-a non-zero count). ``tests/test_quality_parity.py`` proves that both backends give the
+its memory stays bounded), and one anti-join per foreign key (counting, with sample ids built for the
+orphan rows only). ``tests/test_quality_parity.py`` proves that both backends give the
 same counts, sample ids and values on the same bad data for every expectation type used.
 
 Decision (2026-11-24): the default, and what the snapshot builder runs, is
@@ -38,24 +38,28 @@ Decision (2026-11-24): the default, and what the snapshot builder runs, is
 only the columns their expectations name; ``backend="gx"``: GX wherever it can run).
 Orphans (DQ-03, joins; GX's ``UnexpectedRowsExpectation`` is SQL-only) and the schema
 expectation of DQ-01 (SQL types; pandas dtypes cannot show them) are always checked in
-DuckDB. The numbers that decided it (quiet 2-core machine, load average ~1.5-2.5, demo
-data ``--as-of 2026-06-30``, each run in its own process; ``benchmarks/bench_gates.py
---snapshot``):
+DuckDB. The numbers that decided it (quiet 2-core machine, load average ~0.7-2.5, demo
+data ``--as-of 2026-06-30``, each run in its own process, ``benchmarks/bench_gates.py
+--snapshot``; "before" = the same code before the anti-join / hash-partition / GX-column
+changes):
 
-=========================================  ===============  ===============
-``run_gates`` on a built snapshot           before           after
-=========================================  ===============  ===============
-scale 1 (3.4M rows), ``auto``               7.3 s, 429 MiB   (opt-in) same
-scale 1, ``duckdb``                         1.7 s, 222 MiB   see bench
-scale 10 (34M rows), ``auto``               16.2 s, 1546 MiB (opt-in)
-scale 10, ``duckdb``                        8.3 s, 1134 MiB  see bench
-=========================================  ===============  ===============
+==========================================  =================  =================
+``run_gates`` on a built snapshot            before             after
+==========================================  =================  =================
+scale 1 (3.4M rows), ``duckdb``              1.7 s, 222 MiB     1.1 s, 250 MiB
+scale 1, ``auto`` (GX on 14 small tables)    7.3 s, 429 MiB     6.2-8.6 s, 430 MiB
+scale 10 (34M rows), ``duckdb``              8.3 s, 1134 MiB    7.0-7.5 s, 450 MiB
+scale 10, ``auto``                           16.2 s, 1546 MiB   12.5-14.0 s, 665 MiB
+==========================================  =================  =================
+
+Every ``_audit_gates`` row (status, rows_affected, message, details) was identical before
+and after, for both backends and both scales.
 
 Whole ``build_snapshot`` from the scale-1 Parquet export: 2.35 / 2.65 s and 321 MiB
 peak with ``duckdb`` gates (0.64 / 0.69 s of it the gates), 8.5 / 9.2 s and 491-498 MiB
-with ``auto`` (6.8 / 7.3 s the gates), and still 7.3 / 8.7 s when GX is imported in a
-thread while the tables are copied (2 cores: the import competes with the copy). Of the
-``auto`` gates, ``import great_expectations`` alone is 4.5-4.8 s and 180 MiB (RSS 64 ->
+with ``auto`` (6.8 / 7.3 s the gates; ``auditlib snapshot`` took 10.8 s and 487 MiB
+before), and still 7.3 / 8.7 s when GX is imported in a thread while the tables are
+copied (2 cores: the import competes with the copy). Of the ``auto`` gates, ``import great_expectations`` alone is 4.5-4.8 s and 180 MiB (RSS 64 ->
 247 MiB; ~18 s under load); validating the 14 small tables on pandas another ~2 s. That
 is more than twice the whole snapshot with DuckDB gates, so the targets for a production
 snapshot (>= 0.8x the throughput of a bare DuckDB copy, >= 5x less memory than

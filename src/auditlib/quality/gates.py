@@ -4,8 +4,8 @@
   failures, unreadable or ambiguous files) plus the suite's schema expectation, checked
   on the DuckDB catalog (column set and types; pandas cannot see SQL types).
 - DQ-02..05: the suites' expectations on the data, by the backend :func:`choose_backend`
-  picks (GX on pandas for small tables, compiled DuckDB SQL for large ones; orphans
-  always in DuckDB).
+  picks (compiled DuckDB SQL by default; with ``backend="auto"`` GX on pandas for small
+  tables; orphans always in DuckDB).
 - DQ-06: the builder's manifest issues; ``skipped`` when the source had no manifest.
 
 Fail closed: a check that cannot run makes its gate ``error``; a table missing from the

@@ -2,10 +2,12 @@
 
 GX is imported lazily (``import great_expectations`` costs 4-5 s) and runs in an
 ephemeral context: no project folder, no Data Docs, no network, no usage
-statistics (``GX_ANALYTICS_ENABLED=false``), no progress bars. The table is read
-from DuckDB into pandas; the suite's ``unexpected_rows_expectation`` entries (SQL
-joins: DQ-03) are left to :mod:`auditlib.quality.duckdb_backend` because GX runs them
-only on SQL datasources.
+statistics (``GX_ANALYTICS_ENABLED=false``), no progress bars. Only the columns the
+expectations name (and the primary key, for sample ids) are read from DuckDB into
+pandas, and only for tables ``run_gates`` sends here (``backend="auto"``: below
+``gx_row_threshold`` rows; not the default, see the package docstring). The suite's
+``unexpected_rows_expectation`` entries (SQL joins: DQ-03) are left to
+:mod:`auditlib.quality.duckdb_backend` because GX runs them only on SQL datasources.
 """
 
 from __future__ import annotations
