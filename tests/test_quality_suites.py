@@ -113,10 +113,10 @@ def test_schema_suite_lists_the_snapshot_layout():
     assert set(s) == set(load_schema().tables)
 
 
-def test_iso_codes_are_assigned_alpha2_only():
+def test_iso_codes_are_assigned_alpha2_plus_el():
     codes = set(iso_alpha2_codes())
-    assert {"SE", "GR", "NO", "CH", "GB", "US"} <= codes
-    assert not {"EL", "UK", "XX", "EU"} & codes
+    assert {"SE", "GR", "NO", "CH", "GB", "US", "EL"} <= codes  # EL: the spec reads it as GR
+    assert not {"UK", "XX", "EU", "se"} & codes
 
 
 def test_expectations_dir_env_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

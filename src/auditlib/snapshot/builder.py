@@ -298,8 +298,13 @@ def build_snapshot(
     *,
     key: bytes | None = None,
     progress: Progress | None = None,
+    gates_backend: str | None = None,
 ) -> SnapshotInfo:
     """Build the snapshot at ``out_path`` (atomically, mode 0600) and run the DQ gates on it.
+
+    ``gates_backend``: where the expectation suites run (``auditlib.quality.run_gates``):
+    None = the library default (DuckDB only, fastest); ``"auto"`` = Great Expectations
+    validates the small tables, DuckDB the large ones (what audit runs use).
 
     ``key``: the pseudonymisation key; default ``AUDITLIB_PSEUDONYM_KEY``, else random
     (``SnapshotInfo.key_source == 'random'``). Raises ``SourceError`` when the source
@@ -326,7 +331,8 @@ def build_snapshot(
             con = duckdb.connect(str(tmp))
             try:
                 os.chmod(tmp, atomic.FILE_MODE)  # before any data goes in
-                info = _build_into(con, source, pkey, schema, plan, report, total, started)
+                info = _build_into(con, source, pkey, schema, plan, report, total, started,
+                                  gates_backend)
                 con.execute("CHECKPOINT")
             finally:
                 con.close()
@@ -355,6 +361,7 @@ def _build_into(
     report: Progress,
     total: int,
     started: datetime,
+    gates_backend: str | None = None,
 ) -> SnapshotInfo:
     con.execute("SET TimeZone = 'UTC'")
     install_macros(con, pkey.key)
@@ -436,7 +443,8 @@ def _build_into(
     try:
         from auditlib.quality import run_gates
 
-        results = run_gates(con, snapshot_time)
+        results = (run_gates(con, snapshot_time) if gates_backend is None
+                   else run_gates(con, snapshot_time, backend=gates_backend))
     except Exception as exc:  # fail closed: no gates, no snapshot
         raise SnapshotError(
             f"the data-quality gates could not run ({type(exc).__name__}: {exc}); "
