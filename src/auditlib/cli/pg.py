@@ -10,10 +10,11 @@ import os
 import signal
 import tempfile
 import threading
-from datetime import date
 from pathlib import Path
 
 import click
+
+from auditlib.dates import today_stockholm
 
 _CTX = {"help_option_names": ["-h", "--help"]}
 _PASSWORD_NOTE = (
@@ -99,7 +100,7 @@ def load_cmd(
     "--as-of",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="Audit day the demo data is planted around (default: today).",
+    help="Audit day the demo data is planted around (default: today in Europe/Stockholm, as `auditlib run`).",
 )
 @click.option("--seed", type=int, default=1, show_default=True, help="Demo data random seed.")
 @click.option(
@@ -162,7 +163,7 @@ def _generate_demo(out_dir: Path, scale: float, seed: int, as_of: object) -> Pat
         from auditlib.demo import generate_export
     except ImportError as exc:
         raise _fail(f"the demo data generator is not available ({exc}); pass --export DIR") from None
-    day = as_of.date() if hasattr(as_of, "date") else date.today()  # type: ignore[union-attr]
+    day = as_of.date() if hasattr(as_of, "date") else today_stockholm()  # type: ignore[union-attr]
     click.echo(f"generating demo data (scale {scale}, as of {day}) ...", err=True)
     demo = generate_export(out_dir, scale=scale, seed=seed, as_of=day, fmt="parquet")
     return Path(demo.out_dir)
