@@ -9,6 +9,7 @@ import pytest
 
 from auditlib.config import Params
 from auditlib.rules import load_catalogue
+from auditlib.rules.views import expand_views, load_views
 from auditlib.schema import load_schema
 from rule_fixtures import make_snapshot, run_result
 
@@ -37,8 +38,10 @@ def _shared() -> Path | None:
 
 
 def _tables_read(sql: str) -> set[str]:
+    """Snapshot tables the SQL reads, through the shared views it selects from."""
     names = set(load_schema().tables)
-    return {m for m in re.findall(r"\b(?:FROM|JOIN)\s+([a-z_]+)\b", sql, re.I) if m in names}
+    return {m for m in re.findall(r"\b(?:FROM|JOIN)\s+([a-z_]+)\b", expand_views(sql), re.I)
+            if m in names}
 
 
 def test_all_ret_rules_present() -> None:
@@ -56,9 +59,21 @@ def test_rule_metadata(rule_id: str) -> None:
     read = _tables_read(rule.sql) | _tables_read(rule.observations_sql or "")
     assert set(rule.tables) == read
     # params: exactly the Params fields the SQL reads
-    used = set(re.findall(r"getvariable\('([a-z_]+)'\)", rule.sql + (rule.observations_sql or "")))
+    sql = expand_views(rule.sql + "\n" + (rule.observations_sql or ""))
+    used = set(re.findall(r"getvariable\('([a-z_]+)'\)", sql))
     assert set(rule.params) == used - {"as_of"}
     assert set(rule.params) <= set(Params.__dataclass_fields__)
+
+
+@pytest.mark.parametrize("rule_id", ["RET-01", "RET-03"])
+def test_deletion_deadline_comes_from_the_shared_view(rule_id: str) -> None:
+    """RET-01 and RET-03 read ended customers and deletion_due from the one view
+    ``customer_deletion_due`` (rules/views.sql) instead of recomputing them."""
+    assert "HAVING bool_and(ends_on" in load_views()["customer_deletion_due"]
+    rule = load_catalogue()[rule_id]
+    for sql in (rule.sql, rule.observations_sql or ""):
+        assert re.search(r"\bFROM customer_deletion_due\b", sql)
+        assert "FROM contracts" not in sql and "add_months(" not in sql
 
 
 @pytest.mark.parametrize("rule_id", RET_IDS)

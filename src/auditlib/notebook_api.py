@@ -229,8 +229,8 @@ class AuditView:
     _con: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
 
     def connection(self) -> duckdb.DuckDBPyConnection:
-        """A read-only connection to the snapshot with the run's variables and date macros
-        (opened once, for the charts' small aggregate queries)."""
+        """A read-only connection to the snapshot with the run's variables, date macros and
+        rule views (opened once, for the charts' small aggregate queries)."""
         if self._con is None:
             self._con = duckdb.connect(str(self.snapshot_path), read_only=True)
             set_parameters(self._con, self.as_of, self.params)
@@ -414,33 +414,20 @@ def chart_transfers_by_country(view: AuditView) -> Figure:
 def dsr_answer_times(view: AuditView) -> pd.DataFrame:
     """Per answered request: days from receipt to answer, and to its deadline.
 
-    The deadline repeats the catalogue's definition (due_1m = roll(add_months(received, 1));
-    a valid extension gives roll(add_months(received, 3)); refusals stay at due_1m) with
-    the same DuckDB macros, for display only: DSR-01 decides the findings.
+    The deadline is the one DSR-01 judges (view ``dsr_deadlines`` of ``rules/views.sql``:
+    due_1m = roll(add_months(received, 1)); an extension notified by due_1m with a reason,
+    as known at the end of D, gives roll(add_months(received, 3)); refusals stay at due_1m),
+    so a dot drawn late is exactly a DSR-01 finding. For display only: DSR-01 decides the
+    findings. Answered = completed on or before D; withdrawn requests have no deadline.
     """
     return view.connection().execute("""
-        WITH r AS (
-            SELECT request_id, outcome, sthlm_date(received_at) AS received,
-                   sthlm_date(completed_at) AS answered,
-                   roll(add_months(sthlm_date(received_at), 1)) AS due_1m,
-                   extension_notified_at, extension_reason_present
-            FROM dsr_requests
-            WHERE completed_at IS NOT NULL
-              AND sthlm_date(completed_at) <= getvariable('as_of')
-              AND coalesce(outcome, '') <> 'withdrawn'
-        ), d AS (
-            SELECT request_id, received, answered,
-                   CASE WHEN outcome IS DISTINCT FROM 'refused'
-                         AND extension_notified_at IS NOT NULL
-                         AND sthlm_date(extension_notified_at) <= due_1m
-                         AND coalesce(extension_reason_present, false)
-                        THEN roll(add_months(received, 3)) ELSE due_1m END AS due
-            FROM r
-        )
         SELECT request_id, received, answered, due,
                date_diff('day', received, answered) AS days_to_answer,
                date_diff('day', received, due) AS days_allowed
-        FROM d ORDER BY received, request_id
+        FROM dsr_deadlines
+        WHERE answered IS NOT NULL
+          AND outcome IS DISTINCT FROM 'withdrawn'
+        ORDER BY received, request_id
     """).df()
 
 

@@ -4,7 +4,8 @@ For each rule: if a blocking data-quality gate (DQ-01, DQ-02, DQ-06) failed, or
 was never evaluated, for a table the rule reads, the rule is ``error`` (fail
 closed: never ``pass`` on data we could not trust). Otherwise its SQL runs in
 DuckDB with the run's parameters as DuckDB variables (``getvariable('as_of')``)
-and the date macros of :mod:`auditlib.dates`; each returned row is a finding.
+and the date macros of :mod:`auditlib.dates`, and may read the shared TEMP views of
+``rules/views.sql`` (:mod:`auditlib.rules.views`); each returned row is a finding.
 A rule whose SQL raises is ``error`` with the message, never ``pass``.
 """
 
@@ -22,6 +23,7 @@ import duckdb
 from auditlib.config import Params
 from auditlib.dates import install_date_macros
 from auditlib.rules.catalogue_loader import Rule, load_catalogue
+from auditlib.rules.views import install_views
 
 BLOCKING_GATES = ("DQ-01", "DQ-02", "DQ-06")
 GATES_TABLE = "_audit_gates"
@@ -82,7 +84,10 @@ def _sql_literal(value: Any) -> str:
 
 
 def set_parameters(con: duckdb.DuckDBPyConnection, as_of: date, params: Params) -> None:
-    """Expose ``as_of`` and every parameter as DuckDB variables, and install the date macros."""
+    """Expose ``as_of`` and every parameter as DuckDB variables, install the date macros,
+    then the shared rule views (TEMP, so also on a read-only snapshot; they read the
+    variables and macros at query time). A view whose tables are missing is not installed:
+    the rules reading it then error, never pass."""
     # Snapshot timestamps are TIMESTAMPTZ; pinning the session zone makes any naive value
     # (hand-made tables) read as UTC, whatever the machine's zone, never as local time.
     con.execute("SET TimeZone = 'UTC'")
@@ -90,6 +95,7 @@ def set_parameters(con: duckdb.DuckDBPyConnection, as_of: date, params: Params) 
     con.execute(f"SET VARIABLE as_of = {_sql_literal(as_of)}")
     for name, value in params.__dict__.items():
         con.execute(f"SET VARIABLE {name} = {_sql_literal(value)}")
+    install_views(con)
 
 
 def gate_blockers(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> dict[str, str]:
