@@ -26,17 +26,15 @@ Stable API (other areas import it; do not change signatures):
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from datetime import date
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import duckdb
 
 from auditlib.config import Params
 from auditlib.rules import Finding, RuleResult, evaluate_rules
-from auditlib.schema import load_schema
+from auditlib.snapshot.minimisation import load_minimisation
 
 __all__ = ["by_id", "h", "ids", "make_snapshot", "run", "run_result", "snapshot_columns"]
 
@@ -48,43 +46,23 @@ def h(email: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _minimisation() -> dict[str, dict[str, list[str]]]:
-    text = resources.files("auditlib").joinpath("data/minimisation.toml").read_text("utf-8")
-    return tomllib.loads(text)
-
-
-@lru_cache(maxsize=1)
 def snapshot_columns() -> dict[str, dict[str, str]]:
-    """table -> {snapshot column -> DuckDB type}, in schema order."""
-    schema = load_schema()
-    mini = _minimisation()
-    out: dict[str, dict[str, str]] = {}
-    for tname, table in schema.tables.items():
-        cols: dict[str, str] = {}
-        for cname, col in table.columns.items():
-            action = mini[tname][cname][0]
-            if action == "keep":
-                cols[cname] = col.duck_type
-            elif action == "hmac":
-                cols[f"{cname}_hmac"] = "VARCHAR"
-            elif action == "flag":
-                cols[f"{cname}_present"] = "BOOLEAN"
-            elif action != "drop":
-                raise ValueError(f"minimisation.toml: {tname}.{cname}: unknown action {action!r}")
-        out[tname] = cols
-    return out
+    """table -> {snapshot column -> DuckDB type}, in schema order (the builder's own plan)."""
+    return {t: {cp.snapshot_name: cp.snapshot_type for cp in cols.values() if cp.snapshot_name}
+            for t, cols in load_minimisation().items()}
 
 
 def _snapshot_row(table: str, row: dict[str, Any]) -> dict[str, Any]:
     cols = snapshot_columns()[table]
-    actions = _minimisation()[table]
+    plans = load_minimisation()[table]
     out: dict[str, Any] = {}
     for key, value in row.items():
+        action = plans[key].action if key in plans else ""
         if key in cols:
             out[key] = value
-        elif actions.get(key, [""])[0] == "hmac":
+        elif action == "hmac":
             out[f"{key}_hmac"] = None if value is None else h(value)
-        elif actions.get(key, [""])[0] == "flag":
+        elif action == "flag":
             out[f"{key}_present"] = value is not None and bool(str(value).strip())
         else:
             raise KeyError(

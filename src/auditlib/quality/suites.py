@@ -46,9 +46,7 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -77,25 +75,18 @@ class SuiteError(Exception):
 
 @lru_cache(maxsize=1)
 def minimisation() -> dict[str, dict[str, str]]:
-    """table -> column -> action (keep|hmac|flag|drop) from ``data/minimisation.toml``."""
-    text = resources.files("auditlib").joinpath("data/minimisation.toml").read_text("utf-8")
-    raw = tomllib.loads(text)
-    return {t: {c: v[0] for c, v in cols.items()} for t, cols in raw.items()}
+    """table -> column -> action (keep|hmac|flag|drop), from the snapshot's own plan."""
+    from auditlib.snapshot.minimisation import load_minimisation
+
+    return {t: {c: cp.action for c, cp in cols.items()} for t, cols in load_minimisation().items()}
 
 
 def snapshot_columns(table: Table) -> dict[str, str]:
     """The snapshot layout of one table: snapshot column -> DuckDB type (ARCHITECTURE.md)."""
-    actions = minimisation()[table.name]
-    out: dict[str, str] = {}
-    for name, col in table.columns.items():
-        action = actions[name]
-        if action == "keep":
-            out[name] = col.duck_type
-        elif action == "hmac":
-            out[f"{name}_hmac"] = "VARCHAR"
-        elif action == "flag":
-            out[f"{name}_present"] = "BOOLEAN"
-    return out
+    from auditlib.snapshot.minimisation import load_minimisation
+
+    return {cp.snapshot_name: cp.snapshot_type
+            for cp in load_minimisation()[table.name].values() if cp.snapshot_name}
 
 
 def snapshot_name(table: Table, column: str) -> str | None:
