@@ -10,8 +10,11 @@ STAMP  := $(VENV)/.auditlib-installed
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,pdf]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,pdf,spark]'
 	@touch $(STAMP)
+	@# the Spark engine (auditlib[spark]) needs a Java runtime; install it where missing
+	@command -v java >/dev/null 2>&1 || { (apt-get update -qq && apt-get install -y -qq default-jre-headless) \
+	  || echo "make setup: no Java: the spark-marked tests will skip (apt-get install default-jre-headless)"; }
 
 setup: $(STAMP)
 
