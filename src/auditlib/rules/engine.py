@@ -6,14 +6,17 @@ closed: never ``pass`` on data we could not trust). Otherwise its SQL runs in
 DuckDB with the run's parameters as DuckDB variables (``getvariable('as_of')``)
 and the date macros of :mod:`auditlib.dates`, and may read the shared TEMP views of
 ``rules/views.sql`` (:mod:`auditlib.rules.views`); each returned row is a finding.
-A rule whose SQL raises is ``error`` with the message, never ``pass``.
+Before the SQL, the rule's fail-closed guards (:mod:`auditlib.rules.guards`) run: a row
+they find makes the rule ``error`` naming it. A rule whose SQL raises is ``error`` with the
+message, never ``pass``. The gate decision, the guards and the findings' shape are shared
+with the Spark engine (:mod:`auditlib.engines.spark.rules`).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -23,6 +26,7 @@ import duckdb
 from auditlib.config import Params
 from auditlib.dates import install_date_macros
 from auditlib.rules.catalogue_loader import Rule, load_catalogue
+from auditlib.rules.guards import rule_guards
 from auditlib.rules.views import install_views
 
 BLOCKING_GATES = ("DQ-01", "DQ-02", "DQ-06")
@@ -107,10 +111,22 @@ def gate_blockers(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> dict
             "WHERE gate_id IN ('DQ-01', 'DQ-02', 'DQ-06')"
         ).fetchall()
     except duckdb.CatalogException:
+        rows = None
+    return blockers_from_gate_rows(rows, tables)
+
+
+def blockers_from_gate_rows(
+    rows: Iterable[tuple[str, str, str, str | None]] | None, tables: Iterable[str]
+) -> dict[str, str]:
+    """The gate-blocking decision of every engine: ``rows`` are (gate_id, table_name, status,
+    message) of the snapshot's gate table, or None when the snapshot has none."""
+    tables = list(tables)
+    if rows is None:
         return {t: "the snapshot holds no data-quality gate results" for t in tables}
     by_table: dict[str, list[tuple[str, str, str]]] = {}
     for gate_id, table, status, message in rows:
-        by_table.setdefault(table, []).append((gate_id, status, message or ""))
+        if gate_id in BLOCKING_GATES:
+            by_table.setdefault(table, []).append((gate_id, status, message or ""))
     out: dict[str, str] = {}
     for t in tables:
         gates = by_table.get(t, [])
@@ -120,6 +136,45 @@ def gate_blockers(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> dict
         elif not any(g == "DQ-01" and s == "pass" for g, s, _ in gates):
             out[t] = "DQ-01 was not evaluated for this table"
     return out
+
+
+def blocked_result(rule: Rule, severity: str, blockers: dict[str, str]) -> RuleResult:
+    reason = "; ".join(f"table {t}: {r}" for t, r in sorted(blockers.items()))
+    return RuleResult(rule, severity, "error", error=f"blocked by data-quality gate: {reason}")
+
+
+def guard_error(
+    rule: Rule, fetch_first: Callable[[str], tuple[Any, Any] | None]
+) -> str | None:
+    """Run the rule's fail-closed guards (:mod:`auditlib.rules.guards`) through
+    ``fetch_first(sql) -> first row or None``; the error of the first that fires, or None."""
+    for guard in rule_guards(rule):
+        try:
+            row = fetch_first(guard.sql())
+        except Exception as exc:  # noqa: BLE001 - a guard that cannot run: the rule cannot either
+            raise RuntimeError(
+                f"the guard of {guard.origin} on table {guard.table} could not run: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+        if row is not None:
+            return guard.error(*row)
+    return None
+
+
+def findings_from_rows(
+    rule: Rule, severity: str, rows: Iterable[tuple[Any, Any, Any]]
+) -> list[Finding]:
+    """(entity_id, message, evidence JSON text) rows -> findings, refusing personal-data keys."""
+    findings = []
+    for entity_id, message, evidence_json in rows:
+        if entity_id is None:
+            raise ValueError(f"{rule.id}: a finding has no entity_id")
+        evidence = json.loads(evidence_json) if evidence_json else {}
+        _check_evidence(rule.id, evidence)
+        findings.append(
+            Finding(rule.id, severity, rule.entity_type, entity_id, message or "", evidence)
+        )
+    return findings
 
 
 def _check_evidence(rule_id: str, evidence: Any, where: str = "evidence") -> None:
@@ -132,6 +187,20 @@ def _check_evidence(rule_id: str, evidence: Any, where: str = "evidence") -> Non
     elif isinstance(evidence, list):
         for value in evidence:
             _check_evidence(rule_id, value, where)
+
+
+def check_observation_columns(rule_id: str, cols: list[str]) -> None:
+    _check_evidence(rule_id, dict.fromkeys(cols), "observation column")
+
+
+def resolve_rule_ids(rule_ids: Iterable[str] | None) -> list[Rule]:
+    """The catalogue's rules for ``rule_ids`` (default: all, in catalogue order)."""
+    catalogue = load_catalogue()
+    ids = list(catalogue) if rule_ids is None else list(rule_ids)
+    unknown = [r for r in ids if r not in catalogue]
+    if unknown:
+        raise KeyError(f"unknown rule id(s) {unknown}")
+    return [catalogue[r] for r in ids]
 
 
 def run_rule(
@@ -147,28 +216,22 @@ def run_rule(
     if require_gates:
         blockers = gate_blockers(con, rule.tables)
         if blockers:
-            reason = "; ".join(f"table {t}: {r}" for t, r in sorted(blockers.items()))
-            return RuleResult(rule, sev, "error", error=f"blocked by data-quality gate: {reason}")
+            return blocked_result(rule, sev, blockers)
     try:
+        guarded = guard_error(rule, lambda sql: con.execute(sql).fetchone())
+        if guarded is not None:
+            return RuleResult(rule, sev, "error", error=guarded, seconds=time.perf_counter() - t0)
         rows = con.execute(
             "SELECT CAST(entity_id AS VARCHAR), CAST(message AS VARCHAR), "
             f"CAST(to_json(evidence) AS VARCHAR) FROM ({rule.sql}) AS r "
             "ORDER BY TRY_CAST(entity_id AS BIGINT) NULLS LAST, CAST(entity_id AS VARCHAR)"
         ).fetchall()
-        findings = []
-        for entity_id, message, evidence_json in rows:
-            if entity_id is None:
-                raise ValueError(f"{rule.id}: a finding has no entity_id")
-            evidence = json.loads(evidence_json) if evidence_json else {}
-            _check_evidence(rule.id, evidence)
-            findings.append(
-                Finding(rule.id, sev, rule.entity_type, entity_id, message or "", evidence)
-            )
+        findings = findings_from_rows(rule, sev, rows)
         observations: list[dict[str, Any]] = []
         if rule.observations_sql:
             rel = con.execute(rule.observations_sql)
             cols = [d[0] for d in rel.description]
-            _check_evidence(rule.id, dict.fromkeys(cols), "observation column")
+            check_observation_columns(rule.id, cols)
             observations = [dict(zip(cols, r, strict=True)) for r in rel.fetchall()]
     except Exception as exc:  # noqa: BLE001 - any failure of a rule is reported as its error
         return RuleResult(
@@ -189,13 +252,10 @@ def evaluate_rules(
 ) -> list[RuleResult]:
     """Run the given rules (default: all) on ``con`` and return their results in catalogue order."""
     params = params or Params()
-    catalogue = load_catalogue()
-    ids = list(catalogue) if rule_ids is None else list(rule_ids)
-    unknown = [r for r in ids if r not in catalogue]
-    if unknown:
-        raise KeyError(f"unknown rule id(s) {unknown}")
+    rules = resolve_rule_ids(rule_ids)
     set_parameters(con, as_of, params)
     severities = severities or {}
     return [
-        run_rule(con, catalogue[r], severities.get(r), require_gates=require_gates) for r in ids
+        run_rule(con, rule, severities.get(rule.id), require_gates=require_gates)
+        for rule in rules
     ]

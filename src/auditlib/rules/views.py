@@ -56,6 +56,12 @@ def expand_views(sql: str) -> str:
     return "\n".join([sql, *(views[v] for v in seen)])
 
 
+def views_read(sql: str) -> list[str]:
+    """The shared views ``sql`` reads, directly or through other views, in first-use order."""
+    views = load_views()
+    return [ref for ref in dict.fromkeys(_TABLE_REF.findall(expand_views(sql))) if ref in views]
+
+
 def view_tables(name: str) -> set[str]:
     """The snapshot tables (of :mod:`auditlib.schema`) that view ``name`` reads."""
     schema_tables = set(load_schema().tables)

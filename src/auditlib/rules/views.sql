@@ -17,13 +17,12 @@
 -- notified_by_d and answered keep only what was known at the end of D; an extension is
 -- valid when notified by due_1m with a reason (NULL flag = no reason, fail closed); a
 -- refusal is due by due_1m even with a valid extension. A NULL received_at, or a received
--- day outside the holiday calendar, makes any query reading the row error (fail closed).
+-- day outside the holiday calendar, makes every rule reading the view error (fail closed):
+-- the guards in views_guards.toml check that before the rule runs, the same on every engine.
 CREATE OR REPLACE TEMP VIEW dsr_deadlines AS
 WITH r AS (
     SELECT request_id, outcome, extended_on, extension_reason_present,
-           CASE WHEN received_at IS NULL THEN error(format(
-                    'dsr_requests.received_at is NULL for request_id={}: the deadline cannot be computed; correct the source and re-run',
-                    request_id)) ELSE sthlm_date(received_at) END AS received,
+           sthlm_date(received_at) AS received,
            sthlm_date(extension_notified_at) AS notified_on,
            sthlm_date(completed_at) AS completed_on,
            sthlm_date(identity_verified_at) AS verified_on
@@ -45,10 +44,7 @@ e AS (
     FROM d
 )
 SELECT e.*,
-       CASE WHEN due_1m IS NULL OR due_3m IS NULL THEN error(format(
-                'request_id={}: received on {} is outside the holiday calendar (auditlib.dates covers 1990-2100); correct received_at',
-                request_id, received))
-            WHEN outcome = 'refused' THEN due_1m
+       CASE WHEN outcome = 'refused' THEN due_1m
             WHEN extension_valid THEN due_3m
             ELSE due_1m END AS due,
        extension_valid AND outcome IS DISTINCT FROM 'refused' AS extension_used
