@@ -10,7 +10,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ("snapshot", "retention", "subprocessors", "dsr")
-AUDIT_PARAMETERS = {"snapshot_path", "as_of", "result_dir", "params", "severities"}
+AUDIT_PARAMETERS = {"snapshot_path", "as_of", "result_dir", "params", "severities", "engine",
+                    "spark_master"}
 SNAPSHOT_PARAMETERS = {"source", "snapshot_path", "result_dir", "as_of"}
 
 

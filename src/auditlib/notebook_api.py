@@ -226,6 +226,7 @@ class AuditView:
     params: Params
     results: list[RuleResult]
     result_file: Path | None = None
+    engine: dict[str, Any] = field(default_factory=lambda: {"engine": "duckdb"})
     _con: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
 
     def connection(self) -> duckdb.DuckDBPyConnection:
@@ -304,6 +305,7 @@ class AuditView:
                                   "seconds": round(r.seconds, 4)} for r in self.results},
             "findings": [f.to_dict() for r in self.results for f in r.findings],
             "observations": {r.rule.id: r.observations for r in self.results if r.observations},
+            "engine": self.engine,
             "python": sys.executable,
             "prefix": sys.prefix,
         }
@@ -324,8 +326,12 @@ def _id_or_date(key: str, value: Any) -> bool:
 def run_audit(notebook: str, snapshot_path: str | Path | None = None,
               as_of: str | date | None = None, params: dict[str, Any] | None = None,
               severities: dict[str, str] | None = None,
-              result_dir: str | Path | None = None) -> AuditView:
+              result_dir: str | Path | None = None, engine: str = "duckdb",
+              spark_master: str | None = None) -> AuditView:
     """Evaluate the rules of ``notebook`` on the snapshot (read-only) and return a view.
+
+    ``engine="spark"`` evaluates the same rules with Spark (``auditlib[spark]``; master
+    ``spark_master``, default ``local[2]``): :mod:`auditlib.engines.spark.audit`.
 
     Writes ``<result_dir>/<notebook>.json`` atomically when ``result_dir`` is given.
     A notebook with no rules in the catalogue is an error (fail closed), never a pass.
@@ -343,9 +349,18 @@ def run_audit(notebook: str, snapshot_path: str | Path | None = None,
         raise FileNotFoundError(f"snapshot {path} does not exist; run snapshot.ipynb first "
                                 "or pass snapshot_path=None for demo data")
     sev = {k: v for k, v in (severities or {}).items() if k in {r.id for r in rules}}
-    with duckdb.connect(str(path), read_only=True) as con:
-        results = evaluate_rules(con, day, p, rule_ids=[r.id for r in rules], severities=sev)
-    view = AuditView(notebook, day, path, p, results)
+    engine_info: dict[str, Any] = {"engine": "duckdb", "duckdb_version": duckdb.__version__}
+    if engine == "spark":
+        from auditlib.engines.spark.audit import evaluate_snapshot
+
+        results, engine_info = evaluate_snapshot(path, day, p, [r.id for r in rules], sev,
+                                                 master=spark_master)
+    elif engine == "duckdb":
+        with duckdb.connect(str(path), read_only=True) as con:
+            results = evaluate_rules(con, day, p, rule_ids=[r.id for r in rules], severities=sev)
+    else:
+        raise ValueError(f"unknown engine {engine!r}; known: duckdb, spark")
+    view = AuditView(notebook, day, path, p, results, engine=engine_info)
     if result_dir:
         view.result_file = Path(result_dir) / f"{notebook}.json"
         write_json_atomic(view.result_file, view.to_result())

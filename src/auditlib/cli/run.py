@@ -78,20 +78,37 @@ class _Progress:
               help="Audit notebooks at the same time (default: the plan's parallelism).")
 @click.option("--demo-scale", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Scale of generated data for --source demo (default: the plan's, 0.05).")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default=None,
+              help="Where the rules run: embedded DuckDB, or Spark (pip install "
+                   "'auditlib[spark]'). Default: the plan's [engine], else duckdb.")
+@click.option("--spark-master", "spark_master", default=None, metavar="URL",
+              help="Spark master for --engine spark (spark://host:7077, yarn, k8s://...). "
+                   "Default: the plan's, else local[2].")
 def command(source: str | None, as_of: date, out: Path, plan_path: Path | None, quiet: bool,
-            jobs: int | None, demo_scale: float | None) -> None:
+            jobs: int | None, demo_scale: float | None, engine: str | None,
+            spark_master: str | None) -> None:
     """Run an audit plan: snapshot, audit notebooks, findings, reports.
 
     Exit status: 0 every rule passed; 1 some rule failed, none errored; 2 some rule
     errored or the run could not complete.
     """
     sys.exit(main(source=source, as_of=as_of, out=out, plan_path=plan_path, quiet=quiet,
-                  jobs=jobs, demo_scale=demo_scale))
+                  jobs=jobs, demo_scale=demo_scale, engine=engine, spark_master=spark_master))
+
+
+def _engine_settings(planned: Any, engine: str | None, spark_master: str | None) -> Any:
+    """The plan's [engine] with the command line's --engine / --spark-master on top."""
+    from auditlib.runner.plan import EngineSettings
+
+    name = engine or planned.name
+    master = spark_master or (planned.spark_master if name == planned.name else None)
+    return EngineSettings(name=name, spark_master=master)
 
 
 def main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None = None,
          quiet: bool = False, jobs: int | None = None, demo_scale: float | None = None,
-         notebooks_dir: Path | None = None) -> int:
+         notebooks_dir: Path | None = None, engine: str | None = None,
+         spark_master: str | None = None) -> int:
     """The command as a function (tests call it); returns the exit status."""
     from auditlib.runner.plan import PlanError, default_plan, load_plan
     from auditlib.runner.run import RunRequest, execute_run
@@ -124,8 +141,22 @@ def main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None =
             click.echo(f"auditlib run: error: preparing source {spec!r} failed: "
                        f"{type(exc).__name__}: {exc}", err=True)
             return 2
+        settings = _engine_settings(plan.engine, engine, spark_master)
+        if settings.name == "spark":
+            from auditlib.engines.spark.session import (
+                SparkUnavailable,
+                require_java,
+                require_pyspark,
+            )
+
+            try:  # one line saying what to install, before any notebook starts
+                require_pyspark()
+                require_java()
+            except SparkUnavailable as exc:
+                click.echo(f"auditlib run: error: {exc}", err=True)
+                return 2
         req = RunRequest(source=resolved, as_of=as_of, out=out, plan=plan, parallelism=jobs,
-                         notebooks_dir=notebooks_dir)
+                         notebooks_dir=notebooks_dir, engine=settings)
         try:
             if quiet:
                 outcome = execute_run(req)

@@ -22,6 +22,9 @@ Example::
     default = "demo"
     demo_scale = 0.05
     demo_seed = 7
+    [engine]                 # optional: where the rules run (default: embedded DuckDB)
+    name = "spark"           # "duckdb" | "spark" (auditlib[spark]); --engine overrides
+    spark_master = "local[2]"  # a master URL (spark://, yarn, k8s://); --spark-master overrides
 """
 
 from __future__ import annotations
@@ -38,7 +41,10 @@ AUDIT_NOTEBOOKS = ("retention", "subprocessors", "dsr")
 SNAPSHOT_NOTEBOOK = "snapshot"
 DQ_GATE_IDS = ("DQ-01", "DQ-02", "DQ-03", "DQ-04", "DQ-05", "DQ-06")
 
-_TOP_KEYS = {"name", "description", "notebooks", "params", "severities", "execution", "source"}
+_TOP_KEYS = {"name", "description", "notebooks", "params", "severities", "execution", "source",
+             "engine"}
+_ENGINE_KEYS = {"name", "spark_master"}
+ENGINES = ("duckdb", "spark")
 _EXECUTION_KEYS = {"timeout_seconds", "cell_timeout_seconds", "parallelism"}
 _SOURCE_KEYS = {"default", "demo_scale", "demo_seed"}
 
@@ -62,6 +68,19 @@ class SourceDefaults:
 
 
 @dataclass(frozen=True)
+class EngineSettings:
+    name: str = "duckdb"  # where the audit notebooks evaluate the rules
+    spark_master: str | None = None  # engine "spark": master URL; None = local[2]
+
+    def notebook_parameters(self) -> dict[str, Any]:
+        """Papermill parameters of the audit notebooks (none for the default engine, so
+        plans without [engine] run the notebooks exactly as before)."""
+        if self.name == "duckdb":
+            return {}
+        return {"engine": self.name, "spark_master": self.spark_master}
+
+
+@dataclass(frozen=True)
 class Plan:
     name: str
     path: Path | None
@@ -72,6 +91,7 @@ class Plan:
     severities: dict[str, str] = field(default_factory=dict)  # overrides only
     execution: Execution = field(default_factory=Execution)
     source: SourceDefaults = field(default_factory=SourceDefaults)
+    engine: EngineSettings = field(default_factory=EngineSettings)
 
     @property
     def audit_notebooks(self) -> tuple[str, ...]:
@@ -162,9 +182,19 @@ def parse_plan(data: dict[str, Any], origin: str, path: Path | None = None,
     source = SourceDefaults(default=default, demo_scale=float(scale),
                             demo_seed=int(src.get("demo_seed", sd.demo_seed)))
 
+    eng = data.get("engine") or {}
+    _check_keys("[engine]", eng, _ENGINE_KEYS, origin)
+    engine_name = eng.get("name", "duckdb")
+    if engine_name not in ENGINES:
+        raise PlanError(f"{origin}: key 'engine.name' {engine_name!r} is not one of {list(ENGINES)}")
+    master = eng.get("spark_master")
+    if master is not None and (not isinstance(master, str) or not master.strip()):
+        raise PlanError(f"{origin}: key 'engine.spark_master' must be a master URL string")
+    engine = EngineSettings(name=engine_name, spark_master=master)
+
     return Plan(name=name, path=path, sha256=sha256, description=str(data.get("description", "")),
                 notebooks=notebooks, params=params, severities=severities,
-                execution=execution, source=source)
+                execution=execution, source=source, engine=engine)
 
 
 def load_plan(path: str | Path) -> Plan:

@@ -52,7 +52,7 @@ from typing import Any
 import auditlib
 from auditlib.runner.execute import NotebookJob, NotebookOutcome, check_kernel, run_notebooks
 from auditlib.runner.jsonio import dumps, write_json_atomic, write_text_atomic
-from auditlib.runner.plan import DQ_GATE_IDS, SNAPSHOT_NOTEBOOK, Plan
+from auditlib.runner.plan import DQ_GATE_IDS, SNAPSHOT_NOTEBOOK, EngineSettings, Plan
 from auditlib.runner.sources import ResolvedSource
 from auditlib.runner.summary import assemble_summary, effective_severities
 
@@ -69,6 +69,7 @@ class RunRequest:
     plan: Plan
     parallelism: int | None = None
     notebooks_dir: Path | None = None
+    engine: EngineSettings | None = None  # overrides the plan's [engine] (--engine)
     progress: Callable[[str, str, NotebookOutcome | None], None] | None = None
 
 
@@ -198,7 +199,8 @@ def execute_run(req: RunRequest) -> RunOutcome:
             audit_params = {"snapshot_path": str(snapshot_path), "as_of": req.as_of.isoformat(),
                             "result_dir": str(tmp / "results"), "params": params_dict,
                             "severities": {k: v for k, v in plan.severities.items()
-                                           if k not in DQ_GATE_IDS}}
+                                           if k not in DQ_GATE_IDS},
+                            **(req.engine or plan.engine).notebook_parameters()}
             if snap_ok:
                 outcomes.update(run_notebooks([job(n, audit_params) for n in plan.audit_notebooks],
                                               req.parallelism or ex.parallelism, req.progress))
@@ -211,6 +213,8 @@ def execute_run(req: RunRequest) -> RunOutcome:
 
         summary, findings = assemble_summary(req, run_id, plan, outcomes, tmp, snapshot_path,
                                                    severities, params_dict, started_at, warnings)
+        summary["engine"] = _engine_summary(req.engine or plan.engine, tmp / "results",
+                                            plan.audit_notebooks)
         write_text_atomic(tmp / "findings.jsonl",
                           "".join(dumps(f, sort_keys=False) + "\n" for f in findings))
         write_json_atomic(tmp / "summary.json", summary)
@@ -227,6 +231,21 @@ def execute_run(req: RunRequest) -> RunOutcome:
     with contextlib.suppress(OSError):  # other runs may be using it
         (out / ".work").rmdir()
     return RunOutcome(run_id, final, int(summary["exit_status"]), summary, warnings)
+
+
+def _engine_summary(engine: EngineSettings, results: Path,
+                    notebooks: tuple[str, ...]) -> dict[str, Any]:
+    """summary.json ``engine``: the engine asked for, and what each audit notebook reports it
+    ran on (Spark version and master for Spark; never a secret)."""
+    import json
+
+    ran: dict[str, Any] = {}
+    for name in notebooks:
+        try:
+            ran[name] = json.loads((results / f"{name}.json").read_text("utf-8")).get("engine")
+        except (OSError, ValueError):
+            ran[name] = None
+    return {"name": engine.name, "spark_master": engine.spark_master, "notebooks": ran}
 
 
 def _append_worker_logs(work: Path, names: tuple[str, ...]) -> None:

@@ -27,7 +27,7 @@ from auditlib.rules.engine import (
     guard_error,
     resolve_rule_ids,
 )
-from auditlib.rules.views import load_views
+from auditlib.rules.views import load_views, views_read
 
 GateRows = list[tuple[str, str, str, str | None]] | None
 
@@ -36,12 +36,18 @@ def run_parameters(as_of: date, params: Params) -> dict[str, Any]:
     return {"as_of": as_of, **params.__dict__}
 
 
-def install_views(spark: Any, values: dict[str, Any]) -> list[str]:
-    """Create every shared view whose tables exist; drop and return the others."""
+def install_views(
+    spark: Any, values: dict[str, Any], names: Iterable[str] | None = None
+) -> list[str]:
+    """Create the shared views ``names`` (default: all) whose tables exist; drop and return
+    the others (a rule reading a dropped view then errors, never passes)."""
     from pyspark.errors import AnalysisException
 
+    wanted = set(load_views()) if names is None else set(names)
     skipped = []
     for name, statement in load_views().items():
+        if name not in wanted:
+            continue
         try:
             spark.sql(compile_view(statement, values, name))
         except AnalysisException as exc:
@@ -125,7 +131,8 @@ def evaluate_rules_spark(
     rules = resolve_rule_ids(rule_ids)
     values = run_parameters(as_of, params)
     register_calendar(spark, params.count_eves_as_holidays)
-    install_views(spark, values)
+    read = {v for r in rules for s in (r.sql, r.observations_sql) if s for v in views_read(s)}
+    install_views(spark, values, read)
     severities = severities or {}
     return [
         run_rule_spark(spark, rule, values, severities.get(rule.id), require_gates, gate_rows)

@@ -95,10 +95,12 @@ def gate_rows_from_duckdb(con: Any) -> list[tuple[str, str, str, str | None]] | 
         return None
 
 
-def write_parquet_from_duckdb(con: Any, out: Path) -> list[str]:
-    """Every domain table of ``con`` as ``out/<table>/data.parquet`` (timestamps in UTC)."""
+def write_parquet_from_duckdb(con: Any, out: Path, tables: list[str] | None = None) -> list[str]:
+    """Domain tables of ``con`` (default: all) as ``out/<table>/data.parquet`` (timestamps
+    as UTC instants); returns the tables written (a table not on ``con`` is skipped)."""
     out.mkdir(parents=True, exist_ok=True)
-    names = duckdb_tables(con)
+    present = duckdb_tables(con)
+    names = present if tables is None else [t for t in tables if t in present]
     for name in names:
         (out / name).mkdir(exist_ok=True)
         target = str(out / name / "data.parquet").replace("'", "''")
