@@ -14,8 +14,8 @@ and the whole checked by the parity suite (``tests/test_spark_parity.py``):
   ``date - date`` is an interval in Spark, so the catalogue does not use it).
 - ``sthlm_date(ts)`` -> ``to_date(from_utc_timestamp(ts, 'Europe/Stockholm'))`` with the
   session zone pinned to UTC: the instant's day in Stockholm, exact across DST.
-- ``roll(d)`` -> a lookup in ``_calendar`` (the calendar table of :mod:`auditlib.dates`,
-  registered as a view), raising like the DuckDB macro outside the calendar.
+- ``roll(d)`` -> a lookup in the day -> rolled map of ``_calendar`` (the calendar table of
+  :mod:`auditlib.dates`, registered as a view), raising like the DuckDB macro outside it.
 - ``add_months`` stays ``add_months`` (Spark >= 3.0 clamps to the month's last day as the
   spec and DuckDB do; older Spark is refused by :mod:`.session`).
 - ``min(x, n)`` (DuckDB's n smallest) -> ``slice(array_sort(collect_list(x)), 1, n)``;
@@ -252,14 +252,16 @@ class _Rewriter:
         return node
 
     def roll(self, arg: exp.Expression) -> exp.Expression:
+        # One uncorrelated scalar subquery (run once per query, its result broadcast) builds
+        # the day -> rolled map of the calendar; a per-row correlated lookup would join the
+        # whole calendar for every use. Outside the calendar: an error, as in DuckDB's macro.
         day = exp.cast(arg, exp.DataType.build("DATE"))
-        lookup = sqlglot.parse_one(
-            f"(SELECT max(c.rolled) FROM {CALENDAR_VIEW} AS c WHERE c.day = __ROLL_ARG__)",
+        calendar_map = sqlglot.parse_one(
+            f"(SELECT map_from_arrays(collect_list(day), collect_list(rolled)) "
+            f"FROM {CALENDAR_VIEW})",
             read="spark",
         )
-        lookup = lookup.transform(
-            lambda n: day.copy() if isinstance(n, exp.Column) and n.name == "__ROLL_ARG__" else n
-        )
+        lookup = _fn("try_element_at", calendar_map, day.copy())
         raise_error = _fn(
             "raise_error",
             _fn(
