@@ -40,6 +40,7 @@ MODULES = [
     "test_rules_sub_register",
     "test_rules_sub_transfers",
     "test_rules_views",
+    "test_rules_guards",
 ]
 
 
