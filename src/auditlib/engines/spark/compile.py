@@ -245,7 +245,8 @@ class _Rewriter:
             pattern = node.expression
             if not isinstance(pattern, exp.Literal):
                 raise self.fail("regexp_full_match() needs a literal pattern")
-            return exp.RegexpLike(this=node.this, expression=_str(f"^(?:{pattern.this})$"))
+            # \z, not $: Java's $ also matches before a final line break
+            return exp.RegexpLike(this=node.this, expression=_str(f"^(?:{pattern.this})\\z"))
         if isinstance(node, exp.IgnoreNulls) and isinstance(node.this, exp.AnyValue):
             # DuckDB any_value skips NULLs; Spark's any_value(x, true) does the same
             return _fn("any_value", node.this.this, exp.Boolean(this=True))
