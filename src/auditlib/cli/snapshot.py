@@ -1,6 +1,6 @@
 """``auditlib snapshot``: extract a minimised, pseudonymised DuckDB snapshot.
 
-A thin shell over :func:`auditlib.snapshot.build_snapshot`: progress with rich,
+A thin shell over :func:`auditlib.quality.build_gated_snapshot`: progress with rich,
 a one-line message and exit status 2 when the source cannot be read, the gate
 summary at the end. Exit 0 when the snapshot was written (even with failed
 gates: they are facts about the data, reported, and the rules turn blocked
@@ -63,7 +63,8 @@ def command(source_spec: str, out_path: Path, quiet: bool, gates_backend: str) -
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from auditlib.snapshot import KEY_ENV, SnapshotError, build_snapshot
+    from auditlib.quality import build_gated_snapshot
+    from auditlib.snapshot import KEY_ENV, SnapshotError
     from auditlib.source import SourceError, open_source
 
     err = Console(stderr=True)
@@ -79,7 +80,7 @@ def command(source_spec: str, out_path: Path, quiet: bool, gates_backend: str) -
                 soft_wrap=True,
             )
         if quiet:
-            info = build_snapshot(source, out_path, gates_backend=gates_backend)
+            info = build_gated_snapshot(source, out_path, gates_backend=gates_backend)
         else:
             with Progress(
                 TextColumn("{task.description}"),
@@ -94,7 +95,7 @@ def command(source_spec: str, out_path: Path, quiet: bool, gates_backend: str) -
                 def progress(message: str, done: int, total: int) -> None:
                     bar.update(task, description=message, completed=done, total=total)
 
-                info = build_snapshot(source, out_path, progress=progress,
+                info = build_gated_snapshot(source, out_path, progress=progress,
                                       gates_backend=gates_backend)
     except (SourceError, SnapshotError) as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
