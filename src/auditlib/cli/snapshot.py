@@ -33,7 +33,8 @@ import click
     required=True,
     metavar="SRC",
     help="An export directory (users.parquet / users.csv / users.csv.gz ..., optional "
-    "manifest.json), or a PostgreSQL URL / libpq string without a password.",
+    "manifest.json), a PostgreSQL URL / libpq string without a password, or 'demo' "
+    "(today's generated demo export).",
 )
 @click.option(
     "--out",
@@ -65,14 +66,20 @@ def command(source_spec: str, out_path: Path, quiet: bool, gates_backend: str) -
 
     from auditlib.quality import build_gated_snapshot
     from auditlib.snapshot import KEY_ENV, SnapshotError
-    from auditlib.source import SourceError, open_source
+    from auditlib.source import SourceError, open_source, parse_source_spec
 
     err = Console(stderr=True)
     # The library logs the random-key warning; here the notice below says it once, in colour.
     logging.getLogger("auditlib.snapshot.pseudonym").addHandler(logging.NullHandler())
     logging.getLogger("auditlib.snapshot.pseudonym").propagate = False
     try:
-        source = open_source(source_spec)
+        spec = parse_source_spec(source_spec)
+        if spec.kind == "demo":  # generated (once per day) into the cache, as `auditlib run`
+            from auditlib.dates import today_stockholm
+            from auditlib.runner.sources import resolve_source
+
+            spec = parse_source_spec(resolve_source(source_spec, today_stockholm()).spec)
+        source = open_source(spec)
         if not os.environ.get(KEY_ENV):
             err.print(
                 f"[yellow]notice:[/] {KEY_ENV} is not set: a random key is used for this "

@@ -35,12 +35,11 @@ Decisions where the contract was silent:
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -272,30 +271,6 @@ def _copy_table(
     return rows, tp.columns_meta
 
 
-@contextlib.contextmanager
-def _reading(source: Source, con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """All table reads of a live source happen in one DuckDB transaction (one consistent view).
-
-    A source may provide its own ``consistent_read(con)`` context manager instead.
-    Exports need none (files do not change under us; their hashes are recorded).
-    """
-    own = getattr(source, "consistent_read", None)
-    if own is not None:
-        with own(con):
-            yield
-    elif source.kind == "export":
-        yield
-    else:
-        con.begin()
-        try:
-            yield
-        except BaseException:
-            with contextlib.suppress(duckdb.Error):
-                con.rollback()
-            raise
-        con.commit()
-
-
 def _gate_summary(
     results: list[metadata.GateResult],
 ) -> tuple[dict[str, dict[str, int]], list[str]]:
@@ -388,7 +363,7 @@ def _build_into(
     explained = {i.table_name: i for i in issues if i.kind in ("ambiguous", "unreadable")}
     records: list[metadata.TableRecord] = []
     rows: dict[str, int] = {}
-    with _reading(source, con):
+    with source.consistent_read(con):  # one consistent view of a live source
         for n, (tname, table) in enumerate(schema.tables.items(), start=1):
             report(f"copying {tname}", n, total)
             cols = plan[tname]
@@ -407,17 +382,12 @@ def _build_into(
             try:
                 count, cmeta = _copy_table(con, table, cols, st, issues)
             except duckdb.Error as exc:
-                if source.kind != "export":
-                    read_error = getattr(source, "read_error", None)
-                    if read_error is not None:  # PostgresSource: names host/db/table, no
-                        # secret; not chained: DuckDB's text may echo the connection string
-                        raise read_error(tname, exc) from None
-                    raise SourceError(
-                        f"reading {tname} from the source failed: {str(exc).splitlines()[0]}; "
-                        "no snapshot was written, retry", transient=True) from exc
-                explain = getattr(source, "read_error_message", None)
-                msg = explain(tname, exc) if explain else f"{tname}: {str(exc).splitlines()[0]}"
-                issues.append(ExtractionIssue("unreadable", tname, msg))
+                if source.partial_read_fails_snapshot:
+                    # names host/db/table, no secret; not chained: DuckDB's text may echo
+                    # the connection string
+                    raise source.read_error(tname, exc) from None
+                issues.append(ExtractionIssue("unreadable", tname,
+                                              source.read_error_message(tname, exc)))
                 issues.append(ExtractionIssue(
                     "missing_table", tname,
                     f"{tname}: unreadable (see that issue); empty in the snapshot"))
@@ -438,11 +408,8 @@ def _build_into(
     metadata.write_meta(con, {
         "source": source.describe(),
         "kind": source.kind,
-        # DQ-06 reads this: was there a manifest to verify? (null = not an export)
-        "manifest": (
-            {"present": bool(source.describe().get("manifest")), "file": "manifest.json"}
-            if source.kind == "export" else None
-        ),
+        # DQ-06 reads this: was there a manifest to verify? (null = none expected: live)
+        "manifest": source.manifest_state(),
         "snapshot_time": snapshot_time.isoformat(),
         "started_at": started.isoformat(),
         "finished_at": finished.isoformat(),
