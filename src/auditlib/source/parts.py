@@ -261,6 +261,7 @@ class PartsMixin:
         actual = self._part_rows(con, st)
         diffs = [f"{rel}: {n} rows, manifest says {listed.get(rel, '(not listed)')}"
                  for rel, n in actual.items() if str(listed.get(rel)) != str(n)]
+        diffs += [f"{rel}: not in the export, manifest says {n}" for rel, n in listed.items() if rel not in actual]
         return (f"{st.name}: {rows} rows in {st.origin}, manifest.json says {total}"
                 + (f" ({'; '.join(diffs)})" if diffs else ""))
 
