@@ -264,9 +264,11 @@ def _copy_table(
         con.execute(f"ALTER TABLE {_q(name)} DROP COLUMN {chk}")
     want = st.extra.get("manifest_rows")
     if want is not None and want != rows:
+        detail = st.extra.get("manifest_rows_detail")  # part files: name the parts that differ
         issues.append(ExtractionIssue(
             "manifest_rows", name,
-            f"{name}: {rows} rows in {st.origin}, manifest.json says {want}",
+            detail(con, rows) if callable(detail)
+            else f"{name}: {rows} rows in {st.origin}, manifest.json says {want}",
             rows_affected=abs(rows - int(want)) if isinstance(want, int) else None))
     return rows, tp.columns_meta
 
