@@ -329,6 +329,9 @@ def verify_archive(archive_dir: Path, trusted_keys: frozenset[str] | None = None
         if led is None:
             rep.problems.append(f"run {run.name} (sequence {seq}) is not in {LEDGER_NAME}: "
                                 "inserted, or the ledger was cut")
+        elif led.get("manifest_sha256") == run.manifest_sha256 and led.get("run_id") != run.name:
+            rep.problems.append(f"run {led.get('run_id')} (sequence {seq}) was renamed to "
+                                f"{run.name}")
         elif led.get("run_id") != run.name or led.get("manifest_sha256") != run.manifest_sha256:
             rep.problems.append(
                 f"run {run.name} (sequence {seq}): {LEDGER_NAME} records run "
@@ -345,7 +348,7 @@ def verify_archive(archive_dir: Path, trusted_keys: frozenset[str] | None = None
             if not isinstance(link, dict) or link.get("sequence") != seq - 1:
                 rep.problems.append(f"run {run.name} (sequence {seq}) has no link to sequence "
                                     f"{seq - 1}")
-            elif link.get("manifest_sha256") != expected_sha or link.get("run_id") != expected_id:
+            elif link.get("manifest_sha256") != expected_sha:
                 rep.problems.append(
                     f"run {run.name} links to run {link.get('run_id')} with manifest "
                     f"{link.get('manifest_sha256')}, but sequence {seq - 1} is run "

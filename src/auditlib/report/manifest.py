@@ -215,8 +215,7 @@ def _check_identity(run_dir: Path, manifest: dict[str, Any], result: VerifyResul
 
 def _check_signature(run_dir: Path, data: bytes, manifest: dict[str, Any],
                      trusted: frozenset[str] | None, result: VerifyResult) -> None:
-    from auditlib.report.signing import SigningError, fingerprint, load_public_key, \
-        verify_signature
+    from auditlib.report.signing import SigningError, fingerprint, load_public_key, verify_signature
 
     signing = manifest.get("signing")
     sig_path = run_dir / SIGNATURE_NAME
