@@ -455,3 +455,22 @@ def test_verify_run_result_lists_every_problem(tmp_path: Path, run_template: Pat
     (run / SIGNATURE_NAME).unlink()
     res = verify_run(run)
     assert any("carries no signature" in p for p in res.problems)
+
+
+@pytest.mark.parametrize("signed", [True, False])
+def test_the_report_says_whether_the_run_is_signed(tmp_path: Path, run_template: Path,
+                                                   signer: Signer, signed: bool) -> None:
+    from auditlib.report import render_run
+
+    run = tmp_path / "runs" / "r1"
+    shutil.copytree(run_template, run)
+    summary = json.loads((run / "summary.json").read_text())
+    summary["evidence"] = evidence_status(signer if signed else None)
+    (run / "summary.json").write_text(json.dumps(summary))
+    render_run(run, run.parent)
+    html = (run / "index.html").read_text()
+    if signed:
+        assert f"key fingerprint <code>{signer.fingerprint}</code>" in html
+        assert "unsigned" not in html
+    else:
+        assert "this run is unsigned" in html
