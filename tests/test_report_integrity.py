@@ -474,3 +474,15 @@ def test_the_report_says_whether_the_run_is_signed(tmp_path: Path, run_template:
         assert "unsigned" not in html
     else:
         assert "this run is unsigned" in html
+
+
+def test_a_run_handed_over_on_its_own_still_verifies(tmp_path: Path, run_template: Path,
+                                                     signer: Signer) -> None:
+    archive = make_archive(tmp_path, run_template, signer, n=2)
+    alone = tmp_path / "handed-over" / "r2"
+    shutil.copytree(archive / "r2", alone)
+    code, out = _cli("verify", "--trusted-key", signer.fingerprint, str(alone))
+    assert code == 0 and "its place in the chain (sequence 2) is not checked here" in out, out
+    (archive / LEDGER_NAME).unlink()  # inside the archive, a deleted ledger is not accepted
+    code, out = _cli("verify", "--archive", str(archive))
+    assert code == 1 and "is not in chain.jsonl" in out
