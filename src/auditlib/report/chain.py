@@ -169,7 +169,10 @@ def chain_head(archive_dir: Path) -> Link | None:
     if entries:
         e = max(entries, key=lambda x: x["sequence"])
         head = Link(int(e["sequence"]), str(e.get("run_id")), str(e.get("manifest_sha256")))
-    runs, _ = run_entries(archive_dir)
+    listed = {str(e.get("run_id")) for e in entries}
+    runs = [_load_entry(p) for p in sorted(Path(archive_dir).iterdir())
+            if not p.name.startswith(".") and p.name not in listed and p.is_dir()
+            and not p.is_symlink()]  # only runs the ledger does not know are read
     for r in runs:
         if r.sequence is not None and r.manifest_sha256 and (head is None
                                                            or r.sequence > head.sequence):
