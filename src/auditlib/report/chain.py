@@ -29,6 +29,10 @@ finished) and a change of signing key. What it cannot see by itself: the newest 
 deleted together with its ledger line, or the whole archive re-signed with another key.
 Against those the auditor pins the key (``--trusted-key``) and records the head it
 printed last time (``--known-head``).
+
+Decision: "back-dated" compares the manifests' ``created_at`` (taken under the lock, so in
+publication order) and each run's ``finished_at``; hosts sharing one archive must keep
+their clocks in sync (NTP), or a late clock shows as a back-dated run.
 """
 
 from __future__ import annotations
