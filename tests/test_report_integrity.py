@@ -315,6 +315,7 @@ def test_rewritten_run(tmp_path: Path, run_template: Path, signer: Signer,
     assert "links to run r1 with manifest" in out and "replaced" in out
     if signed:
         assert "signed by 2 different keys" in out
+        assert f"but the manifest is signed by {attacker.fingerprint} (re-signed?)" in out
         code, out = _cli("verify", "--trusted-key", signer.fingerprint, str(run))
         assert code == 1 and "not a trusted key" in out
 

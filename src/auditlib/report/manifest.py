@@ -260,6 +260,26 @@ def _check_signature(run_dir: Path, data: bytes, manifest: dict[str, Any],
                             "check whose key this is")
 
 
+def _check_evidence_claim(run_dir: Path, manifest: dict[str, Any], result: VerifyResult) -> None:
+    """summary.json's ``evidence`` (written before sealing) must agree with the manifest:
+    a run that says it was signed by key K carries K's signature, not none or another."""
+    try:
+        evidence = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))["evidence"]
+        claimed, fp = bool(evidence["signed"]), evidence.get("key_fingerprint")
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # runs sealed before summary.json recorded it
+    signing = manifest.get("signing")
+    if claimed and not signing:
+        result.problems.append(f"summary.json says the run was signed by key {fp}, but the "
+                               "manifest carries no signature (stripped?)")
+    elif claimed and result.key_fingerprint and fp != result.key_fingerprint:
+        result.problems.append(f"summary.json says the run was signed by key {fp}, but the "
+                               f"manifest is signed by {result.key_fingerprint} (re-signed?)")
+    elif not claimed and signing:
+        result.problems.append("summary.json says the run is unsigned, but the manifest is "
+                               "signed")
+
+
 def verify_run(run_dir: Path, trusted_keys: frozenset[str] | None = None) -> VerifyResult:
     """Re-hash ``run_dir`` against its manifest; check the run id, that there are no links
     or special files, and the signature (against ``trusted_keys`` fingerprints when given).
@@ -286,6 +306,7 @@ def verify_run(run_dir: Path, trusted_keys: frozenset[str] | None = None) -> Ver
         result.problems.append(f"{run_dir} is a symbolic link, not a run directory")
     _check_identity(run_dir, manifest, result)
     _check_signature(run_dir, data, manifest, trusted_keys, result)
+    _check_evidence_claim(run_dir, manifest, result)
     result.ok = not (changed or missing or added or odd or result.problems)
     return result
 
