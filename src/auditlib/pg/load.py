@@ -44,8 +44,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from psycopg import sql
 
-from auditlib.pg.conninfo import check_no_password, target_label
 from auditlib.schema import SCHEMA_NAME, Schema, parse_schema, schema_sql
+from auditlib.source.postgres.conninfo import check_no_password, target_label
 
 log = logging.getLogger(__name__)
 
