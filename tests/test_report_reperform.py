@@ -26,10 +26,10 @@ from auditlib.cli import main
 from auditlib.config import Params
 from auditlib.quality.report import GATE_SEVERITY, gate_findings, gate_status
 from auditlib.report.chain import seal_and_publish
-from auditlib.report.reperform import reperform
 from auditlib.rules import catalogue_loader
 from auditlib.rules.catalogue_loader import load_catalogue, rule_file_digests
 from auditlib.rules.engine import evaluate_rules
+from auditlib.runner.reperform import reperform
 from auditlib.runner.results import normalise_finding
 from runner_fixtures import AS_OF, write_snapshot
 

@@ -33,7 +33,7 @@ def _clean(value: Any) -> str:
 @click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
 def command(run_dir: Path) -> None:
     """Re-run the rules of RUN_DIR on its archived snapshot and compare the findings."""
-    from auditlib.report.reperform import CannotReperform, describe_change, reperform
+    from auditlib.runner.reperform import CannotReperform, describe_change, reperform
 
     if not run_dir.is_dir():
         click.echo(f"error: {run_dir} is not a directory", err=True)

@@ -70,7 +70,7 @@ class VerifyResult:
     key_fingerprint: str | None = None  # of the key that signed the manifest
 
     def lines(self) -> list[str]:
-        out = []
+        out: list[str] = []
         for label, names in (("changed", self.changed), ("missing", self.missing),
                              ("added", self.added), ("not a regular file", self.irregular),
                              ("problem", self.problems)):
