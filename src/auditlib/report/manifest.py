@@ -186,10 +186,6 @@ def parse_manifest(data: bytes, where: str) -> dict[str, Any]:
     return manifest
 
 
-def read_manifest(run_dir: Path) -> dict[str, Any]:
-    return parse_manifest(manifest_bytes(run_dir), str(Path(run_dir) / MANIFEST_NAME))
-
-
 def _summary_run_id(run_dir: Path) -> tuple[str | None, str | None]:
     try:
         return str(json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
