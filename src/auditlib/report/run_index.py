@@ -239,6 +239,7 @@ def build_context(
         "snapshot": _with_keys(safe_description(s.get("snapshot") or {}), "sha256",
                                "snapshot_time", "key_fingerprint", "key_source", "rows"),
         "auditlib": _with_keys(s.get("auditlib") or {}, "version", "git_commit"),
+        "evidence": s.get("evidence") if isinstance(s.get("evidence"), dict) else {},
         "parameters": params,
         "packages": s.get("packages") or {},
         "verdict": verdict,
