@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("auditlib.cli.run", "Run an audit plan: snapshot, audits, findings, reports."),
     "verify": ("auditlib.cli.verify", "Re-hash a run directory against its manifest."),
     "archive": ("auditlib.cli.archive", "Rebuild the archive index of past runs."),
+    "pdf": ("auditlib.cli.pdf", "Print an existing run's report to a PDF file (run untouched)."),
 }
 
 
