@@ -80,7 +80,9 @@
     };
     out.sort(function (a, b) {
       var x = key(a), y = key(b);
-      if (col === C.id && /^\d+$/.test(x) && /^\d+$/.test(y)) { x = +x; y = +y; }
+      if (col === C.id) {  // numeric ids as numbers, anything else as text
+        if (/^\d+$/.test(x) && /^\d+$/.test(y)) { x = +x; y = +y; } else { x = String(x); y = String(y); }
+      }
       if (x < y) { return -sign; }
       if (x > y) { return sign; }
       return a[C.n] - b[C.n];
