@@ -134,3 +134,16 @@ def test_runner_pdf_failure_makes_the_run_an_error(tmp_path: Path, monkeypatch) 
     assert summary["exit_status"] == 2 and "index.pdf not written" in summary["report_error"]
     assert json.loads((tmp / "summary.json").read_text())["report_error"] == summary["report_error"]
     assert "index.pdf not written" in (tmp / "index.html").read_text()
+
+
+def test_plan_setting_report_pdf() -> None:
+    from auditlib.runner.plan import PlanError, load_plan, parse_plan
+
+    assert parse_plan({"name": "p", "report": {"pdf": True}}, "p.toml").report.pdf is True
+    assert parse_plan({"name": "p"}, "p.toml").report.pdf is False
+    with pytest.raises(PlanError, match="report.pdf"):
+        parse_plan({"name": "p", "report": {"pdf": "yes"}}, "p.toml")
+    with pytest.raises(PlanError, match=r"unknown key\(s\) \['pfd'\] in \[report\]"):
+        parse_plan({"name": "p", "report": {"pfd": True}}, "p.toml")
+    repo = Path(__file__).resolve().parents[1]
+    assert load_plan(repo / "audits" / "monthly.toml").report.pdf is True  # make demo signs off

@@ -49,9 +49,8 @@ def test_notebook_page_hides_code_keeps_outputs_and_error_banner(rendered: Path)
 
 
 def test_every_html_file_is_offline(rendered: Path) -> None:
-    from auditlib.report.offline import active_content
-
     from auditlib.report.findings_view import view_script
+    from auditlib.report.offline import active_content
 
     pages = list(rendered.rglob("*.html"))
     assert len(pages) == 4
@@ -77,7 +76,7 @@ def test_own_script_allowance_is_exact() -> None:
     page = f'<script type="application/json" id="d">{{"a":1}}</script><script>{own}</script>'
     assert active_content(page, allowed_scripts=(own,)) == []
     assert active_content(page.replace(own, own + ";x()"), allowed_scripts=(own,))
-    assert active_content(f'<script src="a.js"></script>', allowed_scripts=(own,))
+    assert active_content('<script src="a.js"></script>', allowed_scripts=(own,))
     assert active_content(f'<p onclick="x()">a</p><script>{own}</script>', allowed_scripts=(own,))
 
 
