@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.auditlib-installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup system-packages demo test lint bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,7 +13,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,pdf]'
 	@touch $(STAMP)
 
-setup: $(STAMP)
+# System packages some tests drive: Debian's chromium (the findings view in a real headless
+# browser) and poppler-utils (pdftotext reads the sign-off PDF). Installed with apt-get when
+# missing and possible (root or password-less sudo); otherwise those tests skip and say why.
+SYSTEM_TOOLS := chromium:chromium pdftotext:poppler-utils
+
+system-packages:
+	@missing=""; for t in $(SYSTEM_TOOLS); do cmd=$${t%%:*}; pkg=$${t##*:}; \
+	  command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO=none; fi; \
+	  if [ "$$SUDO" != none ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "setup: apt-get install$$missing"; \
+	    ( $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing ) >/dev/null \
+	      || echo "setup: could not install$$missing; the tests that need them will skip"; \
+	  else echo "setup: cannot install$$missing (no root/apt-get); the tests that need them will skip"; fi; \
+	fi
+
+setup: $(STAMP) system-packages
 
 # Exit status 1 = some rule found something: the demo data plants findings on purpose, so
 # that is the expected result here; 2 (a rule could not be evaluated) still fails.

@@ -70,6 +70,7 @@ class RunRequest:
     parallelism: int | None = None
     notebooks_dir: Path | None = None
     progress: Callable[[str, str, NotebookOutcome | None], None] | None = None
+    pdf: bool | None = None  # index.pdf into the run; None: the plan's [report] pdf
 
 
 @dataclass
@@ -220,7 +221,8 @@ def execute_run(req: RunRequest) -> RunOutcome:
                  summary["verdict"], summary["exit_status"], time.perf_counter() - t0)
 
         _append_worker_logs(work, plan.notebooks)
-        summary = _report(tmp, out, summary, warnings)
+        want_pdf = plan.report.pdf if req.pdf is None else req.pdf
+        summary = _report(tmp, out, summary, warnings, pdf=want_pdf)
     finally:  # run.log is complete before the manifest hashes it
         logging.getLogger("auditlib").removeHandler(handler)
         handler.close()
@@ -241,8 +243,10 @@ def _append_worker_logs(work: Path, names: tuple[str, ...]) -> None:
                 log.info("worker output of %s:\n%s", n, "\n".join(lines)[-20000:])
 
 
-def _report(tmp: Path, out: Path, summary: dict[str, Any], warnings: list[str]) -> dict[str, Any]:
-    """Render reports and write the manifest; a failing report makes the run exit 2."""
+def _report(tmp: Path, out: Path, summary: dict[str, Any], warnings: list[str],
+            pdf: bool = False) -> dict[str, Any]:
+    """Render reports (and index.pdf when asked, before the manifest seals the run); a
+    failing report or PDF makes the run exit 2."""
     try:
         from auditlib.report import render_run
     except ImportError as exc:
@@ -251,6 +255,8 @@ def _report(tmp: Path, out: Path, summary: dict[str, Any], warnings: list[str]) 
         return summary
     try:
         render_run(tmp, out)
+        if pdf:
+            summary = _pdf(tmp, out, summary)
     except Exception as exc:  # noqa: BLE001 - a run without its report did not complete
         log.exception("rendering the reports failed")
         summary = {**summary, "report_error": f"{type(exc).__name__}: {exc}",
@@ -258,6 +264,24 @@ def _report(tmp: Path, out: Path, summary: dict[str, Any], warnings: list[str]) 
         # summary.json may have been made read-only by nobody yet: rewrite it.
         write_json_atomic(tmp / "summary.json", summary)
     return summary
+
+
+def _pdf(tmp: Path, out: Path, summary: dict[str, Any]) -> dict[str, Any]:
+    """index.pdf into the (unsealed) run; when it cannot be written the run is an error and
+    index.html is rendered again so that it says so too."""
+    from auditlib.report import render_pdf, render_run
+
+    try:
+        render_pdf(tmp)
+        log.info("wrote index.pdf")
+        return summary
+    except Exception as exc:  # noqa: BLE001 - asked for and not delivered: exit 2
+        log.error("index.pdf could not be written: %s", exc)
+        summary = {**summary, "report_error": f"index.pdf not written: {type(exc).__name__}: {exc}",
+                   "verdict": "error", "exit_status": 2}
+        write_json_atomic(tmp / "summary.json", summary)
+        render_run(tmp, out)
+        return summary
 
 
 def _signer(out: Path) -> tuple[Any, dict[str, Any]]:
