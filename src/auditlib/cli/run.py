@@ -50,6 +50,10 @@ class _Progress:
         task = self.tasks.get(name)
         if task is None:
             task = self.tasks[name] = self.progress.add_task(name, total=1, state="")
+        from rich.markup import escape
+
+        from auditlib.report.terminal import plain_text
+
         if outcome.status == "ok":
             extra = ""
             if outcome.kernel_startup_seconds is not None:
@@ -57,7 +61,7 @@ class _Progress:
                          f"{outcome.imports_seconds or 0:.1f} s)")
             state = f"[green]ok[/] in {outcome.seconds:.1f} s{extra}"
         else:
-            state = f"[red]error[/]: {outcome.error}"
+            state = f"[red]error[/]: {escape(plain_text(outcome.error))}"
         self.progress.update(task, completed=1, state=state)
         self.progress.stop_task(task)
 
@@ -78,6 +82,9 @@ class _Progress:
               help="Audit notebooks at the same time (default: the plan's parallelism).")
 @click.option("--demo-scale", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Scale of generated data for --source demo (default: the plan's, 0.05).")
+@click.option("--pdf/--no-pdf", "pdf", default=None,
+              help="Also write index.pdf (for sign-off) into the run before it is sealed; "
+                   "needs the 'pdf' extra. Default: the plan's [report] pdf setting.")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default=None,
               help="Where the rules run: embedded DuckDB, or Spark (pip install "
                    "'auditlib[spark]'). Default: the plan's [engine], else duckdb.")
@@ -85,7 +92,7 @@ class _Progress:
               help="Spark master for --engine spark (spark://host:7077, yarn, k8s://...). "
                    "Default: the plan's, else local[2].")
 def command(source: str | None, as_of: date, out: Path, plan_path: Path | None, quiet: bool,
-            jobs: int | None, demo_scale: float | None, engine: str | None,
+            jobs: int | None, demo_scale: float | None, pdf: bool | None, engine: str | None,
             spark_master: str | None) -> None:
     """Run an audit plan: snapshot, audit notebooks, findings, reports.
 
@@ -93,7 +100,8 @@ def command(source: str | None, as_of: date, out: Path, plan_path: Path | None, 
     errored or the run could not complete.
     """
     sys.exit(main(source=source, as_of=as_of, out=out, plan_path=plan_path, quiet=quiet,
-                  jobs=jobs, demo_scale=demo_scale, engine=engine, spark_master=spark_master))
+                  jobs=jobs, demo_scale=demo_scale, pdf=pdf, engine=engine,
+                  spark_master=spark_master))
 
 
 def _engine_settings(planned: Any, engine: str | None, spark_master: str | None) -> Any:
@@ -107,8 +115,8 @@ def _engine_settings(planned: Any, engine: str | None, spark_master: str | None)
 
 def main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None = None,
          quiet: bool = False, jobs: int | None = None, demo_scale: float | None = None,
-         notebooks_dir: Path | None = None, engine: str | None = None,
-         spark_master: str | None = None) -> int:
+         notebooks_dir: Path | None = None, pdf: bool | None = None,
+         engine: str | None = None, spark_master: str | None = None) -> int:
     """The command as a function (tests call it); returns the exit status."""
     from auditlib.runner.plan import PlanError, default_plan, load_plan
     from auditlib.runner.run import RunRequest, execute_run
@@ -125,6 +133,15 @@ def main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None =
         except PlanError as exc:
             click.echo(f"auditlib run: error: {exc}", err=True)
             return 2
+        if pdf if pdf is not None else plan.report.pdf:
+            from auditlib.report.pdf import pdf_problem
+
+            problem = pdf_problem()
+            if problem:  # asked for a PDF that cannot be written: refuse before the run
+                click.echo(f"auditlib run: error: index.pdf was asked for "
+                           f"({'--pdf' if pdf else 'the plan sets [report] pdf = true'}) but "
+                           f"{problem}", err=True)
+                return 2
         spec = source or plan.source.default
         if not spec:
             click.echo("auditlib run: error: no --source given and the plan names no "
@@ -156,7 +173,7 @@ def main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None =
                 click.echo(f"auditlib run: error: {exc}", err=True)
                 return 2
         req = RunRequest(source=resolved, as_of=as_of, out=out, plan=plan, parallelism=jobs,
-                         notebooks_dir=notebooks_dir, engine=settings)
+                         notebooks_dir=notebooks_dir, pdf=pdf, engine=settings)
         try:
             if quiet:
                 outcome = execute_run(req)
@@ -178,14 +195,16 @@ def main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None =
                 + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
                 + f"; findings {sum(r['findings'] for r in s['rules'].values())}; "
                 f"{outcome.run_dir}")
-        if outcome.exit_status == 2:
-            bad = [f"{rid}: {r['error']}" for rid, r in s["rules"].items()
-                   if r["status"] == "error"]
-            click.echo(line, err=True)
-            for b in bad[:20]:
-                click.echo(f"  error {b}", err=True)
-        elif not quiet:
-            click.echo(line)
+        # exit 2 goes to stderr (cron mails it, also with --quiet); exit 1 names the failing
+        # rules and gates unless --quiet (findings are in the report, not an operational error)
+        from auditlib.report.terminal import failure_lines, plain_text
+
+        to_err = outcome.exit_status == 2
+        if to_err or not quiet:
+            click.echo(plain_text(line), err=to_err)
+            if outcome.exit_status in (1, 2):
+                for b in failure_lines(s):
+                    click.echo(f"  {b}", err=to_err)
         return outcome.exit_status
     finally:
         logger.removeHandler(stream)

@@ -1,6 +1,6 @@
 """The one small engine that runs catalogue rules on a DuckDB snapshot.
 
-For each rule: if a blocking data-quality gate (DQ-01, DQ-02, DQ-06) failed, or
+For each rule: if a blocking data-quality gate (``auditlib.gate_registry``) failed, or
 was never evaluated, for a table the rule reads, the rule is ``error`` (fail
 closed: never ``pass`` on data we could not trust). Otherwise its SQL runs in
 DuckDB with the run's parameters as DuckDB variables (``getvariable('as_of')``)
@@ -19,18 +19,17 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 
 from auditlib.config import Params
 from auditlib.dates import install_date_macros
+from auditlib.gate_registry import blocked_tables
 from auditlib.rules.catalogue_loader import Rule, load_catalogue
 from auditlib.rules.guards import rule_guards
 from auditlib.rules.views import install_views
-
-BLOCKING_GATES = ("DQ-01", "DQ-02", "DQ-06")
-GATES_TABLE = "_audit_gates"
+from auditlib.snapshot.metadata import read_gates
 
 # Evidence must never carry personal data, not even hashed (findings contract).
 _FORBIDDEN_EVIDENCE_KEY = re.compile(r"(e_?mail|name|phone|ip_?address|hmac|user_agent)", re.I)
@@ -106,36 +105,38 @@ def gate_blockers(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> dict
     """table -> reason, for tables whose blocking gates failed or were never evaluated."""
     tables = list(tables)
     try:
-        rows = con.execute(
-            f"SELECT gate_id, table_name, status, message FROM {GATES_TABLE} "
-            "WHERE gate_id IN ('DQ-01', 'DQ-02', 'DQ-06')"
-        ).fetchall()
+        rows = read_gates(con, details=False)
     except duckdb.CatalogException:
         rows = None
     return blockers_from_gate_rows(rows, tables)
 
 
 def blockers_from_gate_rows(
-    rows: Iterable[tuple[str, str, str, str | None]] | None, tables: Iterable[str]
+    rows: Iterable[Any] | None, tables: Iterable[str]
 ) -> dict[str, str]:
-    """The gate-blocking decision of every engine: ``rows`` are (gate_id, table_name, status,
-    message) of the snapshot's gate table, or None when the snapshot has none."""
+    """The gate-blocking decision of every engine (:func:`auditlib.gate_registry.blocked_tables`):
+    ``rows`` are the snapshot's gate rows (objects or (gate_id, table_name, status, message)
+    tuples), or None when the snapshot has none."""
     tables = list(tables)
     if rows is None:
         return {t: "the snapshot holds no data-quality gate results" for t in tables}
-    by_table: dict[str, list[tuple[str, str, str]]] = {}
-    for gate_id, table, status, message in rows:
-        if gate_id in BLOCKING_GATES:
-            by_table.setdefault(table, []).append((gate_id, status, message or ""))
-    out: dict[str, str] = {}
-    for t in tables:
-        gates = by_table.get(t, [])
-        bad = [f"{g} {s}: {m}".strip() for g, s, m in gates if s not in ("pass", "skipped")]
-        if bad:
-            out[t] = "; ".join(bad)
-        elif not any(g == "DQ-01" and s == "pass" for g, s, _ in gates):
-            out[t] = "DQ-01 was not evaluated for this table"
-    return out
+    return blocked_tables([_as_gate_row(r) for r in rows], tables)
+
+
+class _GateRow(NamedTuple):
+    gate_id: str
+    table_name: str
+    status: str
+    message: str
+
+
+def _as_gate_row(row: Any) -> Any:
+    """A gate row from any engine: a GateResult-like object, or a (gate_id, table_name,
+    status, message) tuple."""
+    if isinstance(row, tuple) and not hasattr(row, "gate_id"):
+        gate_id, table, status, message = row[:4]
+        return _GateRow(gate_id, table, status, message or "")
+    return row
 
 
 def blocked_result(rule: Rule, severity: str, blockers: dict[str, str]) -> RuleResult:

@@ -25,6 +25,8 @@ Example::
     [engine]                 # optional: where the rules run (default: embedded DuckDB)
     name = "spark"           # "duckdb" | "spark" (auditlib[spark]); --engine overrides
     spark_master = "local[2]"  # a master URL (spark://, yarn, k8s://); --spark-master overrides
+    [report]
+    pdf = true          # also write index.pdf into the run (needs the `pdf` extra)
 """
 
 from __future__ import annotations
@@ -36,17 +38,18 @@ from pathlib import Path
 from typing import Any
 
 from auditlib.config import SEVERITIES, Params
+from auditlib.gate_registry import GATE_IDS as DQ_GATE_IDS
 
 AUDIT_NOTEBOOKS = ("retention", "subprocessors", "dsr")
 SNAPSHOT_NOTEBOOK = "snapshot"
-DQ_GATE_IDS = ("DQ-01", "DQ-02", "DQ-03", "DQ-04", "DQ-05", "DQ-06")
 
 _TOP_KEYS = {"name", "description", "notebooks", "params", "severities", "execution", "source",
-             "engine"}
+             "report", "engine"}
 _ENGINE_KEYS = {"name", "spark_master"}
 ENGINES = ("duckdb", "spark")
 _EXECUTION_KEYS = {"timeout_seconds", "cell_timeout_seconds", "parallelism"}
 _SOURCE_KEYS = {"default", "demo_scale", "demo_seed"}
+_REPORT_KEYS = {"pdf"}
 
 
 class PlanError(ValueError):
@@ -65,6 +68,11 @@ class SourceDefaults:
     default: str | None = None  # used when ``auditlib run`` gets no --source
     demo_scale: float = 0.05  # `--source demo`: small enough to be quick
     demo_seed: int = 7
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    pdf: bool = False  # write index.pdf into the run before it is sealed (`pdf` extra)
 
 
 @dataclass(frozen=True)
@@ -92,6 +100,7 @@ class Plan:
     execution: Execution = field(default_factory=Execution)
     source: SourceDefaults = field(default_factory=SourceDefaults)
     engine: EngineSettings = field(default_factory=EngineSettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
 
     @property
     def audit_notebooks(self) -> tuple[str, ...]:
@@ -192,9 +201,15 @@ def parse_plan(data: dict[str, Any], origin: str, path: Path | None = None,
         raise PlanError(f"{origin}: key 'engine.spark_master' must be a master URL string")
     engine = EngineSettings(name=engine_name, spark_master=master)
 
+    rep = data.get("report") or {}
+    _check_keys("[report]", rep, _REPORT_KEYS, origin)
+    if not isinstance(rep.get("pdf", False), bool):
+        raise PlanError(f"{origin}: key 'report.pdf' must be true or false, got {rep.get('pdf')!r}")
+
     return Plan(name=name, path=path, sha256=sha256, description=str(data.get("description", "")),
                 notebooks=notebooks, params=params, severities=severities,
-                execution=execution, source=source, engine=engine)
+                execution=execution, source=source,
+                report=ReportSettings(pdf=bool(rep.get("pdf", False))), engine=engine)
 
 
 def load_plan(path: str | Path) -> Plan:
