@@ -12,15 +12,24 @@ from typing import Any
 
 import pytest
 
+TINY_DATA_CONF = {
+    "spark.sql.shuffle.partitions": "1",
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.sql.adaptive.enabled": "false",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+}
+
 
 @pytest.fixture(scope="session")
 def spark() -> Any:
     from auditlib.engines.spark.session import SparkUnavailable, get_session
 
     try:
-        # tiny data: one shuffle partition saves task start-ups, answers are the same
+        # Tiny data: one shuffle partition, no whole-stage code generation (compiling the
+        # generated Java of every query costs more than running it) and no adaptive
+        # re-planning. These change how Spark executes, never what a query answers.
         session = get_session("local[2]", driver_memory="2g", app_name="auditlib-tests",
-                              extra_conf={"spark.sql.shuffle.partitions": "1"})
+                              extra_conf=TINY_DATA_CONF)
     except SparkUnavailable as exc:
         pytest.skip(str(exc))
     yield session

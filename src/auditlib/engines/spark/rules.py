@@ -27,6 +27,7 @@ from auditlib.rules.engine import (
     guard_error,
     resolve_rule_ids,
 )
+from auditlib.rules.guards import rule_guards
 from auditlib.rules.views import load_views, views_read
 
 GateRows = list[tuple[str, str, str, str | None]] | None
@@ -82,11 +83,7 @@ def run_rule_spark(
         if blockers:
             return blocked_result(rule, sev, blockers)
     try:
-        def first(sql: str) -> tuple[Any, Any] | None:
-            rows = spark.sql(compile_sql(sql, values, f"{rule.id} guard")).take(1)
-            return (rows[0][0], rows[0][1]) if rows else None
-
-        guarded = guard_error(rule, first)
+        guarded = _guards_at_once(spark, rule, values)
         if guarded is not None:
             return RuleResult(rule, sev, "error", error=guarded, seconds=time.perf_counter() - t0)
         rows = spark.sql(_wrapped(compile_sql(rule.sql, values, rule.id))).collect()
@@ -105,6 +102,34 @@ def run_rule_spark(
                           seconds=time.perf_counter() - t0)
     status = "fail" if findings else "pass"
     return RuleResult(rule, sev, status, findings, None, observations, time.perf_counter() - t0)
+
+
+def _guards_at_once(spark: Any, rule: Rule, values: dict[str, Any]) -> str | None:
+    """The rule's guards as one Spark query (one job, not one per guard), answered as
+    :func:`auditlib.rules.engine.guard_error` answers them one by one: the first guard, in
+    order, that finds a row names its smallest key."""
+    guards = rule_guards(rule)
+    if not guards:
+        return None
+    parts = [
+        f"SELECT {i} AS guard_no, * FROM ({compile_sql(g.sql(), values, f'{rule.id} guard')})"
+        for i, g in enumerate(guards)
+    ]
+    try:
+        rows = spark.sql(" UNION ALL ".join(parts)).collect()
+    except Exception as exc:  # noqa: BLE001 - the guards cannot run: name them, as DuckDB does
+        return guard_error(rule, _raise(exc))
+    if not rows:
+        return None
+    no, key, value = min((r[0], r[1], r[2]) for r in rows)
+    return guards[no].error(key, value)
+
+
+def _raise(exc: BaseException) -> Any:
+    def fetch(sql: str) -> None:
+        raise exc
+
+    return fetch
 
 
 def _one_line(exc: BaseException) -> str:

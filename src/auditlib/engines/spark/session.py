@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import warnings
 from typing import Any
 
 DEFAULT_MASTER = "local[2]"
@@ -99,6 +100,10 @@ def get_session(
     (``spark://``, ``yarn``, ``k8s://``) works the same. The pinned settings are re-applied
     to an existing session, so a session made elsewhere cannot change the answers.
     """
+    # pyspark warns about every pandas release newer than it was tested with; auditlib hands
+    # Spark no pandas objects on the audit path, so keep the notebooks' output clean.
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
+                            category=FutureWarning)
     require_pyspark()
     if _memory_gb(driver_memory) > MAX_DRIVER_MEMORY_GB:
         raise ValueError(
