@@ -17,6 +17,8 @@ TINY_DATA_CONF = {
     "spark.sql.codegen.wholeStage": "false",
     "spark.sql.adaptive.enabled": "false",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
+    # short-lived JVM doing many tiny queries: the C1 compiler only, a small serial GC
+    "spark.driver.extraJavaOptions": "-Duser.timezone=UTC -XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
 }
 
 
@@ -26,8 +28,8 @@ def spark() -> Any:
 
     try:
         # Tiny data: one shuffle partition, no whole-stage code generation (compiling the
-        # generated Java of every query costs more than running it) and no adaptive
-        # re-planning. These change how Spark executes, never what a query answers.
+        # generated Java of every query costs more than running it), no adaptive re-planning,
+        # a JVM tuned for short runs. These change how Spark executes, never what it answers.
         session = get_session("local[2]", driver_memory="2g", app_name="auditlib-tests",
                               extra_conf=TINY_DATA_CONF)
     except SparkUnavailable as exc:
