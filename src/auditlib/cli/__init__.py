@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("auditlib.cli.run", "Run an audit plan: snapshot, audits, findings, reports."),
     "verify": ("auditlib.cli.verify", "Re-hash a run directory against its manifest."),
     "archive": ("auditlib.cli.archive", "Rebuild the archive index of past runs."),
+    "policy": ("auditlib.cli.policy", "Audit the privacy policy text itself (POL rules)."),
 }
 
 

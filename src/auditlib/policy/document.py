@@ -98,6 +98,7 @@ class Sentence:
     last_in_block: bool
     block_sentences: int
     block: int
+    short_lines: bool = False  # the block is several short lines (an address, a contact block)
 
     @property
     def norm(self) -> str:
@@ -221,6 +222,8 @@ def _build(blocks: list[Block], path: str, fmt: str, sha: str,
             current = next(sec_iter)
             continue
         parts = split_sentences(b.text)
+        lines = [ln for ln in b.text.split("\n") if ln.strip()]
+        short_lines = len(lines) > 1 and all(len(ln.split()) <= 8 for ln in lines)
         for k, (start, end) in enumerate(parts):
             raw = b.text[start:end]
             stext = clean(raw)
@@ -232,7 +235,8 @@ def _build(blocks: list[Block], path: str, fmt: str, sha: str,
                 ref=f"{current.ref} #{n}", section=current.ref, number=n, text=stext,
                 kind=b.kind, links=links, terminated=stext[-1] in _TERMINATORS or
                 stext.endswith(('."', ".'", '?"', '!"', ".)")),
-                last_in_block=k == len(parts) - 1, block_sentences=len(parts), block=bi))
+                last_in_block=k == len(parts) - 1, block_sentences=len(parts), block=bi,
+                short_lines=short_lines))
     if not sections[0].sentences:
         sections = sections[1:]
     return PolicyDocument(path, fmt, sha, sections, frozenset(a.casefold() for a in anchors))
@@ -299,7 +303,7 @@ def _inline(children: list) -> tuple[str, list[tuple[int, int, Link]]]:
         if c.type in ("text", "code_inline"):
             piece = c.content
         elif c.type in ("softbreak", "hardbreak"):
-            piece = " "
+            piece = "\n"
         elif c.type == "html_inline":
             piece = ""
         elif c.type == "image":
@@ -371,7 +375,7 @@ class _HtmlBlocks(HTMLParser):
         elif tag in _BLOCK_TAGS:
             self.flush()
         elif tag == "br":
-            self.buf.append(" ")
+            self.buf.append("\n")
         elif tag == "a":
             self.link = (self._len(), a.get("href"))
 
@@ -392,7 +396,7 @@ class _HtmlBlocks(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self.skip:
-            self.buf.append(data.replace("\n", " "))
+            self.buf.append(" ".join(data.split("\n")))
 
 
 def _html_blocks(text: str) -> tuple[list[Block], set[str]]:
@@ -416,8 +420,10 @@ def _collapse(text: str, links: list[tuple[int, int, Link]]) -> tuple[str, list]
         sp = ch.isspace()
         mapping.append(len(out) if not (sp and prev_space) else len(out) - 1)
         if sp and prev_space:
+            if ch == "\n":
+                out[-1] = "\n"
             continue
-        out.append(" " if sp else ch)
+        out.append(ch if ch == "\n" else " " if sp else ch)
         prev_space = sp
     mapping.append(len(out))
     return "".join(out), [(mapping[min(s, len(text))], mapping[min(e, len(text))], lk)

@@ -163,7 +163,7 @@ _ADDRESS_END = re.compile(r"(www\.|https?://|@)\S{1,200}$|\.[a-z]{2,6}/?$")
 
 
 def truncated_reason(s: Sentence, nxt: Sentence | None, cl: Checklist) -> str | None:
-    if s.kind != "paragraph":
+    if s.kind != "paragraph" or s.short_lines:
         return None
     t = s.text.rstrip()
     if t.endswith((",", ";")):
@@ -178,7 +178,8 @@ def truncated_reason(s: Sentence, nxt: Sentence | None, cl: Checklist) -> str | 
         return f"ends on '{last}', a word that cannot end a sentence"
     if s.last_in_block and s.block_sentences > 1:
         return "the paragraph's last sentence has no end, unlike the sentences before it"
-    if s.block_sentences == 1 and not _ADDRESS_END.search(normalise(t)):
+    if (s.block_sentences == 1 and len(t.split()) >= 6 and not t[-1].isdigit()
+            and not _ADDRESS_END.search(normalise(t))):
         return "the paragraph has no end punctuation"
     return None
 

@@ -22,6 +22,9 @@ Example::
     default = "demo"
     demo_scale = 0.05
     demo_seed = 7
+
+A plan may name the privacy policy it audits: ``policy = "policy/integritetspolicy.txt"``
+(relative to the plan file). The run then also runs the ``policy`` notebook (POL rules).
 """
 
 from __future__ import annotations
@@ -38,7 +41,9 @@ AUDIT_NOTEBOOKS = ("retention", "subprocessors", "dsr")
 SNAPSHOT_NOTEBOOK = "snapshot"
 DQ_GATE_IDS = ("DQ-01", "DQ-02", "DQ-03", "DQ-04", "DQ-05", "DQ-06")
 
-_TOP_KEYS = {"name", "description", "notebooks", "params", "severities", "execution", "source"}
+_TOP_KEYS = {"name", "description", "notebooks", "params", "severities", "execution", "source",
+             "policy"}
+POLICY_NOTEBOOK = "policy"
 _EXECUTION_KEYS = {"timeout_seconds", "cell_timeout_seconds", "parallelism"}
 _SOURCE_KEYS = {"default", "demo_scale", "demo_seed"}
 
@@ -72,6 +77,7 @@ class Plan:
     severities: dict[str, str] = field(default_factory=dict)  # overrides only
     execution: Execution = field(default_factory=Execution)
     source: SourceDefaults = field(default_factory=SourceDefaults)
+    policy: Path | None = None  # the privacy policy text the POL rules audit (absolute)
 
     @property
     def audit_notebooks(self) -> tuple[str, ...]:
@@ -86,7 +92,9 @@ class Plan:
 def _known_rule_ids() -> set[str]:
     from auditlib.rules.catalogue_loader import load_catalogue
 
-    return set(load_catalogue()) | set(DQ_GATE_IDS)
+    from auditlib.policy.rules import load_policy_rules
+
+    return set(load_catalogue()) | set(DQ_GATE_IDS) | set(load_policy_rules())
 
 
 def _check_keys(where: str, data: dict[str, Any], allowed: set[str], origin: str) -> None:
@@ -164,7 +172,23 @@ def parse_plan(data: dict[str, Any], origin: str, path: Path | None = None,
 
     return Plan(name=name, path=path, sha256=sha256, description=str(data.get("description", "")),
                 notebooks=notebooks, params=params, severities=severities,
-                execution=execution, source=source)
+                execution=execution, source=source, policy=_policy_path(data, origin, path))
+
+
+def _policy_path(data: dict[str, Any], origin: str, path: Path | None) -> Path | None:
+    """``policy = "..."``: relative to the plan file; it must exist (a run never audits
+    a text it cannot read)."""
+    value = data.get("policy")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise PlanError(f"{origin}: key 'policy' must be a path (a non-empty string)")
+    p = Path(value).expanduser()
+    if not p.is_absolute():
+        p = (path.parent if path is not None else Path.cwd()) / p
+    if not p.is_file():
+        raise PlanError(f"{origin}: key 'policy': {p} is not a readable file")
+    return p.resolve()
 
 
 def load_plan(path: str | Path) -> Plan:
