@@ -90,9 +90,8 @@ class Plan:
 
 
 def _known_rule_ids() -> set[str]:
-    from auditlib.rules.catalogue_loader import load_catalogue
-
     from auditlib.policy.rules import load_policy_rules
+    from auditlib.rules.catalogue_loader import load_catalogue
 
     return set(load_catalogue()) | set(DQ_GATE_IDS) | set(load_policy_rules())
 
@@ -206,6 +205,19 @@ def load_plan(path: str | Path) -> Plan:
     return parse_plan(data, str(p), path=p, sha256=hashlib.sha256(raw).hexdigest())
 
 
+PUBLISHED_POLICY = Path("audits") / "policy" / "integritetspolicy.txt"
+
+
+def published_policy() -> Path | None:
+    """The project's published policy in this checkout (None in an installed package)."""
+    import auditlib
+
+    p = Path(auditlib.__file__).resolve().parents[2] / PUBLISHED_POLICY
+    return p if p.is_file() else None
+
+
 def default_plan() -> Plan:
-    """The plan used without --plan: every notebook, spec defaults."""
-    return Plan(name="default", path=None, sha256=None, description="spec defaults")
+    """The plan used without --plan (e.g. ``--source demo``): every notebook, spec defaults,
+    and the project's published policy when the checkout has it."""
+    return Plan(name="default", path=None, sha256=None, description="spec defaults",
+                policy=published_policy())

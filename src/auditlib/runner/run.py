@@ -53,6 +53,7 @@ import auditlib
 from auditlib.runner.execute import NotebookJob, NotebookOutcome, check_kernel, run_notebooks
 from auditlib.runner.jsonio import dumps, write_json_atomic, write_text_atomic
 from auditlib.runner.plan import DQ_GATE_IDS, SNAPSHOT_NOTEBOOK, Plan
+from auditlib.runner.policy_step import all_notebooks, job_parameters, stage_policy
 from auditlib.runner.sources import ResolvedSource
 from auditlib.runner.summary import assemble_summary, effective_severities
 
@@ -182,8 +183,11 @@ def execute_run(req: RunRequest) -> RunOutcome:
                                env=extra_env)
 
         outcomes: dict[str, NotebookOutcome] = {}
+        staged = stage_policy(plan, tmp)  # the policy text audited is the one in the run
+        policy_jobs = [] if staged is None else [job("policy", job_parameters(
+            staged, req.as_of.isoformat(), tmp / "results", params_dict, severities))]
         if kernel_problem:
-            for name in plan.notebooks:
+            for name in all_notebooks(plan):
                 outcomes[name] = NotebookOutcome(name, "error", 0.0, error=kernel_problem,
                                                  error_kind="kernel")
         else:
@@ -200,9 +204,11 @@ def execute_run(req: RunRequest) -> RunOutcome:
                             "severities": {k: v for k, v in plan.severities.items()
                                            if k not in DQ_GATE_IDS}}
             if snap_ok:
-                outcomes.update(run_notebooks([job(n, audit_params) for n in plan.audit_notebooks],
+                outcomes.update(run_notebooks([job(n, audit_params) for n in plan.audit_notebooks]
+                                              + policy_jobs,
                                               req.parallelism or ex.parallelism, req.progress))
-            else:
+            else:  # the policy text does not need the snapshot
+                outcomes.update(run_notebooks(policy_jobs, 1, req.progress))
                 for n in plan.audit_notebooks:
                     outcomes[n] = NotebookOutcome(n, "error", 0.0, error_kind="not_run",
                                                   error="not run: the snapshot notebook failed")
@@ -217,7 +223,7 @@ def execute_run(req: RunRequest) -> RunOutcome:
         log.info("merged %d findings; verdict %s (exit %d) after %.1f s", len(findings),
                  summary["verdict"], summary["exit_status"], time.perf_counter() - t0)
 
-        _append_worker_logs(work, plan.notebooks)
+        _append_worker_logs(work, all_notebooks(plan))
         summary = _report(tmp, out, summary, warnings)
     finally:  # run.log is complete before the manifest hashes it
         logging.getLogger("auditlib").removeHandler(handler)

@@ -1,0 +1,77 @@
+"""The policy step of a run: the plan's policy text, copied into the run, audited by
+``notebooks/policy.ipynb`` (POL rules, :mod:`auditlib.policy`).
+
+The text is copied into ``<run>/policy/<file name>`` before the notebook runs, and the
+notebook audits that copy: the run directory holds (and the manifest hashes) exactly the
+text that was audited. summary.json gets ``policy``: the plan's path, the copy, its
+sha256 and what the notebook parsed (format, sections, sentences).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from auditlib.hashing import sha256_file
+from auditlib.runner.plan import POLICY_NOTEBOOK, Plan
+
+POLICY_DIR = "policy"
+
+
+def policy_notebooks(plan: Plan) -> tuple[str, ...]:
+    """Notebooks the run adds for the plan's policy (none when the plan names no policy)."""
+    return (POLICY_NOTEBOOK,) if plan.policy is not None else ()
+
+
+def all_notebooks(plan: Plan) -> tuple[str, ...]:
+    return (*plan.notebooks, *policy_notebooks(plan))
+
+
+def policy_rule_ids() -> list[str]:
+    from auditlib.policy.rules import load_policy_rules
+
+    return list(load_policy_rules())
+
+
+def policy_severities() -> dict[str, str]:
+    from auditlib.policy.rules import load_policy_rules
+
+    return {rid: r.severity for rid, r in load_policy_rules().items()}
+
+
+def stage_policy(plan: Plan, tmp: Path) -> Path | None:
+    """Copy the plan's policy into the temp run directory; the copy's path."""
+    if plan.policy is None:
+        return None
+    dest = tmp / POLICY_DIR / plan.policy.name
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(plan.policy, dest)
+    return dest
+
+
+def job_parameters(staged: Path, as_of: str, result_dir: Path, params: dict[str, Any],
+                   severities: dict[str, str]) -> dict[str, Any]:
+    pol = set(policy_rule_ids())
+    return {"policy_path": str(staged), "as_of": as_of, "result_dir": str(result_dir),
+            "params": params, "severities": {k: v for k, v in severities.items() if k in pol}}
+
+
+def policy_summary(plan: Plan, tmp: Path) -> dict[str, Any] | None:
+    """summary.json ``policy``: the sha256 comes from the copy in the run, not the notebook."""
+    if plan.policy is None:
+        return None
+    copy = tmp / POLICY_DIR / plan.policy.name
+    out: dict[str, Any] = {"path": str(plan.policy), "file": f"{POLICY_DIR}/{plan.policy.name}",
+                           "sha256": sha256_file(copy) if copy.exists() else None}
+    res = tmp / "results" / f"{POLICY_NOTEBOOK}.json"
+    try:
+        parsed = json.loads(res.read_text(encoding="utf-8")).get("policy") or {}
+    except (OSError, ValueError, AttributeError):
+        parsed = {}
+    for k in ("format", "sections", "sentences"):
+        out[k] = parsed.get(k)
+    if parsed.get("sha256") and out["sha256"] and parsed["sha256"] != out["sha256"]:
+        out["problem"] = "the notebook audited a text other than the copy in the run"
+    return out
