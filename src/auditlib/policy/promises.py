@@ -107,7 +107,10 @@ def check_rule_sentences(doc: PolicyDocument, catalogue: dict[str, Any]) -> list
 
 def _closest(expected: str, sentences: list[Sentence]) -> tuple[Sentence | None, float]:
     best, ratio = None, 0.0
+    limit = 3 * len(expected) + 200  # difflib is quadratic: a far longer text is no rewording
     for s in sentences:
+        if len(s.norm) > limit:
+            continue
         sm = difflib.SequenceMatcher(None, expected, s.norm, autojunk=False)
         if sm.real_quick_ratio() <= ratio or sm.quick_ratio() <= ratio:
             continue
