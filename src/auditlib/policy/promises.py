@@ -62,6 +62,8 @@ _FREQ = re.compile(r"\b(en|ett|1|två|2|tre|3|fyra|4|one|two|three|four|once|twi
 _EVERY_N = re.compile(r"\b(var|every) (\d{1,2}|tolfte|sjätte|tredje|andra|twelve|six|three) "
                       r"(månad|months?)\b")
 _ANNUAL = re.compile(r"\b(årligen|annually|yearly)\b")
+# "the first copy is free" is the GDPR's own wording (Art. 15(3)), not a frequency promise
+_FIRST_COPY = re.compile(r"\b(första (kopia|kopian|utdrag|utdraget|registerutdraget)|first copy)\b")
 _PERIOD_MONTHS = {"år": 12, "året": 12, "kalenderår": 12, "kalenderåret": 12, "year": 12,
                   "calendar year": 12, "halvår": 6, "halvåret": 6, "half-year": 6,
                   "kvartal": 3, "quarter": 3, "månad": 1, "month": 1}
@@ -219,7 +221,7 @@ def check_free_access(doc: PolicyDocument, terms: dict[str, Any]) -> list[Policy
     out = []
     for s in doc.sentences:
         n = s.norm
-        if not (_ACCESS.search(n) and _FREE.search(n)):
+        if not (_ACCESS.search(n) and _FREE.search(n)) or _FIRST_COPY.search(n):
             continue
         got = free_access_terms(n)
         if got is None:
