@@ -7,12 +7,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from policy_copies import published_text
 
 from auditlib.config import Params
 from auditlib.policy import audit_document, parse_policy
 from auditlib.report import render_run
 from auditlib.runner.plan import PlanError, load_plan
+from policy_copies import published_text
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -87,10 +87,9 @@ def test_report_policy_section_quotes_sentences_and_tracks_text_changes(tmp_path
 @pytest.mark.slow
 def test_run_with_a_plan_naming_the_policy(tmp_path: Path) -> None:
     """The real policy notebook through papermill; the audit notebooks on a tiny snapshot."""
-    from runner_fixtures import AS_OF, fake_notebooks, write_snapshot
-
     from auditlib.cli.run import main
     from auditlib.hashing import sha256_file
+    from runner_fixtures import AS_OF, fake_notebooks, write_snapshot
 
     snap = write_snapshot(tmp_path / "tiny.duckdb")
     nbs = fake_notebooks(tmp_path / "nbs", snap)
