@@ -104,6 +104,18 @@ DEFECTS: dict[str, tuple[list[tuple[str, str]], str]] = {
     "company name two ways": ([("Netdialog AB, Org.", "NetDialog AB, Org.")], "POL-03"),
     "erasure never": ([("Om du vill radera ditt konto", "Vi raderar aldrig personuppgifter. Om du vill radera ditt konto")],
                       "POL-10"),
+    "access fee": ([("Om du vill radera ditt konto", "Ett registerutdrag kostar 200 kr. "
+                      "Om du vill radera ditt konto")], "POL-10"),
+    "slow answer": ([("Om du vill radera ditt konto", "Vi besvarar din begäran inom tre månader. "
+                      "Om du vill radera ditt konto")], "POL-10"),
+    "kept forever": ([("Det innebär att", "Loggar sparas för alltid. Det innebär att")], "POL-11"),
+    "automated decisions without logic": (
+        [("Leverantörerna har", "Vi använder automatiserat beslutsfattande vid kreditprövning. "
+          "Leverantörerna har")], "POL-01:element:automated_decisions_logic"),
+    "company name another entity": ([("Netdialog AB, Org.", "Netdialog Sverige AB, Org.")],
+                                    "POL-03"),
+    "placeholder": ([("Leverantörerna har", "TODO: lägg till listan. Leverantörerna har")],
+                    "POL-05"),
     "complaint conditional": ([("lämna klagomål om behandlingen till Datainspektionen",
                                 "lämna klagomål till IMY, men först efter att du kontaktat oss")], "POL-10"),
 }

@@ -115,6 +115,7 @@ class Checklist:
     version_keywords: tuple[re.Pattern[str], ...]
     version_dates: tuple[re.Pattern[str], ...]
     dangling: frozenset[str]
+    placeholders: tuple[re.Pattern[str], ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def element(self, element_id: str) -> Element:
@@ -166,7 +167,9 @@ def parse_checklist(data: dict[str, Any], origin: str = CHECKLIST) -> Checklist:
         retention_concrete=_compile(rv["concrete"], f"{origin} retention_vague.concrete"),
         version_keywords=_compile(vd["keywords"], f"{origin} version_date.keywords"),
         version_dates=_compile(vd["dates"], f"{origin} version_date.dates"),
-        dangling=frozenset(data["truncation"]["dangling"]), raw=data)
+        dangling=frozenset(data["truncation"]["dangling"]),
+        placeholders=_compile(data["truncation"].get("placeholders", []),
+                              f"{origin} truncation.placeholders"), raw=data)
 
 
 @lru_cache(maxsize=1)

@@ -197,7 +197,7 @@ def parse_policy(text: str, fmt: str = "text", path: str = "<text>",
 def _guess_heading(b: Block) -> Block:
     t = b.text
     if (b.kind == "paragraph" and "\n" not in t and 0 < len(t) <= 100 and len(t.split()) <= 12
-            and t[-1] not in ".,;:!" and (t[0].isupper() or t[0].isdigit())
+            and t[-1] not in ".,;:!" and (t[0].isupper() or t[0].isdigit()) and ": " not in t
             and len(split_sentences(t)) == 1):
         return Block("heading", t, b.links, level=2)
     return b

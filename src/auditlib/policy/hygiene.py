@@ -118,8 +118,8 @@ def _companies(doc: PolicyDocument) -> list[tuple[Sentence, str, str]]:
     for s in doc.sentences:
         for m in _COMPANY.finditer(s.text):
             surface = f"{m.group(1)} {m.group(2)}"
-            key = re.sub(r"[\s-]", "", surface.casefold()).replace("aktiebolag", "ab")
-            out.append((s, surface, "company:" + key))
+            first = re.sub(r"[\s-]", "", m.group(1).split()[0].casefold())
+            out.append((s, surface.replace("Aktiebolag", "AB"), "company:" + first))
     return out
 
 
@@ -163,6 +163,9 @@ _ADDRESS_END = re.compile(r"(www\.|https?://|@)\S{1,200}$|\.[a-z]{2,6}/?$")
 
 
 def truncated_reason(s: Sentence, nxt: Sentence | None, cl: Checklist) -> str | None:
+    placeholder = any_match(cl.placeholders, s.norm)
+    if placeholder:
+        return f"holds the placeholder '{placeholder.group(0)}'"
     if s.kind != "paragraph" or s.short_lines:
         return None
     t = s.text.rstrip()
