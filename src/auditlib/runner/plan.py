@@ -22,6 +22,8 @@ Example::
     default = "demo"
     demo_scale = 0.05
     demo_seed = 7
+    [report]
+    pdf = true          # also write index.pdf into the run (needs the `pdf` extra)
 
 A plan may name the privacy policy it audits: ``policy = "policy/integritetspolicy.txt"``
 (relative to the plan file). The run then also runs the ``policy`` notebook (POL rules).
@@ -36,16 +38,17 @@ from pathlib import Path
 from typing import Any
 
 from auditlib.config import SEVERITIES, Params
+from auditlib.gate_registry import GATE_IDS as DQ_GATE_IDS
 
 AUDIT_NOTEBOOKS = ("retention", "subprocessors", "dsr")
 SNAPSHOT_NOTEBOOK = "snapshot"
-DQ_GATE_IDS = ("DQ-01", "DQ-02", "DQ-03", "DQ-04", "DQ-05", "DQ-06")
 
 _TOP_KEYS = {"name", "description", "notebooks", "params", "severities", "execution", "source",
-             "policy"}
+             "policy", "report"}
 POLICY_NOTEBOOK = "policy"
 _EXECUTION_KEYS = {"timeout_seconds", "cell_timeout_seconds", "parallelism"}
 _SOURCE_KEYS = {"default", "demo_scale", "demo_seed"}
+_REPORT_KEYS = {"pdf"}
 
 
 class PlanError(ValueError):
@@ -67,6 +70,11 @@ class SourceDefaults:
 
 
 @dataclass(frozen=True)
+class ReportSettings:
+    pdf: bool = False  # write index.pdf into the run before it is sealed (`pdf` extra)
+
+
+@dataclass(frozen=True)
 class Plan:
     name: str
     path: Path | None
@@ -78,6 +86,7 @@ class Plan:
     execution: Execution = field(default_factory=Execution)
     source: SourceDefaults = field(default_factory=SourceDefaults)
     policy: Path | None = None  # the privacy policy text the POL rules audit (absolute)
+    report: ReportSettings = field(default_factory=ReportSettings)
 
     @property
     def audit_notebooks(self) -> tuple[str, ...]:
@@ -169,9 +178,16 @@ def parse_plan(data: dict[str, Any], origin: str, path: Path | None = None,
     source = SourceDefaults(default=default, demo_scale=float(scale),
                             demo_seed=int(src.get("demo_seed", sd.demo_seed)))
 
+    rep = data.get("report") or {}
+    _check_keys("[report]", rep, _REPORT_KEYS, origin)
+    if not isinstance(rep.get("pdf", False), bool):
+        raise PlanError(f"{origin}: key 'report.pdf' must be true or false, got {rep.get('pdf')!r}")
+
     return Plan(name=name, path=path, sha256=sha256, description=str(data.get("description", "")),
                 notebooks=notebooks, params=params, severities=severities,
-                execution=execution, source=source, policy=_policy_path(data, origin, path))
+                execution=execution, source=source,
+                report=ReportSettings(pdf=bool(rep.get("pdf", False))),
+                policy=_policy_path(data, origin, path))
 
 
 def _policy_path(data: dict[str, Any], origin: str, path: Path | None) -> Path | None:
