@@ -123,3 +123,20 @@ def test_run_with_a_plan_naming_the_policy(tmp_path: Path) -> None:
     assert all(c.get("outputs", []) == [] and c.get("execution_count") is None
                for c in nb["cells"] if c["cell_type"] == "code")
     assert (REPO / "src" / "auditlib" / "notebooks" / "policy.ipynb").is_file()  # packaged
+
+
+def test_reperform_repeats_the_policy_rules_on_the_runs_copy(tmp_path: Path) -> None:
+    from auditlib.runner.policy_step import reperform_policy
+
+    run = _run_dir(tmp_path / "runs", "r1", "2026-12-01T10:00:00+00:00", published_text())
+    summary = json.loads((run / "summary.json").read_text())
+    recorded = [json.loads(x) for x in (run / "findings.jsonl").read_text().splitlines()]
+    ids = [r for r in summary["rules"]]
+    statuses, findings, notes = reperform_policy(run, summary, date(2026, 12, 1), Params(), {},
+                                                 ids)
+    assert findings == recorded and notes == []
+    assert statuses == {r: v["status"] for r, v in summary["rules"].items()}
+    (run / "policy" / "integritetspolicy.txt").unlink()
+    statuses, findings, notes = reperform_policy(run, summary, date(2026, 12, 1), Params(), {},
+                                                 ids)
+    assert set(statuses.values()) == {"error"} and findings == [] and notes

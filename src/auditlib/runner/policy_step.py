@@ -75,3 +75,28 @@ def policy_summary(plan: Plan, tmp: Path) -> dict[str, Any] | None:
     if parsed.get("sha256") and out["sha256"] and parsed["sha256"] != out["sha256"]:
         out["problem"] = "the notebook audited a text other than the copy in the run"
     return out
+
+
+def reperform_policy(run_dir: Path, summary: dict[str, Any], as_of: Any, params: Any,
+                     severities: dict[str, str], rule_ids: list[str]
+                     ) -> tuple[dict[str, str], list[dict[str, Any]], list[str]]:
+    """Re-run the POL rules on the run's copy of the policy (``auditlib reperform``).
+
+    Returns statuses, findings and notes; a copy that is missing or unreadable makes every
+    POL rule ``error`` (never a silent pass)."""
+    from auditlib.policy import PolicyInputError, audit_document, read_policy
+
+    pol = summary.get("policy") if isinstance(summary.get("policy"), dict) else {}
+    rel = pol.get("file") if pol else None
+    if not rel:
+        return dict.fromkeys(rule_ids, "error"), [], [
+            "summary.json names no policy file: the POL rules cannot be re-performed"]
+    try:
+        doc = read_policy(Path(run_dir) / rel)
+    except PolicyInputError as exc:
+        return dict.fromkeys(rule_ids, "error"), [], [f"the run's policy copy: {exc}"]
+    audit = audit_document(doc, params, as_of, severities, rule_ids=rule_ids)
+    statuses = {rid: o.status for rid, o in audit.outcomes.items()}
+    notes = [] if doc.sha256 == pol.get("sha256") else [
+        f"{rel} has sha256 {doc.sha256}, the run recorded {pol.get('sha256')}"]
+    return statuses, audit.findings, notes
