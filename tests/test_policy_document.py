@@ -132,3 +132,13 @@ def test_dsr03_policy_terms_match_its_sql() -> None:
     rule = load_catalogue()["DSR-03"]
     months = rule.extra["policy_terms"]["free_access_window_months"]
     assert f"add_months(c.received, -{months})" in rule.sql
+
+
+@pytest.mark.parametrize(("text", "fmt"), [
+    ("# Policy\n\nFörsta meningen.\n\n**Vilka rättigheter har du**\n\nDu har rätt.\n", "markdown"),
+    ("<h1>Policy</h1><p>Första meningen.</p><p><strong>Vilka rättigheter har du</strong></p>"
+     "<p>Du har rätt.</p>", "html"),
+])
+def test_bold_lines_are_headings_beside_marked_up_ones(text: str, fmt: str) -> None:
+    doc = parse_policy(text, fmt)
+    assert [s.ref for s in doc.sections] == ["Policy", "Vilka rättigheter har du"]

@@ -84,6 +84,7 @@ class Block:
     links: list[tuple[int, int, Link]] = field(default_factory=list)  # spans in text
     level: int = 0
     explicit: bool = False  # a Markdown/HTML heading (not guessed)
+    emphasised: bool = False  # all of its text is bold/italic (a heading written as **X**)
 
 
 @dataclass(frozen=True)
@@ -185,8 +186,10 @@ def parse_policy(text: str, fmt: str = "text", path: str = "<text>",
     if fmt not in FORMATS:
         raise PolicyInputError(f"{path}: unknown format {fmt!r}; known: {list(FORMATS)}")
     blocks, anchors = (_html_blocks(text) if fmt == "html" else _markdown_blocks(text))
-    if not any(b.explicit for b in blocks):
-        blocks = [_guess_heading(b) for b in blocks]
+    explicit = any(b.explicit for b in blocks)
+    # without marked-up headings every short line may be one; with them only lines written
+    # in bold (``**Rubrik**``, ``<p><strong>Rubrik</strong></p>``) are
+    blocks = [_guess_heading(b) if not explicit or b.emphasised else b for b in blocks]
     doc = _build(blocks, path, fmt,
                  sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest(), anchors)
     if not doc.sentences:
@@ -283,7 +286,8 @@ def _markdown_blocks(text: str) -> tuple[list[Block], set[str]]:
         elif tok.type == "inline" and pending is not None:
             btext, links = _inline(tok.children or [])
             if btext.strip():
-                blocks.append(Block(pending[0], btext.strip(), links, pending[1], pending[2]))
+                blocks.append(Block(pending[0], btext.strip(), links, pending[1], pending[2],
+                                    emphasised=_all_emphasised(tok.children or [])))
             pending = None
         elif tok.type in ("code_block", "fence", "html_block"):
             content = re.sub(r"<[^<>]{0,500}>", " ", tok.content) if tok.type == "html_block" \
@@ -292,6 +296,20 @@ def _markdown_blocks(text: str) -> tuple[list[Block], set[str]]:
                 if para.strip():
                     blocks.append(Block("paragraph", " ".join(para.split())))
     return blocks, anchors
+
+
+def _all_emphasised(children: list) -> bool:
+    depth, seen = 0, False
+    for c in children:
+        if c.type in ("strong_open", "em_open"):
+            depth += 1
+        elif c.type in ("strong_close", "em_close"):
+            depth -= 1
+        elif c.type == "text" and c.content.strip():
+            if depth <= 0:
+                return False
+            seen = True
+    return seen
 
 
 def _inline(children: list) -> tuple[str, list[tuple[int, int, Link]]]:
@@ -340,6 +358,8 @@ class _HtmlBlocks(HTMLParser):
         self.skip = 0
         self.link: tuple[int, str | None] | None = None
         self.list_depth = 0
+        self.bold = 0
+        self.plain_text = False  # text outside <strong>/<b>/<em> in the current block
 
     def _len(self) -> int:
         return sum(len(x) for x in self.buf)
@@ -351,8 +371,10 @@ class _HtmlBlocks(HTMLParser):
         if text:
             links = [(s - lead, e - lead, lk) for s, e, lk in self.links]
             self.blocks.append(Block(self.kind, text, links, self.level,
-                                     explicit=self.kind == "heading"))
+                                     explicit=self.kind == "heading",
+                                     emphasised=not self.plain_text))
         self.buf, self.links = [], []
+        self.plain_text = False
         self.kind = "list_item" if self.list_depth else "paragraph"
         self.level = 0
 
@@ -379,11 +401,15 @@ class _HtmlBlocks(HTMLParser):
             self.buf.append("\n")
         elif tag == "a":
             self.link = (self._len(), a.get("href"))
+        elif tag in ("strong", "b", "em", "i"):
+            self.bold += 1
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP_TAGS:
             self.skip = max(0, self.skip - 1)
             return
+        if tag in ("strong", "b", "em", "i"):
+            self.bold = max(0, self.bold - 1)
         if tag == "a" and self.link is not None:
             s0, href = self.link
             raw = "".join(self.buf)
@@ -398,6 +424,8 @@ class _HtmlBlocks(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self.skip:
             self.buf.append(" ".join(data.split("\n")))
+            if data.strip() and not self.bold:
+                self.plain_text = True
 
 
 def _html_blocks(text: str) -> tuple[list[Block], set[str]]:
@@ -409,7 +437,7 @@ def _html_blocks(text: str) -> tuple[list[Block], set[str]]:
     out = []
     for b in p.blocks:
         t, links = _collapse(b.text, b.links)
-        out.append(Block(b.kind, t, links, b.level, b.explicit))
+        out.append(Block(b.kind, t, links, b.level, b.explicit, b.emphasised))
     return out, p.anchors
 
 
