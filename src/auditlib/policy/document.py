@@ -443,7 +443,8 @@ def _html_blocks(text: str) -> tuple[list[Block], set[str]]:
 
 def _collapse(text: str, links: list[tuple[int, int, Link]]) -> tuple[str, list]:
     """Collapse runs of white space, moving link spans with the text."""
-    mapping, out = [], []
+    mapping: list[int] = []
+    out: list[str] = []
     prev_space = False
     for ch in text:
         sp = ch.isspace()

@@ -59,11 +59,12 @@ def check_vague_retention(doc: PolicyDocument, cl: Checklist,
     plan = {k: getattr(params, k) for k in RETENTION_PARAMS}
     for s in doc.sentences:
         n = s.norm
-        if (any_match(cl.retention_context, n) and any_match(cl.retention_vague, n)
+        vague = any_match(cl.retention_vague, n)
+        if (vague and any_match(cl.retention_context, n)
                 and not any_match(cl.retention_concrete, n)):
             out.append(on_sentence(
                 "POL-11", s,
-                f"retention is given without a period ('{any_match(cl.retention_vague, n).group(0)}'"
+                f"retention is given without a period ('{vague.group(0)}'"
                 f"; {cl.retention_article}); "
                 "state the period or the specific criterion per category of data "
                 f"(the audit already tests {', '.join(f'{k} = {v}' for k, v in plan.items())})",

@@ -86,8 +86,9 @@ def reperform_policy(run_dir: Path, summary: dict[str, Any], as_of: Any, params:
     POL rule ``error`` (never a silent pass)."""
     from auditlib.policy import PolicyInputError, audit_document, read_policy
 
-    pol = summary.get("policy") if isinstance(summary.get("policy"), dict) else {}
-    rel = pol.get("file") if pol else None
+    raw = summary.get("policy")
+    pol: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    rel = pol.get("file")
     if not rel:
         return dict.fromkeys(rule_ids, "error"), [], [
             "summary.json names no policy file: the POL rules cannot be re-performed"]
