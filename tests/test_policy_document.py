@@ -142,3 +142,8 @@ def test_dsr03_policy_terms_match_its_sql() -> None:
 def test_bold_lines_are_headings_beside_marked_up_ones(text: str, fmt: str) -> None:
     doc = parse_policy(text, fmt)
     assert [s.ref for s in doc.sections] == ["Policy", "Vilka rättigheter har du"]
+
+
+def test_soft_hyphens_and_zero_width_spaces_vanish() -> None:
+    doc = parse_policy("Rubrik\n\nVi ra\u00addera\u200b data efter 1 m\u00e5nad.\n")
+    assert doc.sentences[0].text == "Vi radera data efter 1 månad."

@@ -47,13 +47,16 @@ _DEAD_TARGETS = re.compile(r"^(#!?|javascript:.{0,200}|about:blank|)$", re.I)
 def normalise(text: str) -> str:
     """Compare-form of a text: NFC, one kind of dash and quote, single spaces, casefold."""
     t = unicodedata.normalize("NFC", text).translate(_DASHES).translate(_QUOTES)
+    t = "".join(c for c in t if unicodedata.category(c) != "Cf")
     t = _WS.sub(" ", t).strip()
     return _SPACE_BEFORE_PUNCT.sub("", t).casefold()
 
 
 def clean(text: str) -> str:
     """Display form: single spaces, no control characters."""
-    t = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
+    # format characters (soft hyphen, zero-width space) vanish; control characters are spaces
+    t = "".join("" if unicodedata.category(c) == "Cf" else " " if unicodedata.category(c)[0] == "C"
+                else c for c in text)
     return _WS.sub(" ", t).strip()
 
 
