@@ -31,6 +31,7 @@ ids, counts and ISO dates are left alone.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -148,3 +149,25 @@ def redact_data(value: Any, limit: int | None = MESSAGE_LIMIT) -> Any:
     if isinstance(value, list | tuple):
         return [redact_data(v, limit) for v in value]
     return value
+
+
+class RedactingFormatter(logging.Formatter):
+    """A log formatter for run.log and the terminal: the data parts of a record (its
+    arguments, or a message built without arguments) and every traceback line go
+    through :func:`redact`, so logs carry no personal data and no raw control characters
+    (a newline inside a value cannot forge a log line)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record = logging.makeLogRecord(record.__dict__)
+        if record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record.args = tuple(a if isinstance(a, int | float) else redact(a) for a in args)
+        else:
+            record.msg = redact(record.msg, limit=None)
+        return super().format(record)
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's name
+        return "\n".join(redact(line) for line in super().formatException(ei).splitlines())
+
+    def formatStack(self, stack_info: str) -> str:  # noqa: N802 - logging's name
+        return "\n".join(redact(line) for line in stack_info.splitlines())

@@ -93,13 +93,14 @@ def main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None =
          quiet: bool = False, jobs: int | None = None, demo_scale: float | None = None,
          notebooks_dir: Path | None = None) -> int:
     """The command as a function (tests call it); returns the exit status."""
+    from auditlib.redaction import RedactingFormatter
     from auditlib.runner.plan import PlanError, default_plan, load_plan
     from auditlib.runner.run import RunRequest, execute_run
     from auditlib.runner.sources import SourceSpecError, resolve_source
 
     stream = logging.StreamHandler(sys.stderr)
     stream.setLevel(logging.ERROR if quiet else logging.WARNING)
-    stream.setFormatter(logging.Formatter("auditlib run: %(levelname)s: %(message)s"))
+    stream.setFormatter(RedactingFormatter("auditlib run: %(levelname)s: %(message)s"))
     logger = logging.getLogger("auditlib")
     logger.addHandler(stream)
     try:

@@ -40,6 +40,7 @@ from auditlib.quality.suites import (
     read_suite_dicts,
     snapshot_column,
 )
+from auditlib.redaction import redact
 from auditlib.schema import load_schema
 
 GATE_IDS = ("DQ-01", "DQ-02", "DQ-03", "DQ-04", "DQ-05", "DQ-06")
@@ -63,6 +64,11 @@ class GateResult:
     rows_affected: int = 0
     message: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Gate messages leave the snapshot (results/snapshot.json, summary.json, report):
+        # redacted where they are made (auditlib.redaction).
+        self.message = redact(self.message)
 
     def row(self) -> tuple[Any, ...]:
         return (self.gate_id, self.table_name, self.status, self.rows_affected, self.message,

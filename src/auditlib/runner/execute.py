@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditlib.redaction import redact
 from auditlib.runner.jsonio import write_json_atomic
 from auditlib.runner.worker import KERNEL_NAME
 
@@ -55,6 +56,10 @@ class NotebookOutcome:
     kernel_startup_seconds: float | None = None
     imports_seconds: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.error is not None:  # may quote data (an exception text): redact once, here
+            self.error = redact(self.error)
 
     def summary(self, output: str) -> dict[str, Any]:
         return {"status": self.status, "seconds": round(self.seconds, 2), "error": self.error,

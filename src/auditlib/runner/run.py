@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 import auditlib
+from auditlib.redaction import RedactingFormatter
 from auditlib.runner.execute import NotebookJob, NotebookOutcome, check_kernel, run_notebooks
 from auditlib.runner.jsonio import dumps, write_json_atomic, write_text_atomic
 from auditlib.runner.plan import DQ_GATE_IDS, SNAPSHOT_NOTEBOOK, Plan
@@ -126,7 +127,7 @@ def new_run_id(plan_name: str, as_of: date, out: Path) -> str:
 
 def _add_file_log(path: Path) -> logging.Handler:
     handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(message)s"))
     handler.setLevel(logging.INFO)
     root = logging.getLogger("auditlib")
     root.addHandler(handler)
@@ -235,8 +236,8 @@ def _append_worker_logs(work: Path, names: tuple[str, ...]) -> None:
         if p.exists() and p.stat().st_size:
             lines = [line for line in p.read_text(encoding="utf-8", errors="replace")
                      .splitlines() if line.strip() and not any(x in line for x in _NOISE)]
-            if lines:
-                log.info("worker output of %s:\n%s", n, "\n".join(lines)[-20000:])
+            for line in lines[-200:]:  # one record per line: each redacted and escaped
+                log.info("worker output of %s: %s", n, line)
 
 
 def _report(tmp: Path, out: Path, summary: dict[str, Any], warnings: list[str]) -> dict[str, Any]:
