@@ -12,6 +12,7 @@ takes it from ``PGPASSWORD``, ``~/.pgpass`` or a service file instead.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -79,8 +80,15 @@ def resolve_source(spec: str, as_of: date, *, demo_scale: float = 0.05,
         return ResolvedSource("postgres", s)
     p = Path(s).expanduser()
     if not p.is_dir():
+        from auditlib.redaction import redact
+        from auditlib.source.masking import mask_secrets
+
+        # never echo a (mistyped) connection string with its password
+        hint = ("; a URL must start with postgresql:// or postgres:// (lower case, two "
+                "slashes)" if re.match(r"\s*[A-Za-z][\w+.-]*:", s) else "")
         raise SourceSpecError(
-            f"source {s!r} is neither an export directory, a postgresql:// URL, a libpq "
-            "key=value string, nor 'demo'; pass one of those with --source"
+            f"source {redact(mask_secrets(s), 300)!r} is neither an export directory, a "
+            "postgresql:// URL, a libpq key=value string, nor 'demo'; pass one of those with "
+            f"--source{hint}"
         )
     return ResolvedSource("export", str(p.resolve()))
