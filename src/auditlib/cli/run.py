@@ -109,7 +109,8 @@ def command(source: str | None, as_of: date, out: Path, plan_path: Path | None, 
     """Run an audit plan: snapshot, audit notebooks, findings, reports.
 
     Exit status: 0 every rule passed; 1 some rule failed, none errored; 2 some rule
-    errored or the run could not complete.
+    errored or the run could not complete; 130 interrupted by SIGINT (Ctrl-C), 143 by
+    SIGTERM (nothing published, temporary files removed).
     """
     sys.exit(main(source=source, as_of=as_of, out=out, plan_path=plan_path, quiet=quiet,
                   jobs=jobs, demo_scale=demo_scale))
@@ -120,6 +121,7 @@ def main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None =
          notebooks_dir: Path | None = None) -> int:
     """The command as a function (tests call it); returns the exit status."""
     from auditlib.redaction import RedactingFormatter, redact
+    from auditlib.runner.interrupts import RunInterrupted, interrupt_handlers
     from auditlib.runner.plan import PlanError, default_plan, load_plan
     from auditlib.runner.run import RunRequest, execute_run
     from auditlib.runner.sources import SourceSpecError, resolve_source
@@ -155,17 +157,30 @@ def main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None =
         req = RunRequest(source=resolved, as_of=as_of, out=out, plan=plan, parallelism=jobs,
                          notebooks_dir=notebooks_dir)
         try:
-            if quiet:
-                outcome = execute_run(req)
-            else:
-                with _Progress() as progress:
-                    req.progress = progress
+            with interrupt_handlers():
+                if quiet:
                     outcome = execute_run(req)
+                else:
+                    with _Progress() as progress:
+                        req.progress = progress
+                        outcome = execute_run(req)
+        except RunInterrupted as exc:
+            _say(f"auditlib run: error: interrupted by {exc.signal_name}: {exc.where}; "
+                 "workers and kernels stopped, nothing was published and the run's temporary "
+                 f"files were removed (exit {exc.exit_status})", err=True)
+            return exc.exit_status
+        except OSError as exc:  # the archive cannot be written (read-only, full, no access)
+            logger.debug("the run could not complete", exc_info=True)
+            _say(f"auditlib run: error: the run could not complete: writing to the archive "
+                 f"{Path(out).resolve()} failed: {exc.strerror or redact(str(exc))} (disk full "
+                 "or read-only, or no permission?); nothing was published and the run's "
+                 "temporary files were removed", err=True)
+            return 2
         except Exception as exc:  # noqa: BLE001 - the run could not complete: exit 2, not 1
-            logger.exception("the run could not complete")
+            logger.debug("the run could not complete", exc_info=True)
             _say(f"auditlib run: error: the run could not complete: "
-                       f"{type(exc).__name__}: {exc}. Unpublished output stays in "
-                       f"{out}/.tmp-*", err=True)
+                 f"{type(exc).__name__}: {redact(str(exc))}; nothing was published and the "
+                 "run's temporary files were removed", err=True)
             return 2
         s = outcome.summary
         counts: dict[str, int] = {}

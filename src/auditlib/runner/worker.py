@@ -136,8 +136,27 @@ def execute(job: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def die_with_runner() -> None:
+    """Linux: get SIGTERM when the runner dies (even by SIGKILL), so no worker keeps
+    writing into an abandoned run directory; the kernel's own parent poller (ipykernel)
+    then ends the kernel. Exits at once if the runner is already gone."""
+    import ctypes
+    import os
+    import signal
+
+    runner = os.environ.get("AUDITLIB_RUNNER_PID")
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the runner's clean-up still applies
+        return
+    if runner and os.getppid() != int(runner):
+        raise SystemExit(3)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    die_with_runner()
     job = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     result = execute(job)
     write_json_atomic(Path(job["status_file"]), result)

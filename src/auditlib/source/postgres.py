@@ -72,6 +72,7 @@ import duckdb
 from psycopg.conninfo import make_conninfo
 
 from auditlib.pg.conninfo import check_no_password, effective_target
+from auditlib.pg.timeouts import PgTimeouts
 from auditlib.schema import SCHEMA_NAME, load_schema
 from auditlib.source.base import ExtractionIssue, Source, SourceError, SourceTable
 
@@ -163,7 +164,11 @@ class PostgresSource(Source):
             check_no_password(conninfo)
         except ValueError as exc:  # password inside, or unparsable: never echo the string
             raise SourceError(str(exc)) from None
-        self._conninfo = make_conninfo(conninfo, application_name=APPLICATION_NAME)
+        # connect/lock/statement timeouts (auditlib.pg.timeouts): a locked table ends the
+        # read with a message instead of stalling until the cell timeout
+        self._timeouts = PgTimeouts.from_env()
+        self._conninfo = self._timeouts.apply(
+            make_conninfo(conninfo, application_name=APPLICATION_NAME))
         self._target = effective_target(conninfo)
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", alias):
             raise ValueError(f"alias must be a plain identifier, got {alias!r}")
@@ -342,6 +347,23 @@ class PostgresSource(Source):
         reason = _libpq_reason(str(exc))
         low = reason.lower()
         where = self._where()
+        if "lock timeout" in low:
+            m = re.search(r"reading (\S+)", doing)
+            what = f"table {m.group(1)}" if m else "a table it reads"
+            return SourceError(
+                f"{where}: {doing} gave up: another session holds a lock on {what} and did "
+                f"not release it within lock_timeout ({self._timeouts.lock} s; plan key "
+                "[source] lock_timeout_seconds). Find the holder in pg_locks / "
+                "pg_stat_activity, then retry. Server said: " + reason,
+                transient=True,
+            )
+        if "statement timeout" in low:
+            return SourceError(
+                f"{where}: {doing} took longer than statement_timeout "
+                f"({self._timeouts.statement} s; plan key [source] statement_timeout_seconds) "
+                f"and was cancelled by the server. Server said: {reason}",
+                transient=True,
+            )
         if "password authentication failed" in low or "authentication failed" in low:
             hint = (
                 "the server refused the password: check PGPASSWORD, ~/.pgpass or the service "
