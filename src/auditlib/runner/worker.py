@@ -28,6 +28,7 @@ The wall-clock limit is the runner's: it kills the worker and its kernel.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from datetime import datetime
@@ -84,6 +85,41 @@ def unfinished_cell(nb: Any) -> int | None:
     return None
 
 
+_ANSI_CSI = re.compile(r"\x1b\[[0-9;?]{0,32}[ -/]{0,4}[@-~]")
+_TEXT_MIMES = ("text/plain", "text/html", "text/markdown")
+
+
+def redact_outputs(nb: Any) -> bool:
+    """Redact the executed notebook's text outputs in place (it is shared in the run
+    directory and rendered into the report): error values and tracebacks (an exception
+    text may quote data), streams and the text of displayed values, through
+    :func:`auditlib.redaction.redact`. IPython's colour codes in tracebacks are dropped
+    first (they would otherwise show as escapes). Images are left alone. True if
+    anything changed."""
+    from auditlib.redaction import redact
+
+    def clean(text: str) -> str:
+        return "\n".join(redact(line, limit=None) for line in
+                         _ANSI_CSI.sub("", text).split("\n"))
+
+    changed = False
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            before = repr(o)
+            if o.get("output_type") == "error":
+                o["evalue"] = clean(str(o.get("evalue", "")))
+                o["traceback"] = [clean(str(t)) for t in o.get("traceback", [])]
+            elif o.get("output_type") == "stream":
+                o["text"] = clean("".join(o.get("text", "")))
+            for mime in _TEXT_MIMES:
+                data = o.get("data", {})
+                if mime in data:
+                    v = data[mime]
+                    data[mime] = clean("".join(v) if isinstance(v, list) else str(v))
+            changed = changed or repr(o) != before
+    return changed
+
+
 def execute(job: dict[str, Any]) -> dict[str, Any]:
     """Run one notebook as ``job`` says; never raises: the result says what happened."""
     import nbformat
@@ -124,6 +160,8 @@ def execute(job: dict[str, Any]) -> dict[str, Any]:
                 result.update(status="error", error_kind="output",
                               error=f"the executed notebook cannot be read: {exc}")
         if nb is not None:
+            if redact_outputs(nb):
+                nbformat.write(nb, out)
             result.update(notebook_timings(nb, started))
             bad = unfinished_cell(nb)
             if result["cell"] is None:
