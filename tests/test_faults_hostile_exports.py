@@ -105,3 +105,17 @@ def test_a_manifest_that_is_a_fifo_or_huge_is_refused(tmp_path: Path) -> None:
         f.truncate(MAX_MANIFEST_BYTES + 1)
     with duckdb.connect() as con, pytest.raises(SourceError, match="bytes"):
         ExportSource(d).open(con)
+
+
+@pytest.mark.parametrize("mangle", [
+    lambda b: b.replace(b"\n", b"\r"),  # old Mac line ends: one huge "header"
+    lambda b: b"x" * 3_000_000 + b"," + b,  # a 3 MB header field
+])
+def test_an_unparsable_header_is_unreadable_not_a_crash(tmp_path: Path, mangle) -> None:
+    d = write_export(tmp_path / "e", base_rows(), fmt={"customers": "csv"})
+    p = d / "customers.csv"
+    p.write_bytes(mangle(p.read_bytes()))
+    snap = build_snapshot(str(d), tmp_path / "s.duckdb", key=KEY).path
+    msgs = [m for k, t, m in _issues(snap) if t == "customers" and k == "unreadable"]
+    assert msgs and "header row" in msgs[0], _issues(snap)
+    assert _gate(snap, "DQ-01", "customers") == "fail"

@@ -340,7 +340,11 @@ class ExportSource(Source):
         text = text.removeprefix("\ufeff")
         if not text.strip():
             raise _Unreadable("is empty: a CSV export needs a header row")
-        row = next(csv.reader([text.rstrip("\r\n")], strict=True))
+        try:
+            row = next(csv.reader([text.rstrip("\r\n")], strict=True))
+        except csv.Error as exc:  # a fixed text of the csv module, never the data
+            raise _Unreadable(f"has a header row that is not valid CSV ({exc}); the first "
+                              "line must be the comma-separated column names") from None
         names = [c.strip() for c in row]
         dups = sorted({c for c in names if names.count(c) > 1})
         if dups:
@@ -363,7 +367,7 @@ class ExportSource(Source):
                               f"{MAX_MANIFEST_BYTES} bytes any export's manifest needs; refused")
         try:
             m = json.loads(p.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             raise SourceError(
                 f"{p}: manifest.json is not valid UTF-8 JSON ({exc}); fix the export job, or "
                 "remove the manifest knowingly (the data then cannot be verified against it)"
