@@ -119,9 +119,28 @@ def command(source: str | None, as_of: date, out: Path, plan_path: Path | None, 
 def main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None = None,
          quiet: bool = False, jobs: int | None = None, demo_scale: float | None = None,
          notebooks_dir: Path | None = None) -> int:
-    """The command as a function (tests call it); returns the exit status."""
-    from auditlib.redaction import RedactingFormatter, redact
+    """The command as a function (tests call it); returns the exit status.
+
+    SIGINT/SIGTERM at any point end it with 130/143 and one line saying what was
+    interrupted (:mod:`auditlib.runner.interrupts`)."""
     from auditlib.runner.interrupts import RunInterrupted, interrupt_handlers
+
+    with interrupt_handlers():
+        try:
+            return _main(source=source, as_of=as_of, out=out, plan_path=plan_path,
+                         quiet=quiet, jobs=jobs, demo_scale=demo_scale,
+                         notebooks_dir=notebooks_dir)
+        except RunInterrupted as exc:
+            _say(f"auditlib run: error: interrupted by {exc.signal_name}: {exc.where}; "
+                 "workers and kernels stopped, nothing was published and the run's temporary "
+                 f"files were removed (exit {exc.exit_status})", err=True)
+            return exc.exit_status
+
+
+def _main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None,
+          quiet: bool, jobs: int | None, demo_scale: float | None,
+          notebooks_dir: Path | None) -> int:
+    from auditlib.redaction import RedactingFormatter, redact
     from auditlib.runner.plan import PlanError, default_plan, load_plan
     from auditlib.runner.run import RunRequest, execute_run
     from auditlib.runner.sources import SourceSpecError, resolve_source
@@ -157,18 +176,12 @@ def main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None =
         req = RunRequest(source=resolved, as_of=as_of, out=out, plan=plan, parallelism=jobs,
                          notebooks_dir=notebooks_dir)
         try:
-            with interrupt_handlers():
-                if quiet:
+            if quiet:
+                outcome = execute_run(req)
+            else:
+                with _Progress() as progress:
+                    req.progress = progress
                     outcome = execute_run(req)
-                else:
-                    with _Progress() as progress:
-                        req.progress = progress
-                        outcome = execute_run(req)
-        except RunInterrupted as exc:
-            _say(f"auditlib run: error: interrupted by {exc.signal_name}: {exc.where}; "
-                 "workers and kernels stopped, nothing was published and the run's temporary "
-                 f"files were removed (exit {exc.exit_status})", err=True)
-            return exc.exit_status
         except OSError as exc:  # the archive cannot be written (read-only, full, no access)
             logger.debug("the run could not complete", exc_info=True)
             _say(f"auditlib run: error: the run could not complete: writing to the archive "

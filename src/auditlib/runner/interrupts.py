@@ -43,7 +43,7 @@ class RunInterrupted(BaseException):
     def __init__(self, signum: int) -> None:
         super().__init__(SIGNAL_NAMES.get(signum, f"signal {signum}"))
         self.signum = signum
-        self.where = "the run"  # what was interrupted, filled in by the runner
+        self.where = "the run while preparing it (plan, source)"  # the runner says more
 
     @property
     def exit_status(self) -> int:
