@@ -6,7 +6,9 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("module", ["auditlib.schema", "auditlib.dates"])
+@pytest.mark.parametrize("module", ["auditlib.schema", "auditlib.dates", "auditlib.redaction",
+                                    "auditlib.source.masking", "auditlib.pg.timeouts",
+                                    "auditlib.snapshot.builder"])
 def test_docstring_examples(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0
