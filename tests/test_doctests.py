@@ -6,8 +6,9 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("module", ["auditlib.schema", "auditlib.dates", "auditlib.redaction",
-                                    "auditlib.source.masking", "auditlib.pg.timeouts",
+@pytest.mark.parametrize("module", ["auditlib.schema", "auditlib.dates", "auditlib.gate_registry",
+                                    "auditlib.source.spec", "auditlib.source.postgres.conninfo",
+                                    "auditlib.redaction", "auditlib.source.postgres.timeouts",
                                     "auditlib.snapshot.builder"])
 def test_docstring_examples(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from auditlib.snapshot import build_snapshot
+from auditlib.quality import build_gated_snapshot as build_snapshot
 from test_snapshot_helpers import base_rows, write_export
 
 KEY = b"hostile-export-test-key-0123456789"
@@ -93,7 +93,8 @@ def test_a_long_line_in_a_column_not_copied_keeps_the_table_readable(hostile) ->
 
 def test_a_manifest_that_is_a_fifo_or_huge_is_refused(tmp_path: Path) -> None:
     from auditlib.source.base import SourceError
-    from auditlib.source.export import MAX_MANIFEST_BYTES, ExportSource
+    from auditlib.source.export import ExportSource
+    from auditlib.source.export.source import MAX_MANIFEST_BYTES
 
     d = write_export(tmp_path / "e", {"customers": base_rows()["customers"]})
     (d / "manifest.json").unlink()

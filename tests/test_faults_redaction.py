@@ -71,7 +71,7 @@ def test_ids_dates_counts_and_digests_are_kept(value: str) -> None:
 
 def test_control_and_bidi_characters_are_escaped() -> None:
     out = redact("SE\x1b[2J\x1b[32mOK all rules passed\x00\u202e\r\n\ud800")
-    assert out == "SE\\x1b[2J\\x1b[32mOK all rules passed\\x00\\u202e\\r\\n\\ud800"
+    assert out == "SE\\x1b[2J\\x1b[32mOK all rules passed\\x00\\u202e\\x0d\\x0a\\ud800"
     assert escape_controls("plain ÅÄÖ") == "plain ÅÄÖ"
 
 

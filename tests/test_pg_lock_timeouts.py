@@ -14,10 +14,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from auditlib.pg.timeouts import PgTimeouts
-from auditlib.snapshot import build_snapshot
+from auditlib.quality import build_gated_snapshot as build_snapshot
 from auditlib.source.base import SourceError
 from auditlib.source.postgres import APPLICATION_NAME, PostgresSource
+from auditlib.source.postgres.timeouts import PgTimeouts
 from fixtures_pg import LoadedDatabase, TinyExport, load_into_new_database
 
 pytestmark = pytest.mark.postgres
@@ -75,7 +75,7 @@ def test_a_killed_client_leaves_no_query_waiting_on_the_server(
         pg_locked: LoadedDatabase, tmp_path: Path) -> None:
     script = (
         "import sys\n"
-        "from auditlib.snapshot import build_snapshot\n"
+        "from auditlib.quality import build_gated_snapshot as build_snapshot\n"
         "from auditlib.source.postgres import PostgresSource\n"
         "build_snapshot(PostgresSource(sys.argv[1]), sys.argv[2], key=b'x' * 32)\n"
     )

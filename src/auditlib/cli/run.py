@@ -104,8 +104,11 @@ class _StateColumn(ProgressColumn):
               help="Audit notebooks at the same time (default: the plan's parallelism).")
 @click.option("--demo-scale", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Scale of generated data for --source demo (default: the plan's, 0.05).")
+@click.option("--pdf/--no-pdf", "pdf", default=None,
+              help="Also write index.pdf (for sign-off) into the run before it is sealed; "
+                   "needs the 'pdf' extra. Default: the plan's [report] pdf setting.")
 def command(source: str | None, as_of: date, out: Path, plan_path: Path | None, quiet: bool,
-            jobs: int | None, demo_scale: float | None) -> None:
+            jobs: int | None, demo_scale: float | None, pdf: bool | None) -> None:
     """Run an audit plan: snapshot, audit notebooks, findings, reports.
 
     Exit status: 0 every rule passed; 1 some rule failed, none errored; 2 some rule
@@ -113,12 +116,12 @@ def command(source: str | None, as_of: date, out: Path, plan_path: Path | None, 
     SIGTERM (nothing published, temporary files removed).
     """
     sys.exit(main(source=source, as_of=as_of, out=out, plan_path=plan_path, quiet=quiet,
-                  jobs=jobs, demo_scale=demo_scale))
+                  jobs=jobs, demo_scale=demo_scale, pdf=pdf))
 
 
 def main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None = None,
          quiet: bool = False, jobs: int | None = None, demo_scale: float | None = None,
-         notebooks_dir: Path | None = None) -> int:
+         notebooks_dir: Path | None = None, pdf: bool | None = None) -> int:
     """The command as a function (tests call it); returns the exit status.
 
     SIGINT/SIGTERM at any point end it with 130/143 and one line saying what was
@@ -129,7 +132,7 @@ def main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None =
         try:
             return _main(source=source, as_of=as_of, out=out, plan_path=plan_path,
                          quiet=quiet, jobs=jobs, demo_scale=demo_scale,
-                         notebooks_dir=notebooks_dir)
+                         notebooks_dir=notebooks_dir, pdf=pdf)
         except RunInterrupted as exc:
             _say(f"auditlib run: error: interrupted by {exc.signal_name}: {exc.where}; "
                  "workers and kernels stopped, nothing was published and the run's temporary "
@@ -139,12 +142,11 @@ def main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None =
 
 def _main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None,
           quiet: bool, jobs: int | None, demo_scale: float | None,
-          notebooks_dir: Path | None) -> int:
-    from auditlib.redaction import RedactingFormatter, redact
+          notebooks_dir: Path | None, pdf: bool | None) -> int:
+    from auditlib.redaction import RedactingFormatter, mask_secrets, redact
     from auditlib.runner.plan import PlanError, default_plan, load_plan
     from auditlib.runner.run import RunRequest, execute_run
     from auditlib.runner.sources import SourceSpecError, resolve_source
-    from auditlib.source.masking import mask_secrets
 
     stream = logging.StreamHandler(sys.stderr)
     stream.setLevel(logging.ERROR if quiet else logging.WARNING)
@@ -157,6 +159,15 @@ def _main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None,
         except PlanError as exc:
             _say(f"auditlib run: error: {exc}", err=True)
             return 2
+        if pdf if pdf is not None else plan.report.pdf:
+            from auditlib.report.pdf import pdf_problem
+
+            problem = pdf_problem()
+            if problem:  # asked for a PDF that cannot be written: refuse before the run
+                click.echo(f"auditlib run: error: index.pdf was asked for "
+                           f"({'--pdf' if pdf else 'the plan sets [report] pdf = true'}) but "
+                           f"{problem}", err=True)
+                return 2
         spec = source or plan.source.default
         if not spec:
             _say("auditlib run: error: no --source given and the plan names no "
@@ -174,7 +185,7 @@ def _main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None,
                  f"{type(exc).__name__}: {redact(str(exc))}", err=True)
             return 2
         req = RunRequest(source=resolved, as_of=as_of, out=out, plan=plan, parallelism=jobs,
-                         notebooks_dir=notebooks_dir)
+                         notebooks_dir=notebooks_dir, pdf=pdf)
         try:
             if quiet:
                 outcome = execute_run(req)
@@ -203,14 +214,16 @@ def _main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None,
                 + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
                 + f"; findings {sum(r['findings'] for r in s['rules'].values())}; "
                 f"{outcome.run_dir}")
-        if outcome.exit_status == 2:
-            bad = [f"{rid}: {r['error']}" for rid, r in s["rules"].items()
-                   if r["status"] == "error"]
-            _say(line, err=True)
-            for b in bad[:20]:
-                _say(f"  error {b}", err=True)
-        elif not quiet:
-            _say(line)
+        # exit 2 goes to stderr (cron mails it, also with --quiet); exit 1 names the failing
+        # rules and gates unless --quiet (findings are in the report, not an operational error)
+        from auditlib.report.terminal import failure_lines, plain_text
+
+        to_err = outcome.exit_status == 2
+        if to_err or not quiet:
+            click.echo(plain_text(line), err=to_err)
+            if outcome.exit_status in (1, 2):
+                for b in failure_lines(s):
+                    click.echo(f"  {b}", err=to_err)
         return outcome.exit_status
     finally:
         logger.removeHandler(stream)

@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from auditlib.redaction import REDACTED, redact
-from auditlib.source.masking import mask_secrets
+from auditlib.redaction import REDACTED, mask_secrets, redact
 
 # Keys whose values could be personal data (in clear or hashed), or free text that could hold it.
 PERSONAL_KEY = re.compile(

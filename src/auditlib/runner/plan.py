@@ -26,6 +26,8 @@ Example::
     connect_timeout_seconds = 10     # PostgreSQL: libpq connect_timeout
     lock_timeout_seconds = 30        # PostgreSQL: lock_timeout of the snapshot's session
     statement_timeout_seconds = 300  # PostgreSQL: statement_timeout of the snapshot's session
+    [report]
+    pdf = true          # also write index.pdf into the run (needs the `pdf` extra)
 
 Time limits (decisions, issue 12): ``run_timeout_seconds`` bounds the whole run; the
 default, one hour, is a few times the expected run of the monthly plan on the service's
@@ -46,17 +48,19 @@ from pathlib import Path
 from typing import Any
 
 from auditlib.config import SEVERITIES, Params
+from auditlib.gate_registry import GATE_IDS as DQ_GATE_IDS
 
 AUDIT_NOTEBOOKS = ("retention", "subprocessors", "dsr")
 SNAPSHOT_NOTEBOOK = "snapshot"
-DQ_GATE_IDS = ("DQ-01", "DQ-02", "DQ-03", "DQ-04", "DQ-05", "DQ-06")
 
-_TOP_KEYS = {"name", "description", "notebooks", "params", "severities", "execution", "source"}
+_TOP_KEYS = {"name", "description", "notebooks", "params", "severities", "execution", "source",
+             "report"}
 _EXECUTION_KEYS = {"timeout_seconds", "cell_timeout_seconds", "parallelism",
                    "run_timeout_seconds"}
 _PG_TIMEOUT_KEYS = ("connect_timeout_seconds", "lock_timeout_seconds",
                     "statement_timeout_seconds")
 _SOURCE_KEYS = {"default", "demo_scale", "demo_seed", *_PG_TIMEOUT_KEYS}
+_REPORT_KEYS = {"pdf"}
 
 
 class PlanError(ValueError):
@@ -82,6 +86,11 @@ class SourceDefaults:
 
 
 @dataclass(frozen=True)
+class ReportSettings:
+    pdf: bool = False  # write index.pdf into the run before it is sealed (`pdf` extra)
+
+
+@dataclass(frozen=True)
 class Plan:
     name: str
     path: Path | None
@@ -92,6 +101,7 @@ class Plan:
     severities: dict[str, str] = field(default_factory=dict)  # overrides only
     execution: Execution = field(default_factory=Execution)
     source: SourceDefaults = field(default_factory=SourceDefaults)
+    report: ReportSettings = field(default_factory=ReportSettings)
 
     @property
     def audit_notebooks(self) -> tuple[str, ...]:
@@ -186,9 +196,15 @@ def parse_plan(data: dict[str, Any], origin: str, path: Path | None = None,
     source = SourceDefaults(default=default, demo_scale=float(scale),
                             demo_seed=int(src.get("demo_seed", sd.demo_seed)), **timeouts)
 
+    rep = data.get("report") or {}
+    _check_keys("[report]", rep, _REPORT_KEYS, origin)
+    if not isinstance(rep.get("pdf", False), bool):
+        raise PlanError(f"{origin}: key 'report.pdf' must be true or false, got {rep.get('pdf')!r}")
+
     return Plan(name=name, path=path, sha256=sha256, description=str(data.get("description", "")),
                 notebooks=notebooks, params=params, severities=severities,
-                execution=execution, source=source)
+                execution=execution, source=source,
+                report=ReportSettings(pdf=bool(rep.get("pdf", False))))
 
 
 def load_plan(path: str | Path) -> Plan:

@@ -50,7 +50,6 @@ from pathlib import Path
 from typing import Any
 
 import auditlib
-from auditlib.pg.timeouts import PgTimeouts
 from auditlib.redaction import RedactingFormatter
 from auditlib.runner.execute import NotebookJob, NotebookOutcome, check_kernel, run_notebooks
 from auditlib.runner.interrupts import (
@@ -64,6 +63,7 @@ from auditlib.runner.jsonio import dumps, write_json_atomic, write_text_atomic
 from auditlib.runner.plan import DQ_GATE_IDS, SNAPSHOT_NOTEBOOK, Plan
 from auditlib.runner.sources import ResolvedSource
 from auditlib.runner.summary import assemble_summary, effective_severities
+from auditlib.source.postgres.timeouts import PgTimeouts
 
 log = logging.getLogger("auditlib.runner")
 
@@ -79,6 +79,7 @@ class RunRequest:
     parallelism: int | None = None
     notebooks_dir: Path | None = None
     progress: Callable[[str, str, NotebookOutcome | None], None] | None = None
+    pdf: bool | None = None  # index.pdf into the run; None: the plan's [report] pdf
 
 
 @dataclass
@@ -154,6 +155,7 @@ def execute_run(req: RunRequest) -> RunOutcome:
     # (the default `audits/runs`) would send results and snapshots somewhere else.
     out = Path(req.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    signer, evidence = _signer(out)  # an unusable AUDITLIB_SIGNING_KEY stops the run here
     warnings: list[str] = []
     snap_dir = _snapshot_dir(out, warnings)
     remove_stale(out)
@@ -162,7 +164,7 @@ def execute_run(req: RunRequest) -> RunOutcome:
     state: dict[str, Any] = {"stage": "setting up the run", "running": []}
     published = False
     try:
-        outcome = _execute(req, out, run_id, snap_dir, state, warnings)
+        outcome = _execute(req, out, run_id, snap_dir, state, warnings, signer, evidence)
         published = True
     except BaseException as exc:
         if isinstance(exc, RunInterrupted):
@@ -201,7 +203,7 @@ def _snapshot_dir(out: Path, warnings: list[str]) -> Path:
 
 
 def _execute(req: RunRequest, out: Path, run_id: str, snap_dir: Path, state: dict[str, Any],
-             warnings: list[str]) -> RunOutcome:
+             warnings: list[str], signer: Any, evidence: dict[str, Any]) -> RunOutcome:
     plan = req.plan
     tmp = out / f".tmp-{run_id}"
     (tmp / "notebooks").mkdir(parents=True)
@@ -296,6 +298,7 @@ def _execute(req: RunRequest, out: Path, run_id: str, snap_dir: Path, state: dic
         state["stage"] = "merging the results"
         summary, findings = assemble_summary(req, run_id, plan, outcomes, tmp, snapshot_path,
                                                    severities, params_dict, started_at, warnings)
+        summary["evidence"] = evidence
         write_text_atomic(tmp / "findings.jsonl",
                           "".join(dumps(f, sort_keys=False) + "\n" for f in findings))
         write_json_atomic(tmp / "summary.json", summary)
@@ -304,12 +307,13 @@ def _execute(req: RunRequest, out: Path, run_id: str, snap_dir: Path, state: dic
 
         _append_worker_logs(work, plan.notebooks)
         state["stage"] = "rendering the reports"
-        summary = _report(tmp, out, summary, warnings)
+        want_pdf = plan.report.pdf if req.pdf is None else req.pdf
+        summary = _report(tmp, out, summary, warnings, pdf=want_pdf)
     finally:  # run.log is complete before the manifest hashes it
         logging.getLogger("auditlib").removeHandler(handler)
         handler.close()
     state["stage"] = "publishing the run"
-    final = _publish(tmp, out / run_id, warnings, state)
+    final = _publish(tmp, out / run_id, warnings, state, signer)
     shutil.rmtree(work, ignore_errors=True)
     return RunOutcome(run_id, final, int(summary["exit_status"]), summary, warnings)
 
@@ -324,8 +328,10 @@ def _append_worker_logs(work: Path, names: tuple[str, ...]) -> None:
                 log.info("worker output of %s: %s", n, line)
 
 
-def _report(tmp: Path, out: Path, summary: dict[str, Any], warnings: list[str]) -> dict[str, Any]:
-    """Render reports and write the manifest; a failing report makes the run exit 2."""
+def _report(tmp: Path, out: Path, summary: dict[str, Any], warnings: list[str],
+            pdf: bool = False) -> dict[str, Any]:
+    """Render reports (and index.pdf when asked, before the manifest seals the run); a
+    failing report or PDF makes the run exit 2."""
     try:
         from auditlib.report import render_run
     except ImportError as exc:
@@ -334,6 +340,8 @@ def _report(tmp: Path, out: Path, summary: dict[str, Any], warnings: list[str]) 
         return summary
     try:
         render_run(tmp, out)
+        if pdf:
+            summary = _pdf(tmp, out, summary)
     except Exception as exc:  # noqa: BLE001 - a run without its report did not complete
         log.exception("rendering the reports failed")
         summary = {**summary, "report_error": f"{type(exc).__name__}: {exc}",
@@ -343,13 +351,47 @@ def _report(tmp: Path, out: Path, summary: dict[str, Any], warnings: list[str]) 
     return summary
 
 
-def _publish(tmp: Path, final: Path, warnings: list[str], state: dict[str, Any]) -> Path:
+def _pdf(tmp: Path, out: Path, summary: dict[str, Any]) -> dict[str, Any]:
+    """index.pdf into the (unsealed) run; when it cannot be written the run is an error and
+    index.html is rendered again so that it says so too."""
+    from auditlib.report import render_pdf, render_run
+
     try:
-        from auditlib.report import publish_run, write_manifest
+        render_pdf(tmp)
+        log.info("wrote index.pdf")
+        return summary
+    except Exception as exc:  # noqa: BLE001 - asked for and not delivered: exit 2
+        log.error("index.pdf could not be written: %s", exc)
+        summary = {**summary, "report_error": f"index.pdf not written: {type(exc).__name__}: {exc}",
+                   "verdict": "error", "exit_status": 2}
+        write_json_atomic(tmp / "summary.json", summary)
+        render_run(tmp, out)
+        return summary
+
+
+def _signer(out: Path) -> tuple[Any, dict[str, Any]]:
+    """The manifest signer of ``AUDITLIB_SIGNING_KEY`` (or None) and summary.json's
+    ``evidence`` (signed or not, key fingerprint); raises when the key is unusable."""
+    try:
+        from auditlib.report.signing import evidence_status, signer_from_env
+    except ImportError:
+        return None, {"signed": False, "chained": False,
+                      "note": "auditlib.report is not importable: hashed only"}
+    signer = signer_from_env(out)
+    return signer, evidence_status(signer)
+
+
+def _publish(tmp: Path, final: Path, warnings: list[str], state: dict[str, Any],
+             signer: Any = None) -> Path:
+    try:
+        from auditlib.report.chain import seal_and_publish
     except ImportError:
         from auditlib.runner.fallback import publish_run, write_manifest
-    write_manifest(tmp)
-    final = publish_run(tmp, final)
+
+        write_manifest(tmp)
+        final = publish_run(tmp, final)
+    else:  # signed (when a key is set), chained to the archive's previous run, then moved
+        final = seal_and_publish(tmp, final, signer)
     state["published"] = True  # from here on an interrupt removes nothing of the run
     try:
         from auditlib.report import update_archive_index
