@@ -35,8 +35,6 @@ from auditlib.demo import register as reg
 from auditlib.demo.clock import add_months_np, business_seconds, local_to_utc, np_day
 from auditlib.demo.frame import Tables
 
-SECOND = np.timedelta64(1, "s")
-US = np.timedelta64(1, "us")
 PLANS = np.array(["basic", "pro", "enterprise"])
 PLAN_PRICE = {"basic": 612, "pro": 1862, "enterprise": 6237}  # SEK per month incl. VAT
 BACKUP_DAYS = 730

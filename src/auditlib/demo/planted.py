@@ -42,7 +42,6 @@ from auditlib.demo.frame import Tables
 # Far above any bulk id (scale 10 has 10M login events): planted ids never collide.
 PLANT_BASE = 900_000_001
 MISSING_RECIPIENT = 999_999_999  # DQ-03: a delivery to this recipient id, which does not exist
-LONG_AGO = timedelta(days=1500)
 
 
 @dataclass

@@ -49,7 +49,7 @@ class VerifyResult:
     def describe(self) -> str:
         if self.ok:
             return "intact: every file matches manifest.json"
-        parts = []
+        parts: list[str] = []
         for label, names in (("changed", self.changed), ("missing", self.missing),
                              ("added", self.added)):
             parts.extend(f"{label}: {n}" for n in names)

@@ -139,7 +139,8 @@ class _TablePlan:
 
 def plan_table(table: Table, cols: dict[str, ColumnPlan], st: SourceTable) -> _TablePlan:
     """The SELECT list for one table: planned columns only, in schema order."""
-    select, checks, missing, meta = [], {}, [], []
+    select, missing, meta = [], [], []
+    checks: dict[str, int] = {}
     fail_terms: list[str] = []
     # What the relation yields in DuckDB decides the cast (a PostgreSQL ``timestamptz`` is
     # already TIMESTAMPTZ: no TRY_CAST, no check bit); ``columns`` keeps the source spelling.
@@ -262,12 +263,12 @@ def _copy_table(
                                       rows_affected=n))
     if tp.checks:
         con.execute(f"ALTER TABLE {_q(name)} DROP COLUMN {chk}")
-    want = st.extra.get("manifest_rows")
-    if want is not None and want != rows:
+    listed = st.extra.get("manifest_rows")
+    if listed is not None and listed != rows:
         issues.append(ExtractionIssue(
             "manifest_rows", name,
-            f"{name}: {rows} rows in {st.origin}, manifest.json says {want}",
-            rows_affected=abs(rows - int(want)) if isinstance(want, int) else None))
+            f"{name}: {rows} rows in {st.origin}, manifest.json says {listed}",
+            rows_affected=abs(rows - int(listed)) if isinstance(listed, int) else None))
     return rows, tp.columns_meta
 
 

@@ -165,7 +165,6 @@ class ExportSource(Source):
         super().__init__()
         self._time_from = ""
         self._manifest: dict[str, Any] | None = None
-        self._opened = False
 
     # --- Source API -------------------------------------------------------------
     def open(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -211,7 +210,6 @@ class ExportSource(Source):
                 if newest
                 else "time of reading (no manifest.json, no table files)"
             )
-        self._opened = True
 
     def describe(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -394,7 +392,7 @@ class ExportSource(Source):
                 self._issue(
                     "manifest_sha256",
                     table,
-                    f"{table}: sha256 of {fname} is {digest[:12]}..., manifest says "
+                    f"{table}: sha256 of {fname} is {(digest or '')[:12]}..., manifest says "
                     f"{want[:12] or '(none)'}...; the file changed after export or is damaged",
                 )
             if st and st.origin == fname:
