@@ -2,7 +2,9 @@
 
 Each ``[[case]]`` gives rows per snapshot table (``tables``, else ``[defaults.tables]``),
 ``as_of``, ``params`` and the expected entity ids; optionally ``evidence`` (exact, per entity
-id), ``evidence_subset``, ``severity``, ``entity_type``, ``timezones`` (session time zones the
+id), ``evidence_subset``, ``message_excludes`` (texts a finding's message must not show),
+``severity``, ``entity_type``, ``observations`` (the observation rows exactly; the string
+``"NULL"`` stands for NULL, which TOML cannot spell), ``timezones`` (session time zones the
 case must hold in) or ``error_contains`` (the rule must be ``error`` with that text). Adding a
 rule = its TOML in the catalogue + one fixture file here.
 """
@@ -18,11 +20,12 @@ import pytest
 
 from auditlib.config import Params
 from auditlib.rules import evaluate_rules, load_catalogue
-from rule_fixtures import by_id, make_snapshot, run
+from rule_fixtures import by_id, make_snapshot, run_result
 
 FIXTURES = Path(__file__).with_name("rule_fixtures")
 _CASE_KEYS = {"name", "as_of", "params", "tables", "expected", "evidence", "evidence_subset",
-              "severity", "entity_type", "timezones", "error_contains"}
+              "severity", "entity_type", "timezones", "error_contains", "message_excludes",
+              "observations"}
 
 
 def _cases() -> list[Any]:
@@ -56,12 +59,19 @@ def test_rule_fixture(rule_id: str, case: dict[str, Any]) -> None:
             assert result.status == "error", where
             assert case["error_contains"] in (result.error or ""), where
             continue
-        found = by_id(run(con, rule_id, case["as_of"], **params))
+        result = run_result(con, rule_id, case["as_of"], **params)
+        found = by_id(result.findings)
         assert set(found) == set(case["expected"]), where
         for eid, evidence in case.get("evidence", {}).items():
             assert found[eid].evidence == evidence, where
         for eid, subset in case.get("evidence_subset", {}).items():
             assert {k: found[eid].evidence.get(k) for k in subset} == subset, where
+        for eid, texts in case.get("message_excludes", {}).items():
+            assert not [t for t in texts if t in found[eid].message], where
+        if "observations" in case:
+            want = [{k: None if v == "NULL" else v for k, v in row.items()}
+                    for row in case["observations"]]
+            assert result.observations == want, where
         for f in found.values():
             if "severity" in case:
                 assert f.severity == case["severity"], where
