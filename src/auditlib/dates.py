@@ -66,7 +66,17 @@ def _swedish_holidays(count_eves: bool) -> holidays.HolidayBase:
         "SE",
         categories=categories,
         years=range(CALENDAR_FIRST_YEAR, CALENDAR_LAST_YEAR + 1),
+        language="en_US",  # names for reports (holiday_name); membership is the same
     )
+
+
+def holiday_name(d: date, count_eves_as_holidays: bool = False) -> str | None:
+    """The name of the Swedish holiday on ``d`` (English), from the calendar ``roll`` uses.
+
+    >>> holiday_name(date(2026, 4, 6))
+    'Easter Monday'
+    """
+    return _swedish_holidays(count_eves_as_holidays).get(d)
 
 
 def is_holiday(d: date, count_eves_as_holidays: bool = False) -> bool:

@@ -50,6 +50,10 @@ class _Progress:
         task = self.tasks.get(name)
         if task is None:
             task = self.tasks[name] = self.progress.add_task(name, total=1, state="")
+        from rich.markup import escape
+
+        from auditlib.report.terminal import plain_text
+
         if outcome.status == "ok":
             extra = ""
             if outcome.kernel_startup_seconds is not None:
@@ -57,7 +61,7 @@ class _Progress:
                          f"{outcome.imports_seconds or 0:.1f} s)")
             state = f"[green]ok[/] in {outcome.seconds:.1f} s{extra}"
         else:
-            state = f"[red]error[/]: {outcome.error}"
+            state = f"[red]error[/]: {escape(plain_text(outcome.error))}"
         self.progress.update(task, completed=1, state=state)
         self.progress.stop_task(task)
 
@@ -78,20 +82,23 @@ class _Progress:
               help="Audit notebooks at the same time (default: the plan's parallelism).")
 @click.option("--demo-scale", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Scale of generated data for --source demo (default: the plan's, 0.05).")
+@click.option("--pdf/--no-pdf", "pdf", default=None,
+              help="Also write index.pdf (for sign-off) into the run before it is sealed; "
+                   "needs the 'pdf' extra. Default: the plan's [report] pdf setting.")
 def command(source: str | None, as_of: date, out: Path, plan_path: Path | None, quiet: bool,
-            jobs: int | None, demo_scale: float | None) -> None:
+            jobs: int | None, demo_scale: float | None, pdf: bool | None) -> None:
     """Run an audit plan: snapshot, audit notebooks, findings, reports.
 
     Exit status: 0 every rule passed; 1 some rule failed, none errored; 2 some rule
     errored or the run could not complete.
     """
     sys.exit(main(source=source, as_of=as_of, out=out, plan_path=plan_path, quiet=quiet,
-                  jobs=jobs, demo_scale=demo_scale))
+                  jobs=jobs, demo_scale=demo_scale, pdf=pdf))
 
 
 def main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None = None,
          quiet: bool = False, jobs: int | None = None, demo_scale: float | None = None,
-         notebooks_dir: Path | None = None) -> int:
+         notebooks_dir: Path | None = None, pdf: bool | None = None) -> int:
     """The command as a function (tests call it); returns the exit status."""
     from auditlib.runner.plan import PlanError, default_plan, load_plan
     from auditlib.runner.run import RunRequest, execute_run
@@ -108,6 +115,15 @@ def main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None =
         except PlanError as exc:
             click.echo(f"auditlib run: error: {exc}", err=True)
             return 2
+        if pdf if pdf is not None else plan.report.pdf:
+            from auditlib.report.pdf import pdf_problem
+
+            problem = pdf_problem()
+            if problem:  # asked for a PDF that cannot be written: refuse before the run
+                click.echo(f"auditlib run: error: index.pdf was asked for "
+                           f"({'--pdf' if pdf else 'the plan sets [report] pdf = true'}) but "
+                           f"{problem}", err=True)
+                return 2
         spec = source or plan.source.default
         if not spec:
             click.echo("auditlib run: error: no --source given and the plan names no "
@@ -125,7 +141,7 @@ def main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None =
                        f"{type(exc).__name__}: {exc}", err=True)
             return 2
         req = RunRequest(source=resolved, as_of=as_of, out=out, plan=plan, parallelism=jobs,
-                         notebooks_dir=notebooks_dir)
+                         notebooks_dir=notebooks_dir, pdf=pdf)
         try:
             if quiet:
                 outcome = execute_run(req)
@@ -147,14 +163,16 @@ def main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None =
                 + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
                 + f"; findings {sum(r['findings'] for r in s['rules'].values())}; "
                 f"{outcome.run_dir}")
-        if outcome.exit_status == 2:
-            bad = [f"{rid}: {r['error']}" for rid, r in s["rules"].items()
-                   if r["status"] == "error"]
-            click.echo(line, err=True)
-            for b in bad[:20]:
-                click.echo(f"  error {b}", err=True)
-        elif not quiet:
-            click.echo(line)
+        # exit 2 goes to stderr (cron mails it, also with --quiet); exit 1 names the failing
+        # rules and gates unless --quiet (findings are in the report, not an operational error)
+        from auditlib.report.terminal import failure_lines, plain_text
+
+        to_err = outcome.exit_status == 2
+        if to_err or not quiet:
+            click.echo(plain_text(line), err=to_err)
+            if outcome.exit_status in (1, 2):
+                for b in failure_lines(s):
+                    click.echo(f"  {b}", err=to_err)
         return outcome.exit_status
     finally:
         logger.removeHandler(stream)

@@ -37,6 +37,11 @@ _URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
 _KV_PASSWORD = re.compile(r"\b(password|passwd)\s*=\s*('[^']*'|\S+)", re.I)
 
 
+# Every pattern below needs one of these; a text without any is returned as it is (one
+# search instead of seven substitutions: reports scrub every message of 100,000 findings).
+_MAYBE = re.compile(r"@|\d\.\d|:|\+|[0-9a-f]{32}|passw", re.I)
+
+
 def scrub_personal(value: str) -> str:
     """Replace e-mail addresses, IPs, phone numbers and passwords; keep hashes.
 
@@ -47,6 +52,8 @@ def scrub_personal(value: str) -> str:
     >>> scrub_personal("row user_id=7 of a@b.se from 10.0.0.1, sha256 " + "ab" * 32)[:44]
     'row user_id=7 of [redacted] from [redacted],'
     """
+    if not _MAYBE.search(value):
+        return value
     v = _URL_PASSWORD.sub(r"\1***@", value)
     v = _KV_PASSWORD.sub(r"\1=***", v)
     v = _EMAIL.sub(REDACTED, v)
@@ -57,6 +64,8 @@ def scrub_personal(value: str) -> str:
 
 def scrub_text(value: str) -> str:
     """Replace e-mail addresses, IPs, phone numbers, hashes and passwords in a string."""
+    if not _MAYBE.search(value):
+        return value
     return _HEX_HASH.sub(REDACTED, scrub_personal(value))
 
 

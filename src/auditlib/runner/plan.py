@@ -22,6 +22,8 @@ Example::
     default = "demo"
     demo_scale = 0.05
     demo_seed = 7
+    [report]
+    pdf = true          # also write index.pdf into the run (needs the `pdf` extra)
 """
 
 from __future__ import annotations
@@ -38,9 +40,11 @@ from auditlib.gate_registry import GATE_IDS as DQ_GATE_IDS
 AUDIT_NOTEBOOKS = ("retention", "subprocessors", "dsr")
 SNAPSHOT_NOTEBOOK = "snapshot"
 
-_TOP_KEYS = {"name", "description", "notebooks", "params", "severities", "execution", "source"}
+_TOP_KEYS = {"name", "description", "notebooks", "params", "severities", "execution", "source",
+             "report"}
 _EXECUTION_KEYS = {"timeout_seconds", "cell_timeout_seconds", "parallelism"}
 _SOURCE_KEYS = {"default", "demo_scale", "demo_seed"}
+_REPORT_KEYS = {"pdf"}
 
 
 class PlanError(ValueError):
@@ -62,6 +66,11 @@ class SourceDefaults:
 
 
 @dataclass(frozen=True)
+class ReportSettings:
+    pdf: bool = False  # write index.pdf into the run before it is sealed (`pdf` extra)
+
+
+@dataclass(frozen=True)
 class Plan:
     name: str
     path: Path | None
@@ -72,6 +81,7 @@ class Plan:
     severities: dict[str, str] = field(default_factory=dict)  # overrides only
     execution: Execution = field(default_factory=Execution)
     source: SourceDefaults = field(default_factory=SourceDefaults)
+    report: ReportSettings = field(default_factory=ReportSettings)
 
     @property
     def audit_notebooks(self) -> tuple[str, ...]:
@@ -162,9 +172,15 @@ def parse_plan(data: dict[str, Any], origin: str, path: Path | None = None,
     source = SourceDefaults(default=default, demo_scale=float(scale),
                             demo_seed=int(src.get("demo_seed", sd.demo_seed)))
 
+    rep = data.get("report") or {}
+    _check_keys("[report]", rep, _REPORT_KEYS, origin)
+    if not isinstance(rep.get("pdf", False), bool):
+        raise PlanError(f"{origin}: key 'report.pdf' must be true or false, got {rep.get('pdf')!r}")
+
     return Plan(name=name, path=path, sha256=sha256, description=str(data.get("description", "")),
                 notebooks=notebooks, params=params, severities=severities,
-                execution=execution, source=source)
+                execution=execution, source=source,
+                report=ReportSettings(pdf=bool(rep.get("pdf", False))))
 
 
 def load_plan(path: str | Path) -> Plan:

@@ -55,6 +55,7 @@ class RunRequest:
     parallelism: int | None = None
     notebooks_dir: Path | None = None
     progress: Callable[[str, str, NotebookOutcome | None], None] | None = None
+    pdf: bool | None = None  # index.pdf into the run; None: the plan's [report] pdf
 
 
 @dataclass
@@ -94,6 +95,7 @@ def execute_run(req: RunRequest) -> RunOutcome:
     # (the default `audits/runs`) would send results and snapshots somewhere else.
     plan, out = req.plan, Path(req.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    signer, evidence = _signer(out)  # an unusable AUDITLIB_SIGNING_KEY stops the run here
     snap_dir = out / ".snapshots"
     snap_dir.mkdir(exist_ok=True, mode=0o700)
     os.chmod(snap_dir, 0o700)
@@ -162,6 +164,7 @@ def execute_run(req: RunRequest) -> RunOutcome:
 
         summary, findings = assemble_summary(req, run_id, plan, outcomes, tmp, snapshot_path,
                                                    severities, params_dict, started_at, warnings)
+        summary["evidence"] = evidence
         write_text_atomic(tmp / "findings.jsonl",
                           "".join(dumps(f, sort_keys=False) + "\n" for f in findings))
         write_json_atomic(tmp / "summary.json", summary)
@@ -169,11 +172,12 @@ def execute_run(req: RunRequest) -> RunOutcome:
                  summary["verdict"], summary["exit_status"], time.perf_counter() - t0)
 
         _append_worker_logs(work, plan.notebooks)
-        summary = _report(tmp, out, summary, warnings)
+        want_pdf = plan.report.pdf if req.pdf is None else req.pdf
+        summary = _report(tmp, out, summary, warnings, pdf=want_pdf)
     finally:  # run.log is complete before the manifest hashes it
         logging.getLogger("auditlib").removeHandler(handler)
         handler.close()
-    final = _publish(tmp, out / run_id, warnings)
+    final = _publish(tmp, out / run_id, warnings, signer)
     shutil.rmtree(work, ignore_errors=True)
     with contextlib.suppress(OSError):  # other runs may be using it
         (out / ".work").rmdir()
@@ -190,8 +194,10 @@ def _append_worker_logs(work: Path, names: tuple[str, ...]) -> None:
                 log.info("worker output of %s:\n%s", n, "\n".join(lines)[-20000:])
 
 
-def _report(tmp: Path, out: Path, summary: dict[str, Any], warnings: list[str]) -> dict[str, Any]:
-    """Render reports and write the manifest; a failing report makes the run exit 2."""
+def _report(tmp: Path, out: Path, summary: dict[str, Any], warnings: list[str],
+            pdf: bool = False) -> dict[str, Any]:
+    """Render reports (and index.pdf when asked, before the manifest seals the run); a
+    failing report or PDF makes the run exit 2."""
     try:
         from auditlib.report import render_run
     except ImportError as exc:
@@ -200,6 +206,8 @@ def _report(tmp: Path, out: Path, summary: dict[str, Any], warnings: list[str]) 
         return summary
     try:
         render_run(tmp, out)
+        if pdf:
+            summary = _pdf(tmp, out, summary)
     except Exception as exc:  # noqa: BLE001 - a run without its report did not complete
         log.exception("rendering the reports failed")
         summary = {**summary, "report_error": f"{type(exc).__name__}: {exc}",
@@ -209,13 +217,46 @@ def _report(tmp: Path, out: Path, summary: dict[str, Any], warnings: list[str]) 
     return summary
 
 
-def _publish(tmp: Path, final: Path, warnings: list[str]) -> Path:
+def _pdf(tmp: Path, out: Path, summary: dict[str, Any]) -> dict[str, Any]:
+    """index.pdf into the (unsealed) run; when it cannot be written the run is an error and
+    index.html is rendered again so that it says so too."""
+    from auditlib.report import render_pdf, render_run
+
     try:
-        from auditlib.report import publish_run, write_manifest
+        render_pdf(tmp)
+        log.info("wrote index.pdf")
+        return summary
+    except Exception as exc:  # noqa: BLE001 - asked for and not delivered: exit 2
+        log.error("index.pdf could not be written: %s", exc)
+        summary = {**summary, "report_error": f"index.pdf not written: {type(exc).__name__}: {exc}",
+                   "verdict": "error", "exit_status": 2}
+        write_json_atomic(tmp / "summary.json", summary)
+        render_run(tmp, out)
+        return summary
+
+
+def _signer(out: Path) -> tuple[Any, dict[str, Any]]:
+    """The manifest signer of ``AUDITLIB_SIGNING_KEY`` (or None) and summary.json's
+    ``evidence`` (signed or not, key fingerprint); raises when the key is unusable."""
+    try:
+        from auditlib.report.signing import evidence_status, signer_from_env
+    except ImportError:
+        return None, {"signed": False, "chained": False,
+                      "note": "auditlib.report is not importable: hashed only"}
+    signer = signer_from_env(out)
+    return signer, evidence_status(signer)
+
+
+def _publish(tmp: Path, final: Path, warnings: list[str], signer: Any = None) -> Path:
+    try:
+        from auditlib.report.chain import seal_and_publish
     except ImportError:
         from auditlib.runner.fallback import publish_run, write_manifest
-    write_manifest(tmp)
-    final = publish_run(tmp, final)
+
+        write_manifest(tmp)
+        final = publish_run(tmp, final)
+    else:  # signed (when a key is set), chained to the archive's previous run, then moved
+        final = seal_and_publish(tmp, final, signer)
     try:
         from auditlib.report import update_archive_index
 

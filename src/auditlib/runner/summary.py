@@ -109,7 +109,7 @@ def assemble_summary(
     started_at: datetime, warnings: list[str],
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The summary.json object and the merged findings of a finished (or failed) run."""
-    from auditlib.rules.catalogue_loader import load_catalogue
+    from auditlib.rules.catalogue_loader import load_catalogue, rule_file_digests
 
     catalogue = load_catalogue()
     expected: dict[str, list[str]] = {SNAPSHOT_NOTEBOOK: list(DQ_GATE_IDS)}
@@ -180,6 +180,7 @@ def assemble_summary(
         "severities": severities,
         "packages": package_versions(),
         "auditlib": {"version": auditlib.__version__, "git_commit": git_commit()},
+        "rule_files": rule_file_digests(),
         "notebooks": {n: outcomes[n].summary(f"notebooks/{n}.ipynb") for n in plan.notebooks
                       if n in outcomes},
         "rules": ordered_rules,

@@ -265,9 +265,11 @@ def _copy_table(
         con.execute(f"ALTER TABLE {_q(name)} DROP COLUMN {chk}")
     listed = st.extra.get("manifest_rows")
     if listed is not None and listed != rows:
+        detail = st.extra.get("manifest_rows_detail")  # part files: name the parts that differ
         issues.append(ExtractionIssue(
             "manifest_rows", name,
-            f"{name}: {rows} rows in {st.origin}, manifest.json says {listed}",
+            detail(con, rows) if callable(detail)
+            else f"{name}: {rows} rows in {st.origin}, manifest.json says {listed}",
             rows_affected=abs(rows - int(listed)) if isinstance(listed, int) else None))
     return rows, tp.columns_meta
 
