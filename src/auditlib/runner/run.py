@@ -16,23 +16,8 @@ Flow (docs/ARCHITECTURE.md "Findings and the run directory"):
 Exit status: 0 every rule passed, 1 some rule failed and none errored, 2 some rule
 errored or the run could not complete (:func:`auditlib.runner.results.exit_status`).
 
-Where the notebooks and the gate suites come from (decision, packaging)
------------------------------------------------------------------------
-The reviewed files live once in git, at the top of the checkout: ``notebooks/*.ipynb``
-and ``expectations/*.json`` (the design keeps them there, next to ``audits/``).
-``src/auditlib/notebooks`` and ``src/auditlib/expectations`` are relative symlinks to
-them, listed in ``[tool.setuptools.package-data]``; setuptools follows the links when
-it builds an sdist or a wheel, so a non-editable install carries real copies inside
-the package and nothing is duplicated in git. No build hook, no ``data-files``.
-
-Lookup order, so that what was reviewed is what runs:
-
-- notebooks (:func:`notebooks_dir`): ``$AUDITLIB_NOTEBOOKS``; else the checkout's
-  ``notebooks/`` (editable install); else the packaged ``auditlib/notebooks``;
-- gate suites: ``$AUDITLIB_EXPECTATIONS_DIR``; else the checkout's ``expectations/``
-  (both found by :func:`auditlib.quality.suites.expectations_dir`); else the
-  packaged ``auditlib/expectations``, which the runner hands to the notebook
-  workers through ``AUDITLIB_EXPECTATIONS_DIR`` (:func:`worker_environment`).
+Where the notebooks and the gate suites come from: :mod:`auditlib.resources` (one way,
+``importlib.resources``, in the runner and in every notebook kernel alike).
 """
 
 from __future__ import annotations
@@ -49,8 +34,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import auditlib
 from auditlib.redaction import RedactingFormatter
+from auditlib.resources import notebooks_dir
 from auditlib.runner.execute import NotebookJob, NotebookOutcome, check_kernel, run_notebooks
 from auditlib.runner.interrupts import (
     RunInterrupted,
@@ -89,38 +74,6 @@ class RunOutcome:
     exit_status: int
     summary: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
-
-
-def packaged_dir(name: str) -> Path:
-    """``auditlib/<name>`` inside the installed package (a symlink in a checkout)."""
-    return Path(auditlib.__file__).resolve().parent / name
-
-
-def notebooks_dir() -> Path:
-    """``$AUDITLIB_NOTEBOOKS``, else the repository's ``notebooks/``, else the packaged copy."""
-    env = os.environ.get("AUDITLIB_NOTEBOOKS")
-    if env:
-        return Path(env)
-    repo = Path(auditlib.__file__).resolve().parents[2] / "notebooks"
-    if (repo / "snapshot.ipynb").exists():
-        return repo
-    return packaged_dir("notebooks")
-
-
-def worker_environment() -> dict[str, str]:
-    """Extra environment for the notebook workers: ``AUDITLIB_EXPECTATIONS_DIR`` pointing
-    at the packaged suites when neither the variable nor a checkout provides them
-    (a non-editable install). Empty otherwise: the quality package finds them itself."""
-    from auditlib.quality.suites import ENV_DIR, SuiteError, expectations_dir
-
-    if os.environ.get(ENV_DIR):
-        return {}
-    try:
-        expectations_dir()
-        return {}
-    except SuiteError:
-        packaged = packaged_dir("expectations")
-        return {ENV_DIR: str(packaged)} if packaged.is_dir() else {}
 
 
 def new_run_id(plan_name: str, as_of: date, out: Path) -> str:
@@ -242,9 +195,7 @@ def _execute(req: RunRequest, out: Path, run_id: str, snap_dir: Path, state: dic
         ex = plan.execution
         params_dict = plan.params.to_dict()
         severities = effective_severities(plan)
-        extra_env = worker_environment()
-        for k, v in extra_env.items():
-            log.info("notebook workers get %s=%s (no checkout: packaged copy)", k, v)
+        extra_env: dict[str, str] = {}  # packaged files: auditlib.resources, in every process
 
         def job(name: str, parameters: dict[str, Any],
                 env: dict[str, str] | None = None) -> NotebookJob:
