@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from auditlib.report.privacy import REDACTED, scrub_personal
+from auditlib.redaction import REDACTED
+from auditlib.redaction import redact as redact_personal
 
 QUOTE_MAX = 400
 # Swedish phone numbers written nationally: 08-123 456 78, 070 123 45 67, 0771-123 123.
@@ -20,7 +21,7 @@ _PERSONNUMMER = re.compile(r"(?<!\d)(?:19|20)?\d{2}[01]\d[0-3]\d[-+ ]?\d{4}(?!\d
 
 
 def redact(text: str) -> str:
-    t = scrub_personal(text)
+    t = redact_personal(text, limit=None)
     t = _PERSONNUMMER.sub(REDACTED, t)
     return _NATIONAL_PHONE.sub(REDACTED, t)
 
