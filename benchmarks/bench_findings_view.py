@@ -50,10 +50,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--findings", type=int, default=100_000)
     args = ap.parse_args()
-    from test_report_findings_browser import SUMMARY, generated
-
     from auditlib.report.findings_table import build_table, write_csv, write_xlsx
     from auditlib.report.findings_view import write_findings_view
+    from test_report_findings_browser import SUMMARY, generated
 
     findings = generated(args.findings)
     with tempfile.TemporaryDirectory() as tmp:
