@@ -34,16 +34,24 @@ setup: $(STAMP) system-packages
 
 # Exit status 1 = some rule found something: the demo data plants findings on purpose, so
 # that is the expected result here; 2 (a rule could not be evaluated) still fails.
+# The demo signs its runs with a demo key made on first use (git-ignored, outside the
+# archive) unless AUDITLIB_SIGNING_KEY names a real one, then checks the whole archive.
+DEMO_KEY := audits/demo-signing.pem
+
 demo: setup
-	@$(BIN)/auditlib run --source demo --plan audits/monthly.toml; rc=$$?; \
+	@test -n "$$AUDITLIB_SIGNING_KEY" -o -f $(DEMO_KEY) || $(BIN)/auditlib keygen $(DEMO_KEY)
+	@AUDITLIB_SIGNING_KEY="$${AUDITLIB_SIGNING_KEY:-$(DEMO_KEY)}" \
+	  $(BIN)/auditlib run --source demo --plan audits/monthly.toml; rc=$$?; \
 	  if [ $$rc -eq 1 ]; then echo "demo: findings found as planted (exit 1 expected); open audits/runs/index.html"; \
 	  elif [ $$rc -ne 0 ]; then exit $$rc; fi
+	@out=$$($(BIN)/auditlib verify --archive audits/runs); rc=$$?; echo "$$out" | tail -n 3; exit $$rc
 
 test: setup
 	$(BIN)/python -m pytest
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
 
 bench: setup
 	$(BIN)/python benchmarks/bench_snapshot.py --scale 1

@@ -142,6 +142,7 @@ def execute_run(req: RunRequest) -> RunOutcome:
     # (the default `audits/runs`) would send results and snapshots somewhere else.
     plan, out = req.plan, Path(req.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    signer, evidence = _signer(out)  # an unusable AUDITLIB_SIGNING_KEY stops the run here
     snap_dir = out / ".snapshots"
     snap_dir.mkdir(exist_ok=True, mode=0o700)
     os.chmod(snap_dir, 0o700)
@@ -212,6 +213,7 @@ def execute_run(req: RunRequest) -> RunOutcome:
 
         summary, findings = assemble_summary(req, run_id, plan, outcomes, tmp, snapshot_path,
                                                    severities, params_dict, started_at, warnings)
+        summary["evidence"] = evidence
         write_text_atomic(tmp / "findings.jsonl",
                           "".join(dumps(f, sort_keys=False) + "\n" for f in findings))
         write_json_atomic(tmp / "summary.json", summary)
@@ -224,7 +226,7 @@ def execute_run(req: RunRequest) -> RunOutcome:
     finally:  # run.log is complete before the manifest hashes it
         logging.getLogger("auditlib").removeHandler(handler)
         handler.close()
-    final = _publish(tmp, out / run_id, warnings)
+    final = _publish(tmp, out / run_id, warnings, signer)
     shutil.rmtree(work, ignore_errors=True)
     with contextlib.suppress(OSError):  # other runs may be using it
         (out / ".work").rmdir()
@@ -282,13 +284,28 @@ def _pdf(tmp: Path, out: Path, summary: dict[str, Any]) -> dict[str, Any]:
         return summary
 
 
-def _publish(tmp: Path, final: Path, warnings: list[str]) -> Path:
+def _signer(out: Path) -> tuple[Any, dict[str, Any]]:
+    """The manifest signer of ``AUDITLIB_SIGNING_KEY`` (or None) and summary.json's
+    ``evidence`` (signed or not, key fingerprint); raises when the key is unusable."""
     try:
-        from auditlib.report import publish_run, write_manifest
+        from auditlib.report.signing import evidence_status, signer_from_env
+    except ImportError:
+        return None, {"signed": False, "chained": False,
+                      "note": "auditlib.report is not importable: hashed only"}
+    signer = signer_from_env(out)
+    return signer, evidence_status(signer)
+
+
+def _publish(tmp: Path, final: Path, warnings: list[str], signer: Any = None) -> Path:
+    try:
+        from auditlib.report.chain import seal_and_publish
     except ImportError:
         from auditlib.runner.fallback import publish_run, write_manifest
-    write_manifest(tmp)
-    final = publish_run(tmp, final)
+
+        write_manifest(tmp)
+        final = publish_run(tmp, final)
+    else:  # signed (when a key is set), chained to the archive's previous run, then moved
+        final = seal_and_publish(tmp, final, signer)
     try:
         from auditlib.report import update_archive_index
 

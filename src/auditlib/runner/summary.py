@@ -60,15 +60,11 @@ PACKAGES = ("duckdb", "pandas", "pyarrow", "papermill", "nbclient", "ipykernel",
 
 def effective_severities(plan: Plan) -> dict[str, str]:
     """Catalogue and gate defaults, overridden by the plan."""
-    import tomllib
-    from importlib import resources
-
+    from auditlib.gate_registry import GATE_SEVERITY
     from auditlib.rules.catalogue_loader import load_catalogue
 
     sev = {rid: r.severity for rid, r in load_catalogue().items()}
-    gates = tomllib.loads(resources.files("auditlib").joinpath("data/dq_gates.toml")
-                          .read_text(encoding="utf-8"))
-    sev.update({g: gates[g]["severity"] for g in DQ_GATE_IDS if g in gates})
+    sev.update(GATE_SEVERITY)
     sev.update(plan.severities)
     return sev
 
@@ -113,7 +109,7 @@ def assemble_summary(
     started_at: datetime, warnings: list[str],
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The summary.json object and the merged findings of a finished (or failed) run."""
-    from auditlib.rules.catalogue_loader import load_catalogue
+    from auditlib.rules.catalogue_loader import load_catalogue, rule_file_digests
 
     catalogue = load_catalogue()
     expected: dict[str, list[str]] = {SNAPSHOT_NOTEBOOK: list(DQ_GATE_IDS)}
@@ -184,6 +180,7 @@ def assemble_summary(
         "severities": severities,
         "packages": package_versions(),
         "auditlib": {"version": auditlib.__version__, "git_commit": git_commit()},
+        "rule_files": rule_file_digests(),
         "notebooks": {n: outcomes[n].summary(f"notebooks/{n}.ipynb") for n in plan.notebooks
                       if n in outcomes},
         "rules": ordered_rules,
