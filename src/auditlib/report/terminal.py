@@ -65,7 +65,8 @@ def failure_lines(summary: dict[str, Any]) -> list[str]:
         if rid.startswith("DQ-"):
             if rid in gate_ids_listed:
                 continue  # named per table above
-            what = f"gate {rid} {status}: {r.get('findings', 0)} table(s)"
+            what = (f"gate {rid} fail: {r.get('findings', 0)} table(s)" if status == "fail"
+                    else f"gate {rid} error")
         else:
             rule = catalogue.get(rid)
             tables = f" (tables {', '.join(rule.tables)})" if rule else ""
