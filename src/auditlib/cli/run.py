@@ -24,6 +24,15 @@ def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) ->
         raise click.BadParameter(f"{value!r} is not a day YYYY-MM-DD") from None
 
 
+class _PlainFormatter(logging.Formatter):
+    """Log lines on the terminal as plain text: control characters escaped, no personal data."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from auditlib.report.terminal import plain_lines
+
+        return plain_lines(super().format(record))
+
+
 class _Progress:
     """Terminal progress per notebook with elapsed time (rich), on stderr."""
 
@@ -106,7 +115,7 @@ def main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None =
 
     stream = logging.StreamHandler(sys.stderr)
     stream.setLevel(logging.ERROR if quiet else logging.WARNING)
-    stream.setFormatter(logging.Formatter("auditlib run: %(levelname)s: %(message)s"))
+    stream.setFormatter(_PlainFormatter("auditlib run: %(levelname)s: %(message)s"))
     logger = logging.getLogger("auditlib")
     logger.addHandler(stream)
     try:

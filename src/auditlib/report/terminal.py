@@ -36,6 +36,11 @@ def plain_text(value: object) -> str:
     return "".join(out)
 
 
+def plain_lines(value: object) -> str:
+    """Like :func:`plain_text`, but keeps line breaks (for log records and tracebacks)."""
+    return "\n".join(plain_text(line) for line in str(value).splitlines())
+
+
 def _short(text: str) -> str:
     return text if len(text) <= _MESSAGE_MAX else text[: _MESSAGE_MAX - 1] + "…"
 
