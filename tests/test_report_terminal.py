@@ -12,12 +12,6 @@ def test_plain_text_escapes_control_and_format_characters() -> None:
     assert plain_text("mail anna@example.se") == "mail [redacted]"
 
 
-def test_log_lines_keep_line_breaks_but_escape_the_rest() -> None:
-    from auditlib.report.terminal import plain_lines
-
-    assert plain_lines("Traceback\n  x\x1b[31m\r\n") == "Traceback\n  x\\x1b[31m"
-
-
 def test_one_line_per_failing_gate_table_and_rule() -> None:
     summary = {
         "rules": {"DQ-03": {"status": "fail", "findings": 2, "error": None},

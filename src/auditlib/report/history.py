@@ -15,7 +15,6 @@ resolved because the rule could not run.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -155,5 +154,4 @@ def compute_trend(archive_dir: Path, run_dir: Path) -> Trend:
     return trend
 
 
-def trend_to_dict(trend: Trend) -> dict[str, Any]:
-    return json.loads(json.dumps(trend, default=lambda o: o.__dict__))
+

@@ -105,7 +105,7 @@ def _seconds(value: Any) -> str:
 
 def _worst(findings: list[dict[str, Any]], summary: dict[str, Any],
            limit: int = WORST_FINDINGS) -> list[dict[str, Any]]:
-    items = []
+    items: list[dict[str, Any]] = []
     for f in findings:
         ev = safe_evidence(f.get("evidence"))
         items.append({
@@ -244,8 +244,8 @@ def build_context(
     verdict = s.get("verdict") if s.get("verdict") in ("pass", "fail", "error") else "error"
     return {
         "run_id": data.run_id,
-        "plan": _with_keys(s.get("plan") if isinstance(s.get("plan"), dict)
-                           else {"name": s.get("plan") or ""}, "name", "path", "sha256"),
+        "plan": _with_keys(plan if isinstance(plan := s.get("plan"), dict)
+                           else {"name": plan or ""}, "name", "path", "sha256"),
         "as_of": s.get("as_of", ""),
         "started_at": s.get("started_at", ""), "finished_at": s.get("finished_at", ""),
         "user": s.get("user", ""), "host": s.get("host", ""),
