@@ -105,7 +105,7 @@ def _seconds(value: Any) -> str:
 
 def _worst(findings: list[dict[str, Any]], summary: dict[str, Any],
            limit: int = WORST_FINDINGS) -> list[dict[str, Any]]:
-    items = []
+    items: list[dict[str, Any]] = []
     for f in findings:
         ev = safe_evidence(f.get("evidence"))
         items.append({
@@ -229,7 +229,9 @@ def build_context(
     dq = {g.id: g.as_dict() for g in GATES.values()}
     params = safe_description(s.get("parameters") or {})
     severities = s.get("severities") or {}
-    rule_rows = _rule_rows(data, catalogue, dq)
+    from auditlib.report.policy_section import policy_context, policy_rule_meta
+
+    rule_rows = _rule_rows(data, catalogue, {**policy_rule_meta(), **dq})
     source = safe_description(s.get("source") or {})
     by_sev: dict[str, int] = {}
     for f in data.findings:
@@ -244,8 +246,8 @@ def build_context(
     verdict = s.get("verdict") if s.get("verdict") in ("pass", "fail", "error") else "error"
     return {
         "run_id": data.run_id,
-        "plan": _with_keys(s.get("plan") if isinstance(s.get("plan"), dict)
-                           else {"name": s.get("plan") or ""}, "name", "path", "sha256"),
+        "plan": _with_keys(plan if isinstance(plan := s.get("plan"), dict)
+                           else {"name": plan or ""}, "name", "path", "sha256"),
         "as_of": s.get("as_of", ""),
         "started_at": s.get("started_at", ""), "finished_at": s.get("finished_at", ""),
         "user": s.get("user", ""), "host": s.get("host", ""),
@@ -275,6 +277,7 @@ def build_context(
         "trend": trend,
         "trend_rows": _trend_rows(trend, [r["id"] for r in rule_rows]),
         "trend_totals": trend.totals,
+        "policy": policy_context(data, trend.previous_summary),
         "notebooks": notebooks,
         "held_customers": [
             {k: scrub_text(evidence_value(v)) for k, v in h.items()}
