@@ -82,8 +82,9 @@ def _str(s: str) -> exp.Expression:
 def duckdb_text(arg: exp.Expression) -> exp.Expression:
     """``arg`` as text, exactly as DuckDB's ``format('{}', arg)`` prints it.
 
-    Spark prints a DECIMAL with its scale (``200.00``), DuckDB as the shortest double
-    (``200.0``, ``0.5``): trailing zeros go, one stays after the point. ``typeof`` is
+    Spark prints a DECIMAL with its scale (``200.00``, ``7``), DuckDB as the shortest double
+    (``200.0``, ``0.5``, ``7.0``): trailing zeros go, one digit stays after the point. (For
+    the catalogue's DECIMAL(10,2) the shortest double is exactly that decimal.) ``typeof`` is
     folded by the optimizer, so other types pay nothing.
     """
     as_text = exp.cast(arg.copy(), exp.DataType.build("STRING"))
@@ -93,8 +94,13 @@ def duckdb_text(arg: exp.Expression) -> exp.Expression:
         _str(r"\.$"),
         _str(".0"),
     )
+    no_point = exp.EQ(this=_fn("instr", as_text.copy(), _str(".")), expression=exp.Literal.number(0))
+    decimal_text = exp.Case(
+        ifs=[exp.If(this=no_point, true=_fn("concat", as_text.copy(), _str(".0")))],
+        default=trimmed,
+    )
     is_decimal = exp.Like(this=_fn("typeof", arg.copy()), expression=_str("decimal%"))
-    return exp.Case(ifs=[exp.If(this=is_decimal, true=trimmed)], default=as_text)
+    return exp.Case(ifs=[exp.If(this=is_decimal, true=decimal_text)], default=as_text)
 
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(:[^{}]*)?\}")
