@@ -12,14 +12,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,pdf,spark]'
 	@touch $(STAMP)
-	@# the Spark engine (auditlib[spark]) needs a Java runtime; install it where missing
-	@command -v java >/dev/null 2>&1 || { (apt-get update -qq && apt-get install -y -qq default-jre-headless) \
-	  || echo "make setup: no Java: the spark-marked tests will skip (apt-get install default-jre-headless)"; }
 
 # System packages some tests drive: Debian's chromium (the findings view in a real headless
-# browser) and poppler-utils (pdftotext reads the sign-off PDF). Installed with apt-get when
-# missing and possible (root or password-less sudo); otherwise those tests skip and say why.
-SYSTEM_TOOLS := chromium:chromium pdftotext:poppler-utils
+# browser), poppler-utils (pdftotext reads the sign-off PDF) and a Java runtime (the Spark
+# engine, auditlib[spark], and its parity tests). Installed with apt-get when missing and
+# possible (root or password-less sudo); otherwise those tests skip and say why.
+SYSTEM_TOOLS := chromium:chromium pdftotext:poppler-utils java:default-jre-headless
 
 system-packages:
 	@missing=""; for t in $(SYSTEM_TOOLS); do cmd=$${t%%:*}; pkg=$${t##*:}; \
