@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import itertools
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,26 +23,18 @@ from spark_parity import ParityRecorder
 
 pytestmark = pytest.mark.spark
 
-# Modules whose tests evaluate rules on tiny snapshots (the demo end-to-end module has its
-# own Spark counterpart; test_rules_engine holds engine internals tested in test_spark_rules).
-MODULES = [
-    "test_rules_dsr_deadlines",
-    "test_rules_dsr_requests",
-    "test_rules_ret_01",
-    "test_rules_ret_02",
-    "test_rules_ret_03",
-    "test_rules_ret_04",
-    "test_rules_ret_05",
-    "test_rules_ret_06",
-    "test_rules_ret_07",
-    "test_rules_ret_08",
-    "test_rules_ret_09",
-    "test_rules_ret_catalogue",
-    "test_rules_sub_register",
-    "test_rules_sub_transfers",
-    "test_rules_views",
-    "test_rules_guards",
-]
+# Every module whose tests evaluate rules on tiny snapshots: the rule-fixture files
+# (tests/rule_fixtures/*.toml via test_rule_fixtures) and the test_rules_* modules, found
+# by name so a new rule test is compared too. Left out: the demo end-to-end module (its
+# Spark counterpart is test_spark_e2e), engine internals (the shared gate and guard logic
+# is one code path, tested in test_rules_engine and test_rules_guards) and metadata-only
+# modules.
+_NOT_RULE_EVALUATIONS = {"test_rules_engine", "test_rules_ret_demo", "test_rules_tables",
+                         "test_rules_sub_dsr_catalogue"}
+MODULES = ["test_rule_fixtures"] + sorted(
+    p.stem for p in Path(__file__).parent.glob("test_rules_*.py")
+    if p.stem not in _NOT_RULE_EVALUATIONS
+)
 
 
 def _cases() -> list[Any]:
