@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pandas as pd
 
+from auditlib import duckdb_resources
 from auditlib.config import SEVERITIES, Params
 from auditlib.dates import today_stockholm
 from auditlib.hashing import sha256_file as _sha256_file
@@ -233,6 +234,7 @@ class AuditView:
         rule views (opened once, for the charts' small aggregate queries)."""
         if self._con is None:
             self._con = duckdb.connect(str(self.snapshot_path), read_only=True)
+            duckdb_resources.apply(self._con)
             set_parameters(self._con, self.as_of, self.params)
         return self._con
 
@@ -344,6 +346,7 @@ def run_audit(notebook: str, snapshot_path: str | Path | None = None,
                                 "or pass snapshot_path=None for demo data")
     sev = {k: v for k, v in (severities or {}).items() if k in {r.id for r in rules}}
     with duckdb.connect(str(path), read_only=True) as con:
+        duckdb_resources.apply(con)  # the plan's memory limit: rules spill instead of failing
         results = evaluate_rules(con, day, p, rule_ids=[r.id for r in rules], severities=sev)
     view = AuditView(notebook, day, path, p, results)
     if result_dir:

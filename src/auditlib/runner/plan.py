@@ -22,6 +22,10 @@ Example::
     default = "demo"
     demo_scale = 0.05
     demo_seed = 7
+    [duckdb]                  # auditlib.duckdb_resources: DuckDB spills to disk past the limit
+    memory_limit = "4GiB"
+    threads = 2
+    temp_directory = "/var/tmp/auditlib-spill"
 """
 
 from __future__ import annotations
@@ -33,12 +37,14 @@ from pathlib import Path
 from typing import Any
 
 from auditlib.config import SEVERITIES, Params
+from auditlib.duckdb_resources import DuckDBResources
 
 AUDIT_NOTEBOOKS = ("retention", "subprocessors", "dsr")
 SNAPSHOT_NOTEBOOK = "snapshot"
 DQ_GATE_IDS = ("DQ-01", "DQ-02", "DQ-03", "DQ-04", "DQ-05", "DQ-06")
 
-_TOP_KEYS = {"name", "description", "notebooks", "params", "severities", "execution", "source"}
+_TOP_KEYS = {"name", "description", "notebooks", "params", "severities", "execution", "source",
+             "duckdb"}
 _EXECUTION_KEYS = {"timeout_seconds", "cell_timeout_seconds", "parallelism"}
 _SOURCE_KEYS = {"default", "demo_scale", "demo_seed"}
 
@@ -72,6 +78,7 @@ class Plan:
     severities: dict[str, str] = field(default_factory=dict)  # overrides only
     execution: Execution = field(default_factory=Execution)
     source: SourceDefaults = field(default_factory=SourceDefaults)
+    duckdb: DuckDBResources = field(default_factory=DuckDBResources)
 
     @property
     def audit_notebooks(self) -> tuple[str, ...]:
@@ -162,9 +169,14 @@ def parse_plan(data: dict[str, Any], origin: str, path: Path | None = None,
     source = SourceDefaults(default=default, demo_scale=float(scale),
                             demo_seed=int(src.get("demo_seed", sd.demo_seed)))
 
+    try:
+        duck = DuckDBResources.from_mapping(data.get("duckdb") or {}, f"{origin}: [duckdb]")
+    except ValueError as exc:
+        raise PlanError(f"{origin}: {exc}" if not str(exc).startswith(origin) else str(exc)) from None
+
     return Plan(name=name, path=path, sha256=sha256, description=str(data.get("description", "")),
                 notebooks=notebooks, params=params, severities=severities,
-                execution=execution, source=source)
+                execution=execution, source=source, duckdb=duck)
 
 
 def load_plan(path: str | Path) -> Plan:

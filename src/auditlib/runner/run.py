@@ -173,6 +173,7 @@ def execute_run(req: RunRequest) -> RunOutcome:
         extra_env = worker_environment()
         for k, v in extra_env.items():
             log.info("notebook workers get %s=%s (no checkout: packaged copy)", k, v)
+        extra_env = {**extra_env, **plan.duckdb.to_env()}  # DuckDB memory limit/threads/spill dir
 
         def job(name: str, parameters: dict[str, Any]) -> NotebookJob:
             return NotebookJob(name=name, input=nb_dir / f"{name}.ipynb",

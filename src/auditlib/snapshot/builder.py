@@ -43,7 +43,7 @@ from typing import Any
 
 import duckdb
 
-from auditlib import __version__
+from auditlib import __version__, duckdb_resources
 from auditlib.schema import SCHEMA_NAME, Table, load_schema
 from auditlib.snapshot import atomic, metadata
 from auditlib.snapshot.minimisation import ColumnPlan, load_minimisation, minimisation_toml
@@ -332,6 +332,7 @@ def build_snapshot(
         with atomic.building(out_path) as tmp:
             con = duckdb.connect(str(tmp))
             try:
+                duckdb_resources.apply(con)  # memory limit / threads / spill dir (out of core)
                 os.chmod(tmp, atomic.FILE_MODE)  # before any data goes in
                 info = _build_into(con, source, pkey, schema, plan, report, total, started,
                                   gates_backend)
