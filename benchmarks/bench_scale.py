@@ -84,6 +84,9 @@ def child_audit(export: Path, snap: Path, resources: dict[str, Any] | None) -> d
     t0 = time.perf_counter()
     info = build_snapshot(str(export), snap, key=KEY, gates_backend="auto")
     t1 = time.perf_counter()
+    progress = snap.with_suffix(".progress.json")  # partial result, if the rules do not finish
+    progress.write_text(json.dumps({"snapshot_s": t1 - t0, "rows": sum(info.rows.values()),
+                                    "peak_mib_so_far": _peak_mib(), "blocked": info.blocked}))
     con = duckdb.connect(str(snap), read_only=True)
     duckdb_resources.apply(con)
     results = evaluate_rules(con, AS_OF, Params())
