@@ -12,7 +12,7 @@ Per scale (an existing ``<data-dir>/s<scale>/export`` of the same as_of is reuse
 - ``generate``: ``auditlib.demo.generate_export`` (streamed, generator version 2).
   Naive way, up to ``--naive-up-to``: the whole export built in memory first
   (``build_tables`` + ``write_export``), as generator version 1 did.
-- ``snapshot``: ``build_snapshot`` from the Parquet export (extract, minimise,
+- ``snapshot``: ``build_gated_snapshot`` from the Parquet export (extract, minimise,
   pseudonymise, gates DQ-01..06 with ``gates_backend="auto"`` as audit runs do) and
   ``rules``: ``evaluate_rules`` for all 22 rules on the read-only snapshot, both with
   the plan's DuckDB resources (``--memory-limit``, default 4GiB, ``--threads``, spill
@@ -72,8 +72,8 @@ def child_audit(export: Path, snap: Path, resources: dict[str, Any] | None) -> d
 
     from auditlib import duckdb_resources
     from auditlib.config import Params
+    from auditlib.quality import build_gated_snapshot
     from auditlib.rules import evaluate_rules
-    from auditlib.snapshot import build_snapshot
 
     if resources is None:  # the naive way: DuckDB's defaults
         duckdb_resources.DuckDBResources.apply = lambda self, con: None  # type: ignore[method-assign]
@@ -82,7 +82,7 @@ def child_audit(export: Path, snap: Path, resources: dict[str, Any] | None) -> d
     if snap.exists():
         snap.unlink()
     t0 = time.perf_counter()
-    info = build_snapshot(str(export), snap, key=KEY, gates_backend="auto")
+    info = build_gated_snapshot(str(export), snap, key=KEY, gates_backend="auto")
     t1 = time.perf_counter()
     progress = snap.with_suffix(".progress.json")  # partial result, if the rules do not finish
     progress.write_text(json.dumps({"snapshot_s": t1 - t0, "rows": sum(info.rows.values()),

@@ -19,8 +19,8 @@ import pytest
 
 from auditlib.config import Params
 from auditlib.demo import generate_export
+from auditlib.quality import build_gated_snapshot as build_snapshot
 from auditlib.rules import evaluate_rules
-from auditlib.snapshot import build_snapshot
 from auditlib.source.export import ExportSource
 
 AS_OF = date(2026, 6, 30)

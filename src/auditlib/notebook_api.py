@@ -84,11 +84,11 @@ GATES_BACKEND = "auto"
 
 def _build(source: str, out_path: Path) -> Any:
     """Build the snapshot (the builder also runs the gates: no gates, no snapshot); 0600."""
-    from auditlib.snapshot import build_snapshot
+    from auditlib.quality import build_gated_snapshot
 
     # Audit runs let Great Expectations validate the small tables itself (DuckDB the large
     # ones; parity-tested): the import (~5 s) is paid once, in this notebook only.
-    info = build_snapshot(source, out_path, gates_backend=GATES_BACKEND)
+    info = build_gated_snapshot(source, out_path, gates_backend=GATES_BACKEND)
     os.chmod(out_path, 0o600)
     return info
 

@@ -2,7 +2,7 @@
 
 ``load_export(export_dir, conninfo)`` creates the schema from ``schema.sql`` and
 fills its tables from the export's files (a directory ``<table>/`` of part files
-is read as one table, see ``auditlib.source.parts``) (``<table>.parquet``, ``.csv`` or
+is read as one table, see ``auditlib.source.export.parts``) (``<table>.parquet``, ``.csv`` or
 ``.csv.gz``, see service-db/README.md), parents before children (FK order).
 
 How the rows travel: DuckDB reads each file (one reader for all three formats)
@@ -45,9 +45,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from psycopg import sql
 
-from auditlib.pg.conninfo import check_no_password, target_label
 from auditlib.schema import SCHEMA_NAME, Schema, parse_schema, schema_sql
-from auditlib.source.parts import list_parts
+from auditlib.source.export.parts import list_parts
+from auditlib.source.postgres.conninfo import check_no_password, target_label
 
 log = logging.getLogger(__name__)
 

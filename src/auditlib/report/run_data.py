@@ -8,14 +8,11 @@ line, because a silently dropped finding would make the report look greener.
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
-DQ_IDS = ("DQ-01", "DQ-02", "DQ-03", "DQ-04", "DQ-05", "DQ-06")
 
 
 class RunDataError(Exception):
@@ -88,16 +85,13 @@ def load_results(run_dir: Path) -> dict[str, dict[str, Any]]:
 def _gates_from_snapshot(snapshot: Path) -> list[dict[str, Any]]:
     import duckdb
 
+    from auditlib.snapshot.metadata import read_gates
+
     con = duckdb.connect(str(snapshot), read_only=True)
     try:
-        rows = con.execute(
-            "SELECT gate_id, table_name, status, rows_affected, message FROM _audit_gates "
-            "ORDER BY gate_id, table_name"
-        ).fetchall()
+        return [r.summary_row() for r in read_gates(con, details=False)]
     finally:
         con.close()
-    keys = ("gate_id", "table_name", "status", "rows_affected", "message")
-    return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
 def load_gates(
@@ -138,12 +132,6 @@ def load_run(run_dir: Path, archive_dir: Path | None = None) -> RunData:
     results = load_results(run_dir)
     gates, origin = load_gates(run_dir, summary, results, findings, archive_dir)
     return RunData(run_dir, summary, findings, results, gates, origin)
-
-
-def load_dq_gates() -> dict[str, dict[str, Any]]:
-    """Metadata of DQ-01..06 from ``data/dq_gates.toml``."""
-    text = resources.files("auditlib").joinpath("data/dq_gates.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
 
 
 def severity_rank(severity: str | None) -> int:

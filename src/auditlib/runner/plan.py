@@ -38,10 +38,10 @@ from typing import Any
 
 from auditlib.config import SEVERITIES, Params
 from auditlib.duckdb_resources import DuckDBResources
+from auditlib.gate_registry import GATE_IDS as DQ_GATE_IDS
 
 AUDIT_NOTEBOOKS = ("retention", "subprocessors", "dsr")
 SNAPSHOT_NOTEBOOK = "snapshot"
-DQ_GATE_IDS = ("DQ-01", "DQ-02", "DQ-03", "DQ-04", "DQ-05", "DQ-06")
 
 _TOP_KEYS = {"name", "description", "notebooks", "params", "severities", "execution", "source",
              "duckdb"}

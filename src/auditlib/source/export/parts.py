@@ -113,7 +113,7 @@ class PartsMixin:
 
     def _probe_parts(self, con: duckdb.DuckDBPyConnection, table: str, directory: Path) -> SourceTable | None:
         """Hash every part, check they share one schema; None (and an issue) if the table cannot be read."""
-        from auditlib.source.export import (
+        from auditlib.source.export.source import (
             _Unreadable,
             csv_relation,
             hash_and_check_csv,
@@ -174,7 +174,7 @@ class PartsMixin:
 
     def _part_rows(self, con: duckdb.DuckDBPyConnection, st: SourceTable) -> dict[str, int]:
         """Rows per part (Parquet: from the footer; CSV: counted, only when a total disagreed)."""
-        from auditlib.source.export import csv_relation
+        from auditlib.source.export.source import csv_relation
 
         out: dict[str, int] = {}
         for rel in st.extra["parts"]:
@@ -189,7 +189,7 @@ class PartsMixin:
 
     def _part_read_error(self, table: str, st: SourceTable, exc: BaseException) -> str:
         """Which part failed to read, and why (never quoting its content)."""
-        from auditlib.source.export import csv_relation, locate_utf8_error, safe_read_error
+        from auditlib.source.export.source import csv_relation, locate_utf8_error, safe_read_error
 
         con = getattr(self, "_part_con", None)
         for rel in st.extra["parts"]:

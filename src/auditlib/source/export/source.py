@@ -26,6 +26,7 @@ optional ``manifest.json``. Decisions:
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import gzip
 import hashlib
@@ -33,6 +34,7 @@ import io
 import json
 import re
 import zlib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,7 +44,7 @@ import duckdb
 from auditlib.hashing import sha256_file
 from auditlib.schema import SCHEMA_NAME, load_schema
 from auditlib.source.base import ExtractionIssue, Source, SourceError, SourceTable
-from auditlib.source.parts import PartsMixin
+from auditlib.source.export.parts import PartsMixin
 
 MANIFEST = "manifest.json"
 PARTS = "parts"  # a table given as a directory of part files (see parts.py)
@@ -166,6 +168,9 @@ class ExportSource(PartsMixin, Source):
     """Reads an export directory; see the module docstring for the decisions."""
 
     kind = "export"
+    # A file that cannot be read makes its table empty (issue ``unreadable``): files do not
+    # change under us (their hashes are recorded), so the rest of the export stays usable.
+    partial_read_fails_snapshot = False
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -235,6 +240,14 @@ class ExportSource(PartsMixin, Source):
         if self._manifest is not None:
             d["exported_at"] = self._manifest.get("exported_at")
         return d
+
+    @contextlib.contextmanager
+    def consistent_read(self, con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+        """Files need no transaction: their sha256 are recorded (and checked against a manifest)."""
+        yield
+
+    def manifest_state(self) -> dict[str, Any] | None:
+        return {"present": self._manifest is not None, "file": MANIFEST}
 
     def read_error_message(self, table: str, exc: BaseException) -> str:
         """Message for a read that failed in the builder: never quotes the file's content."""
