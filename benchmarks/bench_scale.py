@@ -81,8 +81,16 @@ def child_audit(export: Path, snap: Path, resources: dict[str, Any] | None) -> d
         os.environ.update(duckdb_resources.DuckDBResources(**resources).to_env())
     if snap.exists():
         snap.unlink()
+    log = snap.with_suffix(".stages.log")  # one line per builder stage: seconds, peak RSS so far
     t0 = time.perf_counter()
-    info = build_gated_snapshot(str(export), snap, key=KEY, gates_backend="auto")
+
+    def progress(msg: str, done: int, total: int) -> None:
+        with log.open("a", encoding="utf-8") as f:
+            f.write(f"{time.perf_counter() - t0:9.1f} s  peak {_peak_mib():6.0f} MiB  {msg}\n")
+
+    log.write_text("")
+    info = build_gated_snapshot(str(export), snap, key=KEY, gates_backend="auto", progress=progress)
+    progress("snapshot and gates done", 0, 0)
     t1 = time.perf_counter()
     progress = snap.with_suffix(".progress.json")  # partial result, if the rules do not finish
     progress.write_text(json.dumps({"snapshot_s": t1 - t0, "rows": sum(info.rows.values()),
