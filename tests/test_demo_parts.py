@@ -276,7 +276,11 @@ def test_generation_streams_in_bounded_chunks(monkeypatch: pytest.MonkeyPatch) -
     largest, totals = {}, {}
     for scale in (0.02, 0.2):
         sizes: dict[str, list[int]] = {}
-        stream_tables(lambda t, c: sizes.setdefault(t, []).append(c.num_rows), scale=scale, seed=3, as_of=AS_OF)
+
+        def sink(table: str, chunk: pa.Table, sizes: dict[str, list[int]] = sizes) -> None:
+            sizes.setdefault(table, []).append(chunk.num_rows)
+
+        stream_tables(sink, scale=scale, seed=3, as_of=AS_OF)
         largest[scale] = max(max(v) for v in sizes.values())
         totals[scale] = sum(sum(v) for v in sizes.values())
     assert totals[0.2] > 8 * totals[0.02]
