@@ -19,7 +19,7 @@ import pytest
 
 from auditlib.config import Params
 from auditlib.demo import generate_export
-from auditlib.quality import build_gated_snapshot as build_snapshot
+from auditlib.quality import build_gated_snapshot
 from auditlib.rules import evaluate_rules
 from auditlib.source.export import ExportSource
 
@@ -126,7 +126,7 @@ def test_part_export_gives_the_same_findings(exports: dict[str, Any], tmp_path: 
     got = {}
     for kind in ("single", "parts", "csv_parts"):
         snap = tmp_path / f"{kind}.duckdb"
-        build_snapshot(str(exports[kind].out_dir), snap, key=KEY)
+        build_gated_snapshot(str(exports[kind].out_dir), snap, key=KEY)
         got[kind] = _rule_results(snap)
     assert got["parts"] == got["single"]
     assert got["csv_parts"] == got["single"]
@@ -145,7 +145,7 @@ def test_a_missing_part(exports: dict[str, Any], tmp_path: Path) -> None:
             "message_deliveries: manifest lists part message_deliveries/part-00001.parquet, "
             "which is not in the export") in issues
     snap = tmp_path / "snap.duckdb"
-    build_snapshot(str(out), snap, key=KEY)
+    build_gated_snapshot(str(out), snap, key=KEY)
     status, message = _gate(snap, "DQ-06", "message_deliveries")
     assert status == "fail" and "part-00001.parquet" in message
     rows = [m for k, t, m in _snapshot_issues(snap) if k == "manifest_rows" and t == "message_deliveries"]
@@ -171,7 +171,7 @@ def test_a_part_of_another_schema(exports: dict[str, Any], tmp_path: Path) -> No
            "login_events/part-00000.parquet" in msg
     assert any(k == "manifest_sha256" and "login_events/part-00001.parquet" in m for k, _, m in issues)
     snap = tmp_path / "snap.duckdb"
-    build_snapshot(str(out), snap, key=KEY)
+    build_gated_snapshot(str(out), snap, key=KEY)
     assert _gate(snap, "DQ-01", "login_events")[0] == "fail"
     assert _gate(snap, "DQ-06", "login_events")[0] == "fail"
 
@@ -195,7 +195,7 @@ def test_a_part_the_manifest_does_not_list(exports: dict[str, Any], tmp_path: Pa
             "message_deliveries: part message_deliveries/part-00099.parquet is not listed in "
             "manifest.json") in issues
     snap = tmp_path / "snap.duckdb"
-    build_snapshot(str(out), snap, key=KEY)
+    build_gated_snapshot(str(out), snap, key=KEY)
     status, message = _gate(snap, "DQ-06", "message_deliveries")
     assert status == "fail" and "part-00099.parquet" in message
 
@@ -210,7 +210,7 @@ def test_part_row_count_and_hash_mismatch_name_the_part(exports: dict[str, Any],
     manifest["tables"]["users"]["parts"][0]["sha256"] = "0" * 64
     mpath.write_text(json.dumps(manifest))
     snap = tmp_path / "snap.duckdb"
-    build_snapshot(str(out), snap, key=KEY)
+    build_gated_snapshot(str(out), snap, key=KEY)
     issues = _snapshot_issues(snap)
     (rows_msg,) = [m for k, t, m in issues if k == "manifest_rows" and t == "login_events"]
     rel = entry["parts"][1]["file"]

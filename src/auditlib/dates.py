@@ -26,10 +26,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import holidays
 from dateutil.relativedelta import relativedelta
+
+if TYPE_CHECKING:
+    import duckdb
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 TZ_NAME = "Europe/Stockholm"
@@ -51,7 +55,8 @@ def today_stockholm() -> date:
 
 
 def add_months(d: date, n: int) -> date:
-    return d + relativedelta(months=n)
+    result: date = d + relativedelta(months=n)
+    return result
 
 
 @lru_cache(maxsize=4)
@@ -61,7 +66,17 @@ def _swedish_holidays(count_eves: bool) -> holidays.HolidayBase:
         "SE",
         categories=categories,
         years=range(CALENDAR_FIRST_YEAR, CALENDAR_LAST_YEAR + 1),
+        language="en_US",  # names for reports (holiday_name); membership is the same
     )
+
+
+def holiday_name(d: date, count_eves_as_holidays: bool = False) -> str | None:
+    """The name of the Swedish holiday on ``d`` (English), from the calendar ``roll`` uses.
+
+    >>> holiday_name(date(2026, 4, 6))
+    'Easter Monday'
+    """
+    return _swedish_holidays(count_eves_as_holidays).get(d)
 
 
 def is_holiday(d: date, count_eves_as_holidays: bool = False) -> bool:
@@ -97,7 +112,8 @@ def calendar_rows(count_eves_as_holidays: bool = False) -> tuple[tuple[date, dat
     return tuple(out)
 
 
-def install_date_macros(con, count_eves_as_holidays: bool = False) -> None:  # noqa: ANN001
+def install_date_macros(con: duckdb.DuckDBPyConnection,
+                        count_eves_as_holidays: bool = False) -> None:
     """Create ``_calendar`` and the macros ``sthlm_date``, ``add_months``, ``roll`` on ``con``.
 
     They are TEMP objects: they never end up in a snapshot file.

@@ -16,6 +16,7 @@ import jinja2
 
 from auditlib.gate_registry import GATE_IDS, GATES
 from auditlib.report.charts import findings_by_rule_chart, status_chart
+from auditlib.report.deadlines import working
 from auditlib.report.history import Trend
 from auditlib.report.privacy import safe_description, safe_evidence, scrub_text
 from auditlib.report.run_data import RunData, severity_rank
@@ -102,11 +103,14 @@ def _seconds(value: Any) -> str:
     return f"{value:.2f}" if _is_num(value) else ""
 
 
-def _worst(findings: list[dict[str, Any]], limit: int = WORST_FINDINGS) -> list[dict[str, Any]]:
-    items = []
+def _worst(findings: list[dict[str, Any]], summary: dict[str, Any],
+           limit: int = WORST_FINDINGS) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
     for f in findings:
         ev = safe_evidence(f.get("evidence"))
         items.append({
+            "working": [scrub_text(step) for step in working(
+                {**f, "evidence": ev}, summary.get("parameters") or {}, summary.get("as_of"))],
             "rule_id": str(f.get("rule_id")),
             "severity": str(f.get("severity", "")),
             "entity_type": str(f.get("entity_type", "")),
@@ -197,6 +201,18 @@ def _count_mismatch(rules: dict[str, Any], findings: list[dict[str, Any]]) -> li
     return out
 
 
+def _promises(summary: dict[str, Any], catalogue: dict[str, Any],
+              findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The verdict per promise; a rule whose count disagrees with findings.jsonl is not trusted."""
+    from auditlib.rules.promises import promise_rows
+
+    rules = dict(summary.get("rules") or {})
+    for line in _count_mismatch(rules, findings):
+        rid = line.split(":", 1)[0]
+        rules[rid] = {**(rules.get(rid) or {}), "status": "inconsistent"}
+    return promise_rows({**summary, "rules": rules}, catalogue)
+
+
 def _with_keys(d: dict[str, Any], *keys: str) -> dict[str, Any]:
     """``d`` with every key the template reads (missing ones empty: shown as blank, not guessed)."""
     return {**{k: "" for k in keys}, **d}
@@ -213,7 +229,9 @@ def build_context(
     dq = {g.id: g.as_dict() for g in GATES.values()}
     params = safe_description(s.get("parameters") or {})
     severities = s.get("severities") or {}
-    rule_rows = _rule_rows(data, catalogue, dq)
+    from auditlib.report.policy_section import policy_context, policy_rule_meta
+
+    rule_rows = _rule_rows(data, catalogue, {**policy_rule_meta(), **dq})
     source = safe_description(s.get("source") or {})
     by_sev: dict[str, int] = {}
     for f in data.findings:
@@ -228,8 +246,8 @@ def build_context(
     verdict = s.get("verdict") if s.get("verdict") in ("pass", "fail", "error") else "error"
     return {
         "run_id": data.run_id,
-        "plan": _with_keys(s.get("plan") if isinstance(s.get("plan"), dict)
-                           else {"name": s.get("plan") or ""}, "name", "path", "sha256"),
+        "plan": _with_keys(plan if isinstance(plan := s.get("plan"), dict)
+                           else {"name": plan or ""}, "name", "path", "sha256"),
         "as_of": s.get("as_of", ""),
         "started_at": s.get("started_at", ""), "finished_at": s.get("finished_at", ""),
         "user": s.get("user", ""), "host": s.get("host", ""),
@@ -239,6 +257,7 @@ def build_context(
         "snapshot": _with_keys(safe_description(s.get("snapshot") or {}), "sha256",
                                "snapshot_time", "key_fingerprint", "key_source", "rows"),
         "auditlib": _with_keys(s.get("auditlib") or {}, "version", "git_commit"),
+        "evidence": s.get("evidence") if isinstance(s.get("evidence"), dict) else {},
         "parameters": params,
         "packages": s.get("packages") or {},
         "verdict": verdict,
@@ -248,7 +267,8 @@ def build_context(
         "status_counts": {st: sum(1 for r in rule_rows if r["status"] == st) for st in STATUSES},
         "findings_total": len(data.findings),
         "findings_by_severity": sorted(by_sev.items(), key=lambda kv: severity_rank(kv[0])),
-        "worst": _worst(data.findings),
+        "worst": _worst(data.findings, s),
+        "promises": _promises(s, catalogue, data.findings),
         "worst_limit": WORST_FINDINGS,
         "charts": charts,
         "notebook_charts": notebook_charts,
@@ -257,6 +277,7 @@ def build_context(
         "trend": trend,
         "trend_rows": _trend_rows(trend, [r["id"] for r in rule_rows]),
         "trend_totals": trend.totals,
+        "policy": policy_context(data, trend.previous_summary),
         "notebooks": notebooks,
         "held_customers": [
             {k: scrub_text(evidence_value(v)) for k, v in h.items()}

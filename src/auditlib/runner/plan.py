@@ -18,14 +18,32 @@ Example::
     timeout_seconds = 900
     cell_timeout_seconds = 600
     parallelism = 2
+    run_timeout_seconds = 3600
     [source]
     default = "demo"
     demo_scale = 0.05
     demo_seed = 7
+    connect_timeout_seconds = 10     # PostgreSQL: libpq connect_timeout
+    lock_timeout_seconds = 30        # PostgreSQL: lock_timeout of the snapshot's session
+    statement_timeout_seconds = 300  # PostgreSQL: statement_timeout of the snapshot's session
     [duckdb]                  # auditlib.duckdb_resources: DuckDB spills to disk past the limit
     memory_limit = "4GiB"
     threads = 2
     temp_directory = "/var/tmp/auditlib-spill"
+    [report]
+    pdf = true          # also write index.pdf into the run (needs the `pdf` extra)
+
+A plan may name the privacy policy it audits: ``policy = "policy/integritetspolicy.txt"``
+(relative to the plan file). The run then also runs the ``policy`` notebook (POL rules).
+
+Time limits (decisions, issue 12): ``run_timeout_seconds`` bounds the whole run; the
+default, one hour, is a few times the expected run of the monthly plan on the service's
+data (minutes) and far above the demo's (about a minute). When it passes, running
+notebooks are killed, pending ones are not started, their rules are ``error`` and the
+run exits 2 with the reason. The PostgreSQL timeouts end a stalled snapshot with a
+message instead of waiting for the cell timeout: 10 s to connect, 30 s to wait for a
+lock (another session holding a lock on a table), 300 s for one statement (a table is
+read in many small statements by the scanner's parallel scan).
 """
 
 from __future__ import annotations
@@ -44,9 +62,14 @@ AUDIT_NOTEBOOKS = ("retention", "subprocessors", "dsr")
 SNAPSHOT_NOTEBOOK = "snapshot"
 
 _TOP_KEYS = {"name", "description", "notebooks", "params", "severities", "execution", "source",
-             "duckdb"}
-_EXECUTION_KEYS = {"timeout_seconds", "cell_timeout_seconds", "parallelism"}
-_SOURCE_KEYS = {"default", "demo_scale", "demo_seed"}
+             "policy", "report", "duckdb"}
+POLICY_NOTEBOOK = "policy"
+_EXECUTION_KEYS = {"timeout_seconds", "cell_timeout_seconds", "parallelism",
+                   "run_timeout_seconds"}
+_PG_TIMEOUT_KEYS = ("connect_timeout_seconds", "lock_timeout_seconds",
+                    "statement_timeout_seconds")
+_SOURCE_KEYS = {"default", "demo_scale", "demo_seed", *_PG_TIMEOUT_KEYS}
+_REPORT_KEYS = {"pdf"}
 
 
 class PlanError(ValueError):
@@ -58,6 +81,7 @@ class Execution:
     timeout_seconds: int = 900  # wall-clock limit per notebook (the runner kills the process)
     cell_timeout_seconds: int = 600  # papermill/nbclient execution_timeout per cell
     parallelism: int = 2  # audit notebooks run at the same time (the machine has 2 cores)
+    run_timeout_seconds: int = 3600  # the whole run (snapshot + audits); see the module doc
 
 
 @dataclass(frozen=True)
@@ -65,6 +89,14 @@ class SourceDefaults:
     default: str | None = None  # used when ``auditlib run`` gets no --source
     demo_scale: float = 0.05  # `--source demo`: small enough to be quick
     demo_seed: int = 7
+    connect_timeout_seconds: int = 10
+    lock_timeout_seconds: int = 30
+    statement_timeout_seconds: int = 300
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    pdf: bool = False  # write index.pdf into the run before it is sealed (`pdf` extra)
 
 
 @dataclass(frozen=True)
@@ -79,6 +111,8 @@ class Plan:
     execution: Execution = field(default_factory=Execution)
     source: SourceDefaults = field(default_factory=SourceDefaults)
     duckdb: DuckDBResources = field(default_factory=DuckDBResources)
+    policy: Path | None = None  # the privacy policy text the POL rules audit (absolute)
+    report: ReportSettings = field(default_factory=ReportSettings)
 
     @property
     def audit_notebooks(self) -> tuple[str, ...]:
@@ -91,9 +125,10 @@ class Plan:
 
 
 def _known_rule_ids() -> set[str]:
+    from auditlib.policy.rules import load_policy_rules
     from auditlib.rules.catalogue_loader import load_catalogue
 
-    return set(load_catalogue()) | set(DQ_GATE_IDS)
+    return set(load_catalogue()) | set(DQ_GATE_IDS) | set(load_policy_rules())
 
 
 def _check_keys(where: str, data: dict[str, Any], allowed: set[str], origin: str) -> None:
@@ -155,6 +190,8 @@ def parse_plan(data: dict[str, Any], origin: str, path: Path | None = None,
                                            ex.get("cell_timeout_seconds", d.cell_timeout_seconds)),
         parallelism=_positive_int(origin, "execution.parallelism",
                                   ex.get("parallelism", d.parallelism)),
+        run_timeout_seconds=_positive_int(origin, "execution.run_timeout_seconds",
+                                          ex.get("run_timeout_seconds", d.run_timeout_seconds)),
     )
 
     src = data.get("source") or {}
@@ -166,8 +203,15 @@ def parse_plan(data: dict[str, Any], origin: str, path: Path | None = None,
     default = src.get("default")
     if default is not None and not isinstance(default, str):
         raise PlanError(f"{origin}: key 'source.default' must be a string")
+    timeouts = {k: _positive_int(origin, f"source.{k}", src.get(k, getattr(sd, k)))
+                for k in _PG_TIMEOUT_KEYS}
     source = SourceDefaults(default=default, demo_scale=float(scale),
-                            demo_seed=int(src.get("demo_seed", sd.demo_seed)))
+                            demo_seed=int(src.get("demo_seed", sd.demo_seed)), **timeouts)
+
+    rep = data.get("report") or {}
+    _check_keys("[report]", rep, _REPORT_KEYS, origin)
+    if not isinstance(rep.get("pdf", False), bool):
+        raise PlanError(f"{origin}: key 'report.pdf' must be true or false, got {rep.get('pdf')!r}")
 
     try:
         duck = DuckDBResources.from_mapping(data.get("duckdb") or {}, f"{origin}: [duckdb]")
@@ -176,7 +220,25 @@ def parse_plan(data: dict[str, Any], origin: str, path: Path | None = None,
 
     return Plan(name=name, path=path, sha256=sha256, description=str(data.get("description", "")),
                 notebooks=notebooks, params=params, severities=severities,
-                execution=execution, source=source, duckdb=duck)
+                execution=execution, source=source,
+                report=ReportSettings(pdf=bool(rep.get("pdf", False))),
+                policy=_policy_path(data, origin, path), duckdb=duck)
+
+
+def _policy_path(data: dict[str, Any], origin: str, path: Path | None) -> Path | None:
+    """``policy = "..."``: relative to the plan file; it must exist (a run never audits
+    a text it cannot read)."""
+    value = data.get("policy")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise PlanError(f"{origin}: key 'policy' must be a path (a non-empty string)")
+    p = Path(value).expanduser()
+    if not p.is_absolute():
+        p = (path.parent if path is not None else Path.cwd()) / p
+    if not p.is_file():
+        raise PlanError(f"{origin}: key 'policy': {p} is not a readable file")
+    return p.resolve()
 
 
 def load_plan(path: str | Path) -> Plan:
@@ -194,6 +256,19 @@ def load_plan(path: str | Path) -> Plan:
     return parse_plan(data, str(p), path=p, sha256=hashlib.sha256(raw).hexdigest())
 
 
+PUBLISHED_POLICY = Path("audits") / "policy" / "integritetspolicy.txt"
+
+
+def published_policy() -> Path | None:
+    """The project's published policy in this checkout (None in an installed package)."""
+    import auditlib
+
+    p = Path(auditlib.__file__).resolve().parents[2] / PUBLISHED_POLICY
+    return p if p.is_file() else None
+
+
 def default_plan() -> Plan:
-    """The plan used without --plan: every notebook, spec defaults."""
-    return Plan(name="default", path=None, sha256=None, description="spec defaults")
+    """The plan used without --plan (e.g. ``--source demo``): every notebook, spec defaults,
+    and the project's published policy when the checkout has it."""
+    return Plan(name="default", path=None, sha256=None, description="spec defaults",
+                policy=published_policy())

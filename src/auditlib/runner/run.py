@@ -16,23 +16,8 @@ Flow (docs/ARCHITECTURE.md "Findings and the run directory"):
 Exit status: 0 every rule passed, 1 some rule failed and none errored, 2 some rule
 errored or the run could not complete (:func:`auditlib.runner.results.exit_status`).
 
-Where the notebooks and the gate suites come from (decision, packaging)
------------------------------------------------------------------------
-The reviewed files live once in git, at the top of the checkout: ``notebooks/*.ipynb``
-and ``expectations/*.json`` (the design keeps them there, next to ``audits/``).
-``src/auditlib/notebooks`` and ``src/auditlib/expectations`` are relative symlinks to
-them, listed in ``[tool.setuptools.package-data]``; setuptools follows the links when
-it builds an sdist or a wheel, so a non-editable install carries real copies inside
-the package and nothing is duplicated in git. No build hook, no ``data-files``.
-
-Lookup order, so that what was reviewed is what runs:
-
-- notebooks (:func:`notebooks_dir`): ``$AUDITLIB_NOTEBOOKS``; else the checkout's
-  ``notebooks/`` (editable install); else the packaged ``auditlib/notebooks``;
-- gate suites: ``$AUDITLIB_EXPECTATIONS_DIR``; else the checkout's ``expectations/``
-  (both found by :func:`auditlib.quality.suites.expectations_dir`); else the
-  packaged ``auditlib/expectations``, which the runner hands to the notebook
-  workers through ``AUDITLIB_EXPECTATIONS_DIR`` (:func:`worker_environment`).
+Where the notebooks and the gate suites come from: :mod:`auditlib.resources` (one way,
+``importlib.resources``, in the runner and in every notebook kernel alike).
 """
 
 from __future__ import annotations
@@ -49,12 +34,22 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import auditlib
+from auditlib.redaction import RedactingFormatter
+from auditlib.resources import notebooks_dir
 from auditlib.runner.execute import NotebookJob, NotebookOutcome, check_kernel, run_notebooks
+from auditlib.runner.interrupts import (
+    RunInterrupted,
+    RunLock,
+    remove_paths,
+    remove_stale,
+    run_leftovers,
+)
 from auditlib.runner.jsonio import dumps, write_json_atomic, write_text_atomic
 from auditlib.runner.plan import DQ_GATE_IDS, SNAPSHOT_NOTEBOOK, Plan
+from auditlib.runner.policy_step import all_notebooks, job_parameters, stage_policy
 from auditlib.runner.sources import ResolvedSource
 from auditlib.runner.summary import assemble_summary, effective_severities
+from auditlib.source.postgres.timeouts import PgTimeouts
 
 log = logging.getLogger("auditlib.runner")
 
@@ -70,6 +65,7 @@ class RunRequest:
     parallelism: int | None = None
     notebooks_dir: Path | None = None
     progress: Callable[[str, str, NotebookOutcome | None], None] | None = None
+    pdf: bool | None = None  # index.pdf into the run; None: the plan's [report] pdf
 
 
 @dataclass
@@ -79,38 +75,6 @@ class RunOutcome:
     exit_status: int
     summary: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
-
-
-def packaged_dir(name: str) -> Path:
-    """``auditlib/<name>`` inside the installed package (a symlink in a checkout)."""
-    return Path(auditlib.__file__).resolve().parent / name
-
-
-def notebooks_dir() -> Path:
-    """``$AUDITLIB_NOTEBOOKS``, else the repository's ``notebooks/``, else the packaged copy."""
-    env = os.environ.get("AUDITLIB_NOTEBOOKS")
-    if env:
-        return Path(env)
-    repo = Path(auditlib.__file__).resolve().parents[2] / "notebooks"
-    if (repo / "snapshot.ipynb").exists():
-        return repo
-    return packaged_dir("notebooks")
-
-
-def worker_environment() -> dict[str, str]:
-    """Extra environment for the notebook workers: ``AUDITLIB_EXPECTATIONS_DIR`` pointing
-    at the packaged suites when neither the variable nor a checkout provides them
-    (a non-editable install). Empty otherwise: the quality package finds them itself."""
-    from auditlib.quality.suites import ENV_DIR, SuiteError, expectations_dir
-
-    if os.environ.get(ENV_DIR):
-        return {}
-    try:
-        expectations_dir()
-        return {}
-    except SuiteError:
-        packaged = packaged_dir("expectations")
-        return {ENV_DIR: str(packaged)} if packaged.is_dir() else {}
 
 
 def new_run_id(plan_name: str, as_of: date, out: Path) -> str:
@@ -126,7 +90,7 @@ def new_run_id(plan_name: str, as_of: date, out: Path) -> str:
 
 def _add_file_log(path: Path) -> logging.Handler:
     handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(message)s"))
     handler.setLevel(logging.INFO)
     root = logging.getLogger("auditlib")
     root.addHandler(handler)
@@ -136,26 +100,88 @@ def _add_file_log(path: Path) -> logging.Handler:
 
 def execute_run(req: RunRequest) -> RunOutcome:
     """Run the plan; always returns an outcome with the exit status (never raises for a
-    failing notebook; raises only when the archive itself cannot be written)."""
+    failing notebook). Raises when the archive cannot be written (``OSError``) and
+    :class:`~auditlib.runner.interrupts.RunInterrupted` on SIGINT/SIGTERM (inside
+    :func:`~auditlib.runner.interrupts.interrupt_handlers`); in both cases workers and
+    kernels are stopped and nothing of the run is left behind (temp and work dirs,
+    kernel connection files, the unpublished snapshot and its partial builds)."""
     # Absolute: kernels run in their own working directory, so a relative archive path
     # (the default `audits/runs`) would send results and snapshots somewhere else.
-    plan, out = req.plan, Path(req.out).resolve()
+    out = Path(req.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    signer, evidence = _signer(out)  # an unusable AUDITLIB_SIGNING_KEY stops the run here
+    warnings: list[str] = []
+    snap_dir = _snapshot_dir(out, warnings)
+    remove_stale(out)
+    run_id = new_run_id(req.plan.name, req.as_of, out)
+    lock = RunLock(out / ".work", run_id)
+    state: dict[str, Any] = {"stage": "setting up the run", "running": []}
+    published = False
+    try:
+        outcome = _execute(req, out, run_id, snap_dir, state, warnings, signer, evidence)
+        published = True
+    except BaseException as exc:
+        if isinstance(exc, RunInterrupted):
+            running = state["running"]
+            exc.where = (f"run {run_id} while running notebook(s) {', '.join(running)}"
+                         if running else f"run {run_id} while {state['stage']}")
+        if not state.get("published"):
+            remove_paths(run_leftovers(out, run_id))
+        raise
+    finally:
+        lock.release()
+        with contextlib.suppress(OSError):  # other runs may be using it
+            (out / ".work").rmdir()
+    assert published
+    return outcome
+
+
+def _snapshot_dir(out: Path, warnings: list[str]) -> Path:
+    """``<out>/.snapshots``, a 0700 directory. A symlink there is used as it is and its
+    target's mode is never changed (as root, a link to /tmp would otherwise make /tmp
+    0700); a link that does not lead to a directory is refused."""
     snap_dir = out / ".snapshots"
+    if snap_dir.is_symlink():
+        if not snap_dir.is_dir():
+            raise NotADirectoryError(
+                f"{snap_dir} is a symlink that does not lead to a directory; make it a "
+                "directory (mode 0700) for the snapshots")
+        warnings.append(f"{snap_dir} is a symlink: snapshots are written to "
+                        f"{snap_dir.resolve()} as it is (its mode is not changed; each "
+                        "snapshot file is 0600)")
+        log.warning("%s", warnings[-1])
+        return snap_dir
     snap_dir.mkdir(exist_ok=True, mode=0o700)
     os.chmod(snap_dir, 0o700)
-    run_id = new_run_id(plan.name, req.as_of, out)
+    return snap_dir
+
+
+def _execute(req: RunRequest, out: Path, run_id: str, snap_dir: Path, state: dict[str, Any],
+             warnings: list[str], signer: Any, evidence: dict[str, Any]) -> RunOutcome:
+    plan = req.plan
     tmp = out / f".tmp-{run_id}"
     (tmp / "notebooks").mkdir(parents=True)
     (tmp / "results").mkdir()
     work = out / ".work" / run_id
     work.mkdir(parents=True)
     snapshot_path = snap_dir / f"{run_id}.duckdb"
+    user_progress = req.progress
+
+    def progress(name: str, event: str, outcome: NotebookOutcome | None) -> None:
+        running = state["running"]
+        if event == "start" and name not in running:
+            running.append(name)
+        elif event == "done" and name in running:
+            running.remove(name)
+        if user_progress:
+            user_progress(name, event, outcome)
+
     handler = _add_file_log(tmp / "run.log")
     try:
-        warnings: list[str] = []
         started_at = datetime.now(UTC)
         t0 = time.perf_counter()
+        deadline = (t0 + plan.execution.run_timeout_seconds,
+                    float(plan.execution.run_timeout_seconds))
         log.info("run %s: plan %s, as_of %s, source kind %s", run_id, plan.name, req.as_of,
                  req.source.kind)
         try:
@@ -170,29 +196,38 @@ def execute_run(req: RunRequest) -> RunOutcome:
         ex = plan.execution
         params_dict = plan.params.to_dict()
         severities = effective_severities(plan)
-        extra_env = worker_environment()
-        for k, v in extra_env.items():
-            log.info("notebook workers get %s=%s (no checkout: packaged copy)", k, v)
+        extra_env: dict[str, str] = {}  # packaged files: auditlib.resources, in every process
         extra_env = {**extra_env, **plan.duckdb.to_env()}  # DuckDB memory limit/threads/spill dir
 
-        def job(name: str, parameters: dict[str, Any]) -> NotebookJob:
+        def job(name: str, parameters: dict[str, Any],
+                env: dict[str, str] | None = None) -> NotebookJob:
             return NotebookJob(name=name, input=nb_dir / f"{name}.ipynb",
                                output=tmp / "notebooks" / f"{name}.ipynb", parameters=parameters,
                                cell_timeout=ex.cell_timeout_seconds,
                                wall_timeout=float(ex.timeout_seconds), work_dir=work,
-                               env=extra_env)
+                               env={**extra_env, **(env or {})})
 
         outcomes: dict[str, NotebookOutcome] = {}
+        staged = stage_policy(plan, tmp)  # the policy text audited is the one in the run
+        policy_jobs = [] if staged is None else [job("policy", job_parameters(
+            staged, req.as_of.isoformat(), tmp / "results", params_dict, severities))]
         if kernel_problem:
-            for name in plan.notebooks:
+            for name in all_notebooks(plan):
                 outcomes[name] = NotebookOutcome(name, "error", 0.0, error=kernel_problem,
                                                  error_kind="kernel")
         else:
+            state["stage"] = "building the snapshot"
+            src = plan.source
+            pg_env = PgTimeouts(connect=src.connect_timeout_seconds,
+                                lock=src.lock_timeout_seconds,
+                                statement=src.statement_timeout_seconds).to_env()
+            pg_env = {k: os.environ.get(k, v) if k.endswith("CLIENT_CHECK_MS") else v
+                      for k, v in pg_env.items()}
             snap_job = job(SNAPSHOT_NOTEBOOK, {"source": req.source.spec,
                                                "snapshot_path": str(snapshot_path),
                                                "result_dir": str(tmp / "results"),
-                                               "as_of": req.as_of.isoformat()})
-            outcomes.update(run_notebooks([snap_job], 1, req.progress))
+                                               "as_of": req.as_of.isoformat()}, pg_env)
+            outcomes.update(run_notebooks([snap_job], 1, progress, deadline))
             if snapshot_path.exists():
                 os.chmod(snapshot_path, 0o600)
             snap_ok = outcomes[SNAPSHOT_NOTEBOOK].status == "ok"
@@ -201,32 +236,43 @@ def execute_run(req: RunRequest) -> RunOutcome:
                             "severities": {k: v for k, v in plan.severities.items()
                                            if k not in DQ_GATE_IDS}}
             if snap_ok:
-                outcomes.update(run_notebooks([job(n, audit_params) for n in plan.audit_notebooks],
-                                              req.parallelism or ex.parallelism, req.progress))
-            else:
+                state["stage"] = "running the audit notebooks"
+                outcomes.update(run_notebooks([job(n, audit_params) for n in plan.audit_notebooks]
+                                              + policy_jobs,
+                                              req.parallelism or ex.parallelism, progress,
+                                              deadline))
+            else:  # the policy text does not need the snapshot
+                outcomes.update(run_notebooks(policy_jobs, 1, progress, deadline))
                 for n in plan.audit_notebooks:
                     outcomes[n] = NotebookOutcome(n, "error", 0.0, error_kind="not_run",
                                                   error="not run: the snapshot notebook failed")
-                    if req.progress:
-                        req.progress(n, "done", outcomes[n])
+                    progress(n, "done", outcomes[n])
+        if any(o.error_kind == "run_timeout" for o in outcomes.values()):
+            warnings.append(f"the run reached its time limit of {ex.run_timeout_seconds} s "
+                            "(plan key [execution] run_timeout_seconds); unfinished notebooks "
+                            "were stopped and their rules are error")
+            log.error("%s", warnings[-1])
 
+        state["stage"] = "merging the results"
         summary, findings = assemble_summary(req, run_id, plan, outcomes, tmp, snapshot_path,
                                                    severities, params_dict, started_at, warnings)
+        summary["evidence"] = evidence
         write_text_atomic(tmp / "findings.jsonl",
                           "".join(dumps(f, sort_keys=False) + "\n" for f in findings))
         write_json_atomic(tmp / "summary.json", summary)
         log.info("merged %d findings; verdict %s (exit %d) after %.1f s", len(findings),
                  summary["verdict"], summary["exit_status"], time.perf_counter() - t0)
 
-        _append_worker_logs(work, plan.notebooks)
-        summary = _report(tmp, out, summary, warnings)
+        _append_worker_logs(work, all_notebooks(plan))
+        state["stage"] = "rendering the reports"
+        want_pdf = plan.report.pdf if req.pdf is None else req.pdf
+        summary = _report(tmp, out, summary, warnings, pdf=want_pdf)
     finally:  # run.log is complete before the manifest hashes it
         logging.getLogger("auditlib").removeHandler(handler)
         handler.close()
-    final = _publish(tmp, out / run_id, warnings)
+    state["stage"] = "publishing the run"
+    final = _publish(tmp, out / run_id, warnings, state, signer)
     shutil.rmtree(work, ignore_errors=True)
-    with contextlib.suppress(OSError):  # other runs may be using it
-        (out / ".work").rmdir()
     return RunOutcome(run_id, final, int(summary["exit_status"]), summary, warnings)
 
 
@@ -236,12 +282,14 @@ def _append_worker_logs(work: Path, names: tuple[str, ...]) -> None:
         if p.exists() and p.stat().st_size:
             lines = [line for line in p.read_text(encoding="utf-8", errors="replace")
                      .splitlines() if line.strip() and not any(x in line for x in _NOISE)]
-            if lines:
-                log.info("worker output of %s:\n%s", n, "\n".join(lines)[-20000:])
+            for line in lines[-200:]:  # one record per line: each redacted and escaped
+                log.info("worker output of %s: %s", n, line)
 
 
-def _report(tmp: Path, out: Path, summary: dict[str, Any], warnings: list[str]) -> dict[str, Any]:
-    """Render reports and write the manifest; a failing report makes the run exit 2."""
+def _report(tmp: Path, out: Path, summary: dict[str, Any], warnings: list[str],
+            pdf: bool = False) -> dict[str, Any]:
+    """Render reports (and index.pdf when asked, before the manifest seals the run); a
+    failing report or PDF makes the run exit 2."""
     try:
         from auditlib.report import render_run
     except ImportError as exc:
@@ -250,6 +298,8 @@ def _report(tmp: Path, out: Path, summary: dict[str, Any], warnings: list[str]) 
         return summary
     try:
         render_run(tmp, out)
+        if pdf:
+            summary = _pdf(tmp, out, summary)
     except Exception as exc:  # noqa: BLE001 - a run without its report did not complete
         log.exception("rendering the reports failed")
         summary = {**summary, "report_error": f"{type(exc).__name__}: {exc}",
@@ -259,13 +309,48 @@ def _report(tmp: Path, out: Path, summary: dict[str, Any], warnings: list[str]) 
     return summary
 
 
-def _publish(tmp: Path, final: Path, warnings: list[str]) -> Path:
+def _pdf(tmp: Path, out: Path, summary: dict[str, Any]) -> dict[str, Any]:
+    """index.pdf into the (unsealed) run; when it cannot be written the run is an error and
+    index.html is rendered again so that it says so too."""
+    from auditlib.report import render_pdf, render_run
+
     try:
-        from auditlib.report import publish_run, write_manifest
+        render_pdf(tmp)
+        log.info("wrote index.pdf")
+        return summary
+    except Exception as exc:  # noqa: BLE001 - asked for and not delivered: exit 2
+        log.error("index.pdf could not be written: %s", exc)
+        summary = {**summary, "report_error": f"index.pdf not written: {type(exc).__name__}: {exc}",
+                   "verdict": "error", "exit_status": 2}
+        write_json_atomic(tmp / "summary.json", summary)
+        render_run(tmp, out)
+        return summary
+
+
+def _signer(out: Path) -> tuple[Any, dict[str, Any]]:
+    """The manifest signer of ``AUDITLIB_SIGNING_KEY`` (or None) and summary.json's
+    ``evidence`` (signed or not, key fingerprint); raises when the key is unusable."""
+    try:
+        from auditlib.report.signing import evidence_status, signer_from_env
+    except ImportError:
+        return None, {"signed": False, "chained": False,
+                      "note": "auditlib.report is not importable: hashed only"}
+    signer = signer_from_env(out)
+    return signer, evidence_status(signer)
+
+
+def _publish(tmp: Path, final: Path, warnings: list[str], state: dict[str, Any],
+             signer: Any = None) -> Path:
+    try:
+        from auditlib.report.chain import seal_and_publish
     except ImportError:
         from auditlib.runner.fallback import publish_run, write_manifest
-    write_manifest(tmp)
-    final = publish_run(tmp, final)
+
+        write_manifest(tmp)
+        final = publish_run(tmp, final)
+    else:  # signed (when a key is set), chained to the archive's previous run, then moved
+        final = seal_and_publish(tmp, final, signer)
+    state["published"] = True  # from here on an interrupt removes nothing of the run
     try:
         from auditlib.report import update_archive_index
 
