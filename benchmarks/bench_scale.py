@@ -172,7 +172,8 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.4), dpi=80)
-    series = [("generate", "generate", "seconds"), ("snapshot + gates", "audit", "snapshot_s"),
+    series = [("generate", "generate", "seconds"), ("generate, text in Arrow", "generate_fixed", "seconds"),
+              ("snapshot + gates", "audit", "snapshot_s"),
               ("rules", "audit", "rules_s")]
     for label, key, field in series:
         pts = [((r.get(key) or {}).get("rows") or r["generate"].get("rows"), (r.get(key) or {}).get(field))
@@ -180,7 +181,8 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
         pts = [(x, y) for x, y in pts if x and y]
         if pts:
             ax1.plot(*zip(*pts, strict=True), marker="o", label=label)
-    for label, key in (("generate (streamed)", "generate"), ("generate, in memory (naive)", "generate_naive"),
+    for label, key in (("generate (streamed)", "generate"), ("generate, text in Arrow", "generate_fixed"),
+                       ("generate, in memory (naive)", "generate_naive"),
                        ("snapshot + gates + rules, 4 GiB limit", "audit"),
                        ("snapshot + gates + rules, DuckDB defaults", "audit_naive")):
         pts = [((r.get(key) or {}).get("rows") or r["generate"].get("rows"), (r.get(key) or {}).get("peak_mib"))
@@ -188,6 +190,14 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
         pts = [(x, y) for x, y in pts if x and y]
         if pts:
             ax2.plot(*zip(*pts, strict=True), marker="o", label=label)
+    for r in results:  # a run that did not finish: its stages log (extract only, peak so far)
+        part = r.get("audit_partial")
+        if part:
+            x = r["generate"].get("rows")
+            ax1.plot([x], [part["extract_s"]], marker="x", linestyle="", color="black",
+                     label=f"scale {r['scale']:g}: extract only (gates/rules unfinished)")
+            ax2.plot([x], [part["peak_mib"]], marker="x", linestyle="", color="black",
+                     label=f"scale {r['scale']:g}: audit peak so far (4 GiB limit)")
     for ax, title, unit in ((ax1, "time", "seconds"), (ax2, "peak memory (RSS)", "MiB")):
         ax.set_xscale("log")
         ax.set_yscale("log")
