@@ -65,7 +65,7 @@ def fake_notebooks(dest: Path, snapshot_file: Path, replace: dict[str, str] | No
     notebook of ``tests/notebooks`` (e.g. ``{"dsr": "raises"}``).
     """
     dest.mkdir(parents=True, exist_ok=True)
-    for name in ("retention", "subprocessors", "dsr"):
+    for name in ("retention", "subprocessors", "dsr", "policy"):
         shutil.copy(REPO / "notebooks" / f"{name}.ipynb", dest / f"{name}.ipynb")
     gates = {g: {"status": "pass", "findings": 0, "error": None} for g in DQ_GATE_IDS}
     snap = _nb(

@@ -229,7 +229,9 @@ def build_context(
     dq = {g.id: g.as_dict() for g in GATES.values()}
     params = safe_description(s.get("parameters") or {})
     severities = s.get("severities") or {}
-    rule_rows = _rule_rows(data, catalogue, dq)
+    from auditlib.report.policy_section import policy_context, policy_rule_meta
+
+    rule_rows = _rule_rows(data, catalogue, {**policy_rule_meta(), **dq})
     source = safe_description(s.get("source") or {})
     by_sev: dict[str, int] = {}
     for f in data.findings:
@@ -275,6 +277,7 @@ def build_context(
         "trend": trend,
         "trend_rows": _trend_rows(trend, [r["id"] for r in rule_rows]),
         "trend_totals": trend.totals,
+        "policy": policy_context(data, trend.previous_summary),
         "notebooks": notebooks,
         "held_customers": [
             {k: scrub_text(evidence_value(v)) for k, v in h.items()}

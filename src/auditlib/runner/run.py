@@ -46,6 +46,7 @@ from auditlib.runner.interrupts import (
 )
 from auditlib.runner.jsonio import dumps, write_json_atomic, write_text_atomic
 from auditlib.runner.plan import DQ_GATE_IDS, SNAPSHOT_NOTEBOOK, Plan
+from auditlib.runner.policy_step import all_notebooks, job_parameters, stage_policy
 from auditlib.runner.sources import ResolvedSource
 from auditlib.runner.summary import assemble_summary, effective_severities
 from auditlib.source.postgres.timeouts import PgTimeouts
@@ -206,8 +207,11 @@ def _execute(req: RunRequest, out: Path, run_id: str, snap_dir: Path, state: dic
                                env={**extra_env, **(env or {})})
 
         outcomes: dict[str, NotebookOutcome] = {}
+        staged = stage_policy(plan, tmp)  # the policy text audited is the one in the run
+        policy_jobs = [] if staged is None else [job("policy", job_parameters(
+            staged, req.as_of.isoformat(), tmp / "results", params_dict, severities))]
         if kernel_problem:
-            for name in plan.notebooks:
+            for name in all_notebooks(plan):
                 outcomes[name] = NotebookOutcome(name, "error", 0.0, error=kernel_problem,
                                                  error_kind="kernel")
         else:
@@ -232,10 +236,12 @@ def _execute(req: RunRequest, out: Path, run_id: str, snap_dir: Path, state: dic
                                            if k not in DQ_GATE_IDS}}
             if snap_ok:
                 state["stage"] = "running the audit notebooks"
-                outcomes.update(run_notebooks([job(n, audit_params) for n in plan.audit_notebooks],
+                outcomes.update(run_notebooks([job(n, audit_params) for n in plan.audit_notebooks]
+                                              + policy_jobs,
                                               req.parallelism or ex.parallelism, progress,
                                               deadline))
-            else:
+            else:  # the policy text does not need the snapshot
+                outcomes.update(run_notebooks(policy_jobs, 1, progress, deadline))
                 for n in plan.audit_notebooks:
                     outcomes[n] = NotebookOutcome(n, "error", 0.0, error_kind="not_run",
                                                   error="not run: the snapshot notebook failed")
@@ -256,7 +262,7 @@ def _execute(req: RunRequest, out: Path, run_id: str, snap_dir: Path, state: dic
         log.info("merged %d findings; verdict %s (exit %d) after %.1f s", len(findings),
                  summary["verdict"], summary["exit_status"], time.perf_counter() - t0)
 
-        _append_worker_logs(work, plan.notebooks)
+        _append_worker_logs(work, all_notebooks(plan))
         state["stage"] = "rendering the reports"
         want_pdf = plan.report.pdf if req.pdf is None else req.pdf
         summary = _report(tmp, out, summary, warnings, pdf=want_pdf)
