@@ -50,8 +50,9 @@ from pathlib import Path
 from typing import Any
 
 import auditlib
+from auditlib.jsonio import dumps, write_json_atomic, write_text_atomic
+from auditlib.runner.context import RunContext
 from auditlib.runner.execute import NotebookJob, NotebookOutcome, check_kernel, run_notebooks
-from auditlib.runner.jsonio import dumps, write_json_atomic, write_text_atomic
 from auditlib.runner.plan import DQ_GATE_IDS, SNAPSHOT_NOTEBOOK, Plan
 from auditlib.runner.sources import ResolvedSource
 from auditlib.runner.summary import assemble_summary, effective_severities
@@ -79,6 +80,7 @@ class RunOutcome:
     exit_status: int
     summary: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
+    stages: dict[str, float] = field(default_factory=dict)  # summary's stages + manifest
 
 
 def packaged_dir(name: str) -> Path:
@@ -153,23 +155,24 @@ def execute_run(req: RunRequest) -> RunOutcome:
     snapshot_path = snap_dir / f"{run_id}.duckdb"
     handler = _add_file_log(tmp / "run.log")
     try:
-        warnings: list[str] = []
         started_at = datetime.now(UTC)
         t0 = time.perf_counter()
         log.info("run %s: plan %s, as_of %s, source kind %s", run_id, plan.name, req.as_of,
                  req.source.kind)
-        try:
-            kernel_python = check_kernel()
-            log.info("kernel python3 runs %s (prefix %s)", kernel_python, sys.prefix)
-            kernel_problem = None
-        except RuntimeError as exc:
-            kernel_problem = str(exc)
-            log.error("%s", exc)
+        ctx = RunContext(run_id=run_id, plan=plan, as_of=req.as_of, source=req.source, tmp=tmp,
+                         snapshot_path=snapshot_path, severities=effective_severities(plan),
+                         params=plan.params.to_dict(), started_at=started_at)
+        with ctx.stage("kernel_check"):
+            try:
+                kernel_python = check_kernel()
+                log.info("kernel python3 runs %s (prefix %s)", kernel_python, sys.prefix)
+                kernel_problem = None
+            except RuntimeError as exc:
+                kernel_problem = str(exc)
+                log.error("%s", exc)
 
         nb_dir = req.notebooks_dir or notebooks_dir()
         ex = plan.execution
-        params_dict = plan.params.to_dict()
-        severities = effective_severities(plan)
         extra_env = worker_environment()
         for k, v in extra_env.items():
             log.info("notebook workers get %s=%s (no checkout: packaged copy)", k, v)
@@ -181,27 +184,30 @@ def execute_run(req: RunRequest) -> RunOutcome:
                                wall_timeout=float(ex.timeout_seconds), work_dir=work,
                                env=extra_env)
 
-        outcomes: dict[str, NotebookOutcome] = {}
+        outcomes = ctx.outcomes
         if kernel_problem:
             for name in plan.notebooks:
                 outcomes[name] = NotebookOutcome(name, "error", 0.0, error=kernel_problem,
                                                  error_kind="kernel")
         else:
-            snap_job = job(SNAPSHOT_NOTEBOOK, {"source": req.source.spec,
-                                               "snapshot_path": str(snapshot_path),
-                                               "result_dir": str(tmp / "results"),
-                                               "as_of": req.as_of.isoformat()})
-            outcomes.update(run_notebooks([snap_job], 1, req.progress))
+            common = {"snapshot_path": str(snapshot_path), "as_of": req.as_of.isoformat(),
+                      "result_dir": str(ctx.result_dir)}
+            snap_job = job(SNAPSHOT_NOTEBOOK, {**common, "source": req.source.spec})
+            with ctx.stage("snapshot"):
+                outcomes.update(run_notebooks([snap_job], 1, req.progress))
             if snapshot_path.exists():
                 os.chmod(snapshot_path, 0o600)
             snap_ok = outcomes[SNAPSHOT_NOTEBOOK].status == "ok"
-            audit_params = {"snapshot_path": str(snapshot_path), "as_of": req.as_of.isoformat(),
-                            "result_dir": str(tmp / "results"), "params": params_dict,
+            audit_params = {**common, "params": ctx.params,
                             "severities": {k: v for k, v in plan.severities.items()
                                            if k not in DQ_GATE_IDS}}
             if snap_ok:
-                outcomes.update(run_notebooks([job(n, audit_params) for n in plan.audit_notebooks],
-                                              req.parallelism or ex.parallelism, req.progress))
+                with ctx.stage("audit_notebooks"):
+                    outcomes.update(run_notebooks(
+                        [job(n, audit_params) for n in plan.audit_notebooks],
+                        req.parallelism or ex.parallelism, req.progress))
+                for n in plan.audit_notebooks:
+                    ctx.stages[f"notebook.{n}"] = round(outcomes[n].seconds, 3)
             else:
                 for n in plan.audit_notebooks:
                     outcomes[n] = NotebookOutcome(n, "error", 0.0, error_kind="not_run",
@@ -209,24 +215,30 @@ def execute_run(req: RunRequest) -> RunOutcome:
                     if req.progress:
                         req.progress(n, "done", outcomes[n])
 
-        summary, findings = assemble_summary(req, run_id, plan, outcomes, tmp, snapshot_path,
-                                                   severities, params_dict, started_at, warnings)
-        write_text_atomic(tmp / "findings.jsonl",
-                          "".join(dumps(f, sort_keys=False) + "\n" for f in findings))
-        write_json_atomic(tmp / "summary.json", summary)
+        with ctx.stage("merge"):
+            summary, findings = assemble_summary(ctx)
+            write_text_atomic(tmp / "findings.jsonl",
+                              "".join(dumps(f, sort_keys=False) + "\n" for f in findings))
+            write_json_atomic(tmp / "summary.json", summary)
+        summary["stages"] = dict(ctx.stages)
         log.info("merged %d findings; verdict %s (exit %d) after %.1f s", len(findings),
                  summary["verdict"], summary["exit_status"], time.perf_counter() - t0)
 
         _append_worker_logs(work, plan.notebooks)
-        summary = _report(tmp, out, summary, warnings)
+        summary = _report(tmp, out, summary, ctx)
+        log.info("stages (seconds): %s",
+                 ", ".join(f"{k} {v:.2f}" for k, v in ctx.stages.items()))
     finally:  # run.log is complete before the manifest hashes it
         logging.getLogger("auditlib").removeHandler(handler)
         handler.close()
-    final = _publish(tmp, out / run_id, warnings)
+    t_manifest = time.perf_counter()
+    final = _publish(tmp, out / run_id, ctx.warnings)
+    stages = {**ctx.stages, "manifest": round(time.perf_counter() - t_manifest, 3)}
     shutil.rmtree(work, ignore_errors=True)
     with contextlib.suppress(OSError):  # other runs may be using it
         (out / ".work").rmdir()
-    return RunOutcome(run_id, final, int(summary["exit_status"]), summary, warnings)
+    return RunOutcome(run_id, final, int(summary["exit_status"]), summary, ctx.warnings,
+                      stages)
 
 
 def _append_worker_logs(work: Path, names: tuple[str, ...]) -> None:
@@ -239,38 +251,31 @@ def _append_worker_logs(work: Path, names: tuple[str, ...]) -> None:
                 log.info("worker output of %s:\n%s", n, "\n".join(lines)[-20000:])
 
 
-def _report(tmp: Path, out: Path, summary: dict[str, Any], warnings: list[str]) -> dict[str, Any]:
-    """Render reports and write the manifest; a failing report makes the run exit 2."""
-    try:
-        from auditlib.report import render_run
-    except ImportError as exc:
-        warnings.append(f"auditlib.report is not importable ({exc}); no HTML reports")
-        log.warning("%s", warnings[-1])
-        return summary
+def _report(tmp: Path, out: Path, summary: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
+    """Render reports; a failing report makes the run exit 2. summary.json then gets the
+    report's time (and the error, if any)."""
+    from auditlib.report import render_run
+
+    t0 = time.perf_counter()
     try:
         render_run(tmp, out)
     except Exception as exc:  # noqa: BLE001 - a run without its report did not complete
         log.exception("rendering the reports failed")
         summary = {**summary, "report_error": f"{type(exc).__name__}: {exc}",
                    "verdict": "error", "exit_status": 2}
-        # summary.json may have been made read-only by nobody yet: rewrite it.
-        write_json_atomic(tmp / "summary.json", summary)
+    ctx.stages["report"] = round(time.perf_counter() - t0, 3)
+    summary = {**summary, "stages": dict(ctx.stages)}
+    write_json_atomic(tmp / "summary.json", summary)
     return summary
 
 
 def _publish(tmp: Path, final: Path, warnings: list[str]) -> Path:
-    try:
-        from auditlib.report import publish_run, write_manifest
-    except ImportError:
-        from auditlib.runner.fallback import publish_run, write_manifest
+    from auditlib.report import publish_run, update_archive_index, write_manifest
+
     write_manifest(tmp)
     final = publish_run(tmp, final)
     try:
-        from auditlib.report import update_archive_index
-
         update_archive_index(final.parent)
-    except ImportError:
-        pass
     except Exception as exc:  # noqa: BLE001 - the run is complete; the index can be rebuilt
         warnings.append(f"updating the archive index failed: {exc}; "
                         "rebuild it with `auditlib archive`")
