@@ -10,7 +10,11 @@ For each scale: generate (or reuse with ``--keep``) the demo export, then altern
 - ``inproc-duckdb``: the same with the DuckDB-only gates (no Great Expectations import;
   the floor of the data work);
 - ``run``: ``auditlib run --source <export> --quiet`` (four notebooks through papermill,
-  Great Expectations in the snapshot notebook, HTML reports, manifest, archive index).
+  Great Expectations in the snapshot notebook, HTML reports, manifest, archive index);
+- ``run-base`` (with ``--baseline-src DIR``): the same command with an older checkout's
+  ``src`` first on ``PYTHONPATH`` (kernels inherit it), e.g. from
+  ``git archive <commit> src notebooks expectations audits | tar -x -C DIR``: a
+  before/after under the same machine load.
 
 Wall seconds and CPU seconds (user + system of the process and every descendant it
 waited for) are the median of the repeats; the ratio is run / inproc. The run's own
@@ -25,6 +29,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -69,7 +74,8 @@ def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     return wall, cpu, p.stdout
 
 
-def bench_scale(scale: float, repeat: int, keep: Path | None) -> dict:
+def bench_scale(scale: float, repeat: int, keep: Path | None,
+                baseline: Path | None = None) -> dict:
     env = {**os.environ, "AUDITLIB_PSEUDONYM_KEY": KEY}
     with tempfile.TemporaryDirectory(prefix=f"bench-run-{scale:g}-") as d:
         work = keep / f"scale{scale:g}" if keep else Path(d)
@@ -83,21 +89,30 @@ def bench_scale(scale: float, repeat: int, keep: Path | None) -> dict:
         auditlib_bin = str(Path(sys.executable).with_name("auditlib"))
         samples: dict[str, list[tuple[float, float]]] = {"inproc": [], "inproc-duckdb": [],
                                                          "run": []}
+        if baseline:
+            samples["run-base"] = []
         stages: list[dict] = []
         details: dict[str, dict] = {}
         for i in range(repeat):
             for variant in samples:
-                if variant == "run":
-                    out = work / f"runs-{i}"
+                venv = env
+                if variant.startswith("run"):
+                    out = work / f"{variant}-{i}"
+                    shutil.rmtree(out, ignore_errors=True)
                     cmd = [auditlib_bin, "run", "--source", str(export), "--as-of",
                            AS_OF.isoformat(), "--out", str(out), "--quiet"]
+                    if variant == "run-base":
+                        venv = {**env, "PYTHONPATH": str(baseline / "src"),
+                                "AUDITLIB_NOTEBOOKS": str(baseline / "notebooks")}
                 else:
                     snap = work / f"{variant}-{i}.duckdb"
                     snap.unlink(missing_ok=True)
                     cmd = [sys.executable, __file__, "--step", variant, "--export", str(export),
                            "--out", str(snap)]
-                wall, cpu, stdout = _timed(cmd, env)
+                wall, cpu, stdout = _timed(cmd, venv)
                 samples[variant].append((wall, cpu))
+                if variant == "run-base":
+                    continue
                 if variant == "run":
                     (run_dir,) = [p for p in out.iterdir() if (p / "summary.json").exists()]
                     summary = json.loads((run_dir / "summary.json").read_text())
@@ -117,6 +132,9 @@ def bench_scale(scale: float, repeat: int, keep: Path | None) -> dict:
         "run_over_inproc_wall": round(med["run"][0] / med["inproc"][0], 2),
         "run_over_inproc_cpu": round(med["run"][1] / med["inproc"][1], 2),
         "run_over_inproc_duckdb_wall": round(med["run"][0] / med["inproc-duckdb"][0], 2),
+        **({"base_over_inproc_wall": round(med["run-base"][0] / med["inproc"][0], 2),
+            "base_over_inproc_cpu": round(med["run-base"][1] / med["inproc"][1], 2)}
+           if "run-base" in med else {}),
         "samples": samples,
         "run_stages": stages,
         "details": details,
@@ -129,6 +147,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json", type=Path)
     ap.add_argument("--keep", type=Path, help="keep the exports here (and reuse them)")
+    ap.add_argument("--baseline-src", type=Path,
+                    help="an older checkout (src/, notebooks/) to run as 'run-base'")
     ap.add_argument("--step")
     ap.add_argument("--export", type=Path)
     ap.add_argument("--out", type=Path)
@@ -139,7 +159,7 @@ def main() -> None:
         return
     rows = []
     for scale in a.scales:
-        r = bench_scale(scale, a.repeat, a.keep)
+        r = bench_scale(scale, a.repeat, a.keep, a.baseline_src)
         rows.append(r)
         print(json.dumps(r, indent=1), flush=True)
         target = 3.0 if scale <= 1 else 1.3
@@ -151,6 +171,10 @@ def main() -> None:
               f"{r['run_over_inproc_cpu']}x CPU "
               f"[{'OK' if ratio <= target else 'OVER TARGET'} {target}x] "
               f"(median of {a.repeat}, load average {os.getloadavg()[0]:.1f})", flush=True)
+        if "run-base" in r["wall_s"]:
+            print(f"  baseline run {r['wall_s']['run-base']} s wall / {r['cpu_s']['run-base']} s "
+                  f"CPU = {r['base_over_inproc_wall']}x / {r['base_over_inproc_cpu']}x of "
+                  "in-process", flush=True)
     if a.json:
         a.json.write_text(json.dumps(rows, indent=1) + "\n")
 

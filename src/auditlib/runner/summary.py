@@ -168,10 +168,14 @@ def assemble_summary(ctx: RunContext) -> tuple[dict[str, Any], list[dict[str, An
             warnings.append(f"{gate_problem}: the report shows the failed gates from the "
                             "findings only")
             log.warning("%s", warnings[-1])
-    for key, stage in (("extract_seconds", "snapshot.extract"),
-                       ("gates_seconds", "snapshot.gates")):
-        if isinstance(snap_data.get(key), int | float):
-            ctx.stages[stage] = round(float(snap_data[key]), 3)
+    parts = {stage: round(float(snap_data[key]), 3) for key, stage in
+             (("extract_seconds", "snapshot.extract"), ("gates_seconds", "snapshot.gates"))
+             if isinstance(snap_data.get(key), int | float)}
+    if parts:  # right after the snapshot notebook that contains them
+        stages = list(ctx.stages.items())
+        at = next((i + 1 for i, (k, _) in enumerate(stages) if k == "snapshot"), len(stages))
+        ctx.stages.clear()
+        ctx.stages.update(stages[:at] + list(parts.items()) + stages[at:])
     if snap_data.get("key_source") == "random":
         warnings.append("AUDITLIB_PSEUDONYM_KEY is not set: this snapshot used a random key, "
                         "so its pseudonyms cannot be compared with other runs")
