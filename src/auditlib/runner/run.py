@@ -42,6 +42,7 @@ import logging
 import os
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -202,6 +203,7 @@ def execute_run(req: RunRequest) -> RunOutcome:
                             "severities": {k: v for k, v in plan.severities.items()
                                            if k not in DQ_GATE_IDS}}
             if snap_ok:
+                _prepare_report_in_background()
                 with ctx.stage("audit_notebooks"):
                     outcomes.update(run_notebooks(
                         [job(n, audit_params) for n in plan.audit_notebooks],
@@ -239,6 +241,28 @@ def execute_run(req: RunRequest) -> RunOutcome:
         (out / ".work").rmdir()
     return RunOutcome(run_id, final, int(summary["exit_status"]), summary, ctx.warnings,
                       stages)
+
+
+def _prepare_report_in_background() -> threading.Thread:
+    """Import the report's libraries (nbconvert, jinja2, matplotlib) and build the HTML
+    exporter while the audit notebooks run: this process only polls its workers then, and
+    the report's first seconds are otherwise spent importing after the last notebook."""
+    def target() -> None:
+        from auditlib.jupyter_imports import skip_unused_format_checker
+
+        skip_unused_format_checker()
+        # A failure here is not lost: the report imports the same names and reports it.
+        with contextlib.suppress(Exception):
+            import matplotlib.figure  # noqa: F401
+
+            from auditlib.report import notebook_html, run_index
+
+            notebook_html._exporter()
+            run_index.environment()
+
+    t = threading.Thread(target=target, name="prepare-report", daemon=True)
+    t.start()
+    return t
 
 
 def _append_worker_logs(work: Path, names: tuple[str, ...]) -> None:
