@@ -38,12 +38,12 @@ def _peak_rss() -> int:
 
 def step_prepare(scale: float, work: Path) -> dict:
     from auditlib.demo import generate_export
-    from auditlib.snapshot import build_snapshot
+    from auditlib.quality import build_gated_snapshot
 
     t0 = time.perf_counter()
     export = generate_export(work / "export", scale=scale, seed=7, as_of=AS_OF, fmt="parquet")
     t1 = time.perf_counter()
-    info = build_snapshot(str(export.out_dir), work / "snapshot.duckdb")
+    info = build_gated_snapshot(str(export.out_dir), work / "snapshot.duckdb")
     t2 = time.perf_counter()
     return {"generate_s": round(t1 - t0, 2), "snapshot_s": round(t2 - t1, 2),
             "rows": sum(info.rows.values()), "peak_rss": _peak_rss()}

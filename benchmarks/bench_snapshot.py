@@ -10,7 +10,7 @@ It generates the demo export (``auditlib.demo.generate_export``, Parquet) unless
 (``auditlib.pg.load``), then measures, each variant in its own subprocess so that
 peak RSS (``ru_maxrss`` of that process) belongs to it alone:
 
-- ``snapshot_pg``: ``build_snapshot(PostgresSource(...))`` - what ``auditlib
+- ``snapshot_pg``: ``build_gated_snapshot(PostgresSource(...))`` - what ``auditlib
   snapshot --source postgresql://...`` does (extract + minimise + pseudonymise +
   data-quality gates). ``extract_s`` is the time until the gates start.
 - ``snapshot_parquet``: the same from the export directory.
@@ -73,7 +73,7 @@ def run_variant(name: str, conninfo: str, export_dir: Path, out_dir: Path) -> di
             import auditlib.quality
 
             auditlib.quality.run_gates = lambda con, snapshot_time: []  # type: ignore[assignment]
-        from auditlib.snapshot import build_snapshot
+        from auditlib.quality import build_gated_snapshot
         from auditlib.source.export import ExportSource
         from auditlib.source.postgres import PostgresSource
 
@@ -83,7 +83,7 @@ def run_variant(name: str, conninfo: str, export_dir: Path, out_dir: Path) -> di
             marks.setdefault(msg, time.perf_counter())
 
         source = PostgresSource(conninfo) if name.endswith("_pg") else ExportSource(export_dir)
-        info = build_snapshot(source, out, progress=progress)
+        info = build_gated_snapshot(source, out, progress=progress)
         rows = sum(info.rows.values())
         gates_at = marks.get("metadata and quality gates")
         extract_s = (gates_at - t0) if gates_at else None

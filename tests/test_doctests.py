@@ -6,7 +6,8 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("module", ["auditlib.schema", "auditlib.dates"])
+@pytest.mark.parametrize("module", ["auditlib.schema", "auditlib.dates", "auditlib.gate_registry",
+                                    "auditlib.source.spec", "auditlib.source.postgres.conninfo"])
 def test_docstring_examples(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0

@@ -11,3 +11,10 @@ def test_ruff_clean() -> None:
     r = subprocess.run([sys.executable, "-m", "ruff", "check", "src", "tests", "benchmarks", "notebooks"],
                        cwd=REPO, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_import_layers_kept() -> None:
+    """pyproject's import-linter contract: stages import downwards only (no cycles back)."""
+    exe = Path(sys.executable).with_name("lint-imports")
+    r = subprocess.run([str(exe), "--no-cache"], cwd=REPO, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr

@@ -6,11 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from auditlib.pg.conninfo import PasswordInConninfoError, check_no_password, effective_target
 from auditlib.pg.load import fk_order, load_export
 from auditlib.schema import load_schema
 from auditlib.source.base import SourceError
-from auditlib.source.postgres import PostgresSource, _libpq_reason, normalise_pg_type
+from auditlib.source.postgres import PostgresSource, normalise_pg_type
+from auditlib.source.postgres.conninfo import (
+    PasswordInConninfoError,
+    check_no_password,
+    effective_target,
+)
+from auditlib.source.postgres.source import _libpq_reason
 
 
 def test_fk_order_puts_parents_first() -> None:

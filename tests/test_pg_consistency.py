@@ -178,7 +178,7 @@ def test_control_without_one_snapshot_sees_the_writer(
 def test_build_snapshot_is_consistent_while_a_writer_commits(
     writer_db: LoadedDatabase, writer: Writer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from auditlib.snapshot import build_snapshot
+    from auditlib.quality import build_gated_snapshot
 
     monkeypatch.setenv("PGPASSWORD", writer_db.cluster.auditor_password)
 
@@ -187,7 +187,7 @@ def test_build_snapshot_is_consistent_while_a_writer_commits(
             writer.wait_for_more(4)  # commits land between the builder's table reads
 
     out = tmp_path / "snap.duckdb"
-    info = build_snapshot(PostgresSource(writer_db.auditor_conninfo), out, progress=progress)
+    info = build_gated_snapshot(PostgresSource(writer_db.auditor_conninfo), out, progress=progress)
     con = duckdb.connect(str(out), read_only=True)
     messages = _ids(con, "messages", "messages")
     assert messages

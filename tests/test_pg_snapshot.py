@@ -7,8 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from auditlib.quality import build_gated_snapshot
 from auditlib.schema import load_schema
-from auditlib.snapshot import build_snapshot
 from auditlib.source.export import ExportSource
 from auditlib.source.postgres import PostgresSource
 from fixtures_pg import LoadedDatabase
@@ -34,8 +34,8 @@ def test_snapshot_from_postgres_equals_snapshot_from_export(
 ) -> None:
     monkeypatch.setenv("PGPASSWORD", pg_demo.cluster.auditor_password)
     monkeypatch.setenv("TZ", "UTC")
-    live = build_snapshot(PostgresSource(pg_demo.auditor_conninfo), tmp_path / "live.duckdb", key=KEY)
-    export = build_snapshot(ExportSource(pg_demo.export_dir), tmp_path / "export.duckdb", key=KEY)
+    live = build_gated_snapshot(PostgresSource(pg_demo.auditor_conninfo), tmp_path / "live.duckdb", key=KEY)
+    export = build_gated_snapshot(ExportSource(pg_demo.export_dir), tmp_path / "export.duckdb", key=KEY)
     assert live.rows == export.rows
     assert sum(live.rows.values()) > 1000
     a = duckdb.connect(str(tmp_path / "live.duckdb"), read_only=True)

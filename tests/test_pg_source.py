@@ -189,7 +189,7 @@ def test_connection_dropped_between_tables_is_a_source_error(
 def test_build_snapshot_turns_a_dropped_connection_into_source_error(
     pg_tiny: LoadedDatabase, auditor_env: None, tmp_path: Path
 ) -> None:
-    from auditlib.snapshot import build_snapshot
+    from auditlib.quality import build_gated_snapshot
 
     locker = pg_tiny.connect()
     locker.execute("BEGIN")
@@ -198,7 +198,7 @@ def test_build_snapshot_turns_a_dropped_connection_into_source_error(
 
     def build() -> None:
         try:
-            build_snapshot(PostgresSource(pg_tiny.auditor_conninfo), tmp_path / "s.duckdb")
+            build_gated_snapshot(PostgresSource(pg_tiny.auditor_conninfo), tmp_path / "s.duckdb")
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
 

@@ -17,8 +17,8 @@ import duckdb
 import pytest
 
 from auditlib.config import Params
+from auditlib.quality import build_gated_snapshot
 from auditlib.rules import evaluate_rules
-from auditlib.snapshot import build_snapshot
 
 RET_IDS = [f"RET-0{i}" for i in range(1, 10)]
 
@@ -28,7 +28,7 @@ def test_ret_rules_find_exactly_the_planted_cases(
     demo_export: Any, tmp_path: Path
 ) -> None:
     snap = tmp_path / "snap.duckdb"
-    build_snapshot(str(demo_export.out_dir), snap, key=b"ret-demo-test-key-0123456789abcdef")
+    build_gated_snapshot(str(demo_export.out_dir), snap, key=b"ret-demo-test-key-0123456789abcdef")
     truth = json.loads(Path(demo_export.ground_truth_path).read_text(encoding="utf-8"))
     con = duckdb.connect(str(snap), read_only=True)
     try:

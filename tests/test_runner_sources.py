@@ -38,7 +38,7 @@ def test_password_in_conninfo_is_refused(spec: str) -> None:
 
 
 def test_nonsense_source(tmp_path: Path) -> None:
-    with pytest.raises(SourceSpecError, match="neither an export directory"):
+    with pytest.raises(SourceSpecError, match="neither an existing export directory"):
         resolve_source(str(tmp_path / "missing"), DAY)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from auditlib.snapshot import build_snapshot
+from auditlib.quality import build_gated_snapshot
 from auditlib.source.export import ExportSource
 from test_snapshot_helpers import base_rows, sha256, write_export, write_table
 
@@ -94,7 +94,7 @@ def extraction(tmp_path_factory) -> Path:
     sp = base_rows()["subprocessors"]
     sp[0]["name"] = "MailCo Changed AB"
     write_table(d, "subprocessors", sp)
-    return build_snapshot(str(d), tmp_path_factory.mktemp("snap") / "s.duckdb", key=KEY).path
+    return build_gated_snapshot(str(d), tmp_path_factory.mktemp("snap") / "s.duckdb", key=KEY).path
 
 
 def test_missing_table(extraction: Path) -> None:
@@ -218,7 +218,7 @@ def quality(tmp_path_factory) -> Path:
     rows["customers"][0]["country"] = "se"
     rows["messages"][0]["channel"] = "fax"
     write_export(d, rows, fmt={"recipients": "csv"})
-    return build_snapshot(str(d), tmp_path_factory.mktemp("snap") / "s.duckdb", key=KEY).path
+    return build_gated_snapshot(str(d), tmp_path_factory.mktemp("snap") / "s.duckdb", key=KEY).path
 
 
 def test_duplicate_primary_key(quality: Path) -> None:

@@ -10,6 +10,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
+from auditlib.quality import build_gated_snapshot
 from auditlib.schema import load_schema
 from auditlib.snapshot import KEY_ENV, SnapshotError, build_snapshot, hmac_hex, read_meta
 from auditlib.snapshot.minimisation import load_minimisation
@@ -36,7 +37,7 @@ def export(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def built(export: Path, tmp_path_factory):
     out = tmp_path_factory.mktemp("snap") / "snap.duckdb"
-    return build_snapshot(str(export), out, key=KEY)
+    return build_gated_snapshot(str(export), out, key=KEY)
 
 
 def _con(path: Path) -> duckdb.DuckDBPyConnection:
@@ -130,25 +131,23 @@ def test_no_clear_personal_data_or_key_in_the_file(built) -> None:
                 assert not vals & set(SECRET_EMAILS + SECRET_PHONES + SECRET_IPS), (t, c)
 
 
-def test_same_export_same_key_same_data(built, export: Path, tmp_path: Path,
-                                       monkeypatch) -> None:
-    monkeypatch.setattr("auditlib.quality.run_gates", lambda con, t: [])  # data only: faster
-    again = build_snapshot(str(export), tmp_path / "again.duckdb", key=KEY)
+def test_same_export_same_key_same_data(built, export: Path, tmp_path: Path) -> None:
+    # the builder takes the gate run from its caller: none here (data only: faster)
+    again = build_snapshot(str(export), tmp_path / "again.duckdb", gates=lambda con, t: [],
+                           key=KEY)
     assert again.key_fingerprint == built.key_fingerprint
     assert _data(again.path) == _data(built.path)
 
 
-def test_failed_build_leaves_older_snapshot_untouched(export: Path, tmp_path: Path,
-                                                      monkeypatch) -> None:
+def test_failed_build_leaves_older_snapshot_untouched(export: Path, tmp_path: Path) -> None:
     out = tmp_path / "snap.duckdb"
     out.write_bytes(b"older snapshot")
 
     def boom(*_a, **_k):
         raise RuntimeError("gate crashed")
 
-    monkeypatch.setattr("auditlib.quality.run_gates", boom)
     with pytest.raises(SnapshotError, match="gates could not run"):
-        build_snapshot(str(export), out, key=KEY)
+        build_snapshot(str(export), out, gates=boom, key=KEY)
     assert out.read_bytes() == b"older snapshot"
     assert [p.name for p in tmp_path.iterdir()] == ["snap.duckdb"]
 
@@ -159,7 +158,7 @@ def test_interrupted_build_leaves_nothing(export: Path, tmp_path: Path) -> None:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        build_snapshot(str(export), tmp_path / "snap.duckdb", key=KEY, progress=interrupt)
+        build_gated_snapshot(str(export), tmp_path / "snap.duckdb", key=KEY, progress=interrupt)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -204,4 +203,4 @@ def test_cli_source_error_is_one_line_exit_2(tmp_path: Path) -> None:
 
 def test_refused_source_raises_source_error(tmp_path: Path) -> None:
     with pytest.raises(SourceError):
-        build_snapshot(str(tmp_path / "missing"), tmp_path / "s.duckdb", key=KEY)
+        build_gated_snapshot(str(tmp_path / "missing"), tmp_path / "s.duckdb", key=KEY)

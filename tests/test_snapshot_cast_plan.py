@@ -9,8 +9,8 @@ from typing import Any
 import duckdb
 import pytest
 
+from auditlib.quality import build_gated_snapshot
 from auditlib.schema import load_schema
-from auditlib.snapshot import build_snapshot
 from auditlib.snapshot.builder import CHECK_COLUMN, plan_table
 from auditlib.snapshot.minimisation import load_minimisation
 from auditlib.source.base import Source, SourceError, SourceTable
@@ -85,7 +85,7 @@ def test_failed_live_read_uses_the_sources_read_error(tmp_path: Path,
                                                       with_read_error: bool) -> None:
     out = tmp_path / "s.duckdb"
     with pytest.raises(SourceError) as info:
-        build_snapshot(_FailingLiveSource(with_read_error), out, key=b"k" * 32)
+        build_gated_snapshot(_FailingLiveSource(with_read_error), out, key=b"k" * 32)
     if with_read_error:
         assert str(info.value).startswith("fake server: the connection was lost")
     else:

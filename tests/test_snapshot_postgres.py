@@ -7,8 +7,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from auditlib.quality import build_gated_snapshot
 from auditlib.schema import load_schema
-from auditlib.snapshot import build_snapshot, read_meta
+from auditlib.snapshot import read_meta
 
 KEY = b"postgres-test-key-0123456789"
 
@@ -27,8 +28,8 @@ def _data(path: Path) -> dict[str, list[tuple]]:
 @pytest.mark.postgres
 def test_live_snapshot_equals_export_snapshot(pg_tiny, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("PGPASSWORD", pg_tiny.cluster.auditor_password)
-    live = build_snapshot(pg_tiny.auditor_conninfo, tmp_path / "live.duckdb", key=KEY)
-    export = build_snapshot(str(pg_tiny.export_dir), tmp_path / "export.duckdb", key=KEY)
+    live = build_gated_snapshot(pg_tiny.auditor_conninfo, tmp_path / "live.duckdb", key=KEY)
+    export = build_gated_snapshot(str(pg_tiny.export_dir), tmp_path / "export.duckdb", key=KEY)
     assert live.rows == export.rows
     assert _data(live.path) == _data(export.path)
     con = duckdb.connect(str(live.path), read_only=True)

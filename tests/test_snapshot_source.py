@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from auditlib.source import SourceError, is_postgres_spec, open_source
+from auditlib.source import SourceError, SourceSpecError, open_source, parse_source_spec
 from auditlib.source.export import ExportSource, locate_utf8_error
 from test_snapshot_helpers import base_rows, write_export, write_table
 
@@ -43,9 +43,46 @@ def test_password_in_spec_is_refused_without_echoing_it(spec: str) -> None:
 
 
 def test_postgres_specs_are_recognised() -> None:
-    assert is_postgres_spec("postgresql://auditor@db/one2many")
-    assert is_postgres_spec("host=db dbname=one2many")
-    assert not is_postgres_spec("/data/export")
+    assert parse_source_spec("postgresql://auditor@db/one2many").kind == "postgres"
+    assert parse_source_spec("host=db dbname=one2many").kind == "postgres"
+    with pytest.raises(SourceSpecError, match="neither an existing export directory"):
+        parse_source_spec("/data/export")
+
+
+@pytest.mark.parametrize(("spec", "kind"), [
+    ("PostgreSQL://auditor@db/one2many", "postgres"),  # a scheme in capitals
+    ("POSTGRES://auditor@db:5432/one2many", "postgres"),
+    ("postgres://auditor@db/one2many", "postgres"),
+    ("  host=db port=5432 dbname=one2many user=auditor  ", "postgres"),
+    ("demo", "demo"),
+    ("Demo", "demo"),
+])
+def test_one_parser_classifies_every_spelling(spec: str, kind: str) -> None:
+    parsed = parse_source_spec(spec)
+    assert parsed.kind == kind
+    if kind == "postgres":
+        assert parsed.conninfo["dbname"] == "one2many"
+
+
+def test_directory_with_equals_is_an_export_and_missing_one_is_not_a_conninfo(
+        tmp_path: Path) -> None:
+    d = tmp_path / "run=1"
+    d.mkdir()
+    assert parse_source_spec(str(d)).kind == "export"
+    with pytest.raises(SourceSpecError, match="neither an existing export directory"):
+        parse_source_spec(str(tmp_path / "run=2"))  # not there: not a libpq string either
+
+
+def test_a_file_is_not_an_export(tmp_path: Path) -> None:
+    f = tmp_path / "users.csv"
+    f.write_text("user_id\n")
+    with pytest.raises(SourceSpecError, match="is a file, not an export directory"):
+        open_source(str(f))
+
+
+def test_demo_needs_materialising_before_open() -> None:
+    with pytest.raises(SourceSpecError, match="auditlib run --source demo"):
+        open_source("demo")
 
 
 def test_nonexistent_source_is_a_clear_error(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """``auditlib demo-data``: write a generated demo export of the service database.
 
-A thin shell over ``auditlib.demo.generate_export``. The export (one file per
-table plus ``manifest.json``) goes to ``--out``; ``ground_truth.json`` (the
+A thin shell over ``auditlib.demo.generate_export``. The export (one file or,
+with ``--part-rows``, one directory of part files per table, plus ``manifest.json``) goes to ``--out``; ``ground_truth.json`` (the
 planted findings the rules must produce) goes beside it, never inside.
 """
 
@@ -36,14 +36,19 @@ def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) ->
               help="Audit day the data is consistent with (default: today in Europe/Stockholm).")
 @click.option("--ground-truth", "ground_truth", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write ground_truth.json (default: beside the export, OUT/../ground_truth.json).")
+@click.option("--part-rows", "part_rows", default=None, type=click.IntRange(min=1), metavar="N",
+              help="Write every table as a directory of part files (TABLE/part-00000.EXT, ...) of at most N "
+                   "rows each, as Spark/Hive/Trino exports do; default: one file per table.")
 @click.option("--force", is_flag=True, help="Replace an existing export directory.")
 def command(out: Path, scale: float, fmt: str, seed: int, as_of: date | None, ground_truth: Path | None,
-            force: bool) -> None:
+            part_rows: int | None, force: bool) -> None:
     """Write a demo export of all 18 tables with planted audit cases.
 
     Every rule id of the catalogue (RET, SUB, DSR and the data-quality findings
     DQ-03..05) has true cases, edge cases and near misses relative to --as-of;
     the rest of the data is clean at that day. ground_truth.json lists them.
+    Tables are generated and written in chunks: memory stays flat at any --scale
+    (scale 100 is about 340 million rows).
 
     Example: auditlib demo-data --out /tmp/demo/export --scale 0.1 --as-of 2026-06-30
     """
@@ -51,11 +56,12 @@ def command(out: Path, scale: float, fmt: str, seed: int, as_of: date | None, gr
 
     try:
         result = generate_export(out, scale=scale, seed=seed, as_of=as_of, fmt=fmt,
-                                 ground_truth_path=ground_truth, overwrite=force)
+                                 ground_truth_path=ground_truth, overwrite=force, part_rows=part_rows)
     except (FileExistsError, ValueError) as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(2) from exc
     total = sum(result.rows.values())
     click.echo(f"wrote {result.out_dir} ({len(result.rows)} tables, {total:,} rows, {fmt}) "
-               f"for as_of {result.as_of} in {result.seconds:.1f} s")
+               f"for as_of {result.as_of} in {result.seconds:.1f} s"
+               + (f", parts of at most {part_rows:,} rows" if part_rows else ""))
     click.echo(f"ground truth: {result.ground_truth_path}")

@@ -71,8 +71,8 @@ def load_cmd(
     Tables are loaded parents first (FOREIGN KEY order), streamed in batches, so
     memory stays flat at any scale. Prints the rows loaded per table.
     """
-    from auditlib.pg.conninfo import PasswordInConninfoError
     from auditlib.pg.load import LoadError, load_export_detailed
+    from auditlib.source.postgres.conninfo import PasswordInConninfoError
 
     try:
         result = load_export_detailed(

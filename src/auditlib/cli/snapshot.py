@@ -1,6 +1,6 @@
 """``auditlib snapshot``: extract a minimised, pseudonymised DuckDB snapshot.
 
-A thin shell over :func:`auditlib.snapshot.build_snapshot`: progress with rich,
+A thin shell over :func:`auditlib.quality.build_gated_snapshot`: progress with rich,
 a one-line message and exit status 2 when the source cannot be read, the gate
 summary at the end. Exit 0 when the snapshot was written (even with failed
 gates: they are facts about the data, reported, and the rules turn blocked
@@ -33,7 +33,8 @@ import click
     required=True,
     metavar="SRC",
     help="An export directory (users.parquet / users.csv / users.csv.gz ..., optional "
-    "manifest.json), or a PostgreSQL URL / libpq string without a password.",
+    "manifest.json), a PostgreSQL URL / libpq string without a password, or 'demo' "
+    "(today's generated demo export).",
 )
 @click.option(
     "--out",
@@ -63,15 +64,22 @@ def command(source_spec: str, out_path: Path, quiet: bool, gates_backend: str) -
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from auditlib.snapshot import KEY_ENV, SnapshotError, build_snapshot
-    from auditlib.source import SourceError, open_source
+    from auditlib.quality import build_gated_snapshot
+    from auditlib.snapshot import KEY_ENV, SnapshotError
+    from auditlib.source import SourceError, open_source, parse_source_spec
 
     err = Console(stderr=True)
     # The library logs the random-key warning; here the notice below says it once, in colour.
     logging.getLogger("auditlib.snapshot.pseudonym").addHandler(logging.NullHandler())
     logging.getLogger("auditlib.snapshot.pseudonym").propagate = False
     try:
-        source = open_source(source_spec)
+        spec = parse_source_spec(source_spec)
+        if spec.kind == "demo":  # generated (once per day) into the cache, as `auditlib run`
+            from auditlib.dates import today_stockholm
+            from auditlib.runner.sources import resolve_source
+
+            spec = parse_source_spec(resolve_source(source_spec, today_stockholm()).spec)
+        source = open_source(spec)
         if not os.environ.get(KEY_ENV):
             err.print(
                 f"[yellow]notice:[/] {KEY_ENV} is not set: a random key is used for this "
@@ -79,7 +87,7 @@ def command(source_spec: str, out_path: Path, quiet: bool, gates_backend: str) -
                 soft_wrap=True,
             )
         if quiet:
-            info = build_snapshot(source, out_path, gates_backend=gates_backend)
+            info = build_gated_snapshot(source, out_path, gates_backend=gates_backend)
         else:
             with Progress(
                 TextColumn("{task.description}"),
@@ -94,7 +102,7 @@ def command(source_spec: str, out_path: Path, quiet: bool, gates_backend: str) -
                 def progress(message: str, done: int, total: int) -> None:
                     bar.update(task, description=message, completed=done, total=total)
 
-                info = build_snapshot(source, out_path, progress=progress,
+                info = build_gated_snapshot(source, out_path, progress=progress,
                                       gates_backend=gates_backend)
     except (SourceError, SnapshotError) as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)

@@ -1,8 +1,22 @@
-"""The clean bulk of the demo export: realistic volumes that raise no finding at ``as_of``.
+"""The clean bulk of the demo export, generated as a stream of chunks (constant memory).
 
-Everything here is vectorised (NumPy/pandas/Arrow); sizes scale with ``scale``.
-Scale 1 is about 1,000 customers, 20,000 users, 200,000 recipients, 100,000
-messages, 2,000,000 deliveries and 1,000,000 login events.
+Sizes scale with ``scale``: scale 1 is about 1,000 customers, 20,000 users,
+200,000 recipients, 100,000 messages, 2,000,000 deliveries and 1,000,000 login
+events (3.4 million rows in all); scale 100 is about 340 million rows.
+
+Memory (generator version 2): only per-customer and per-user *numbers* are held
+for the whole run (about 60 bytes per user, 200 bytes per customer: ~150 MB at
+scale 100); every row-level table is generated and handed to ``emit`` in chunks of
+at most ~``CHUNK_ROWS`` rows, each chunk from its own generator seeded with
+``(seed, table, chunk number)``, so the output depends on seed and scale only.
+Event tables whose ids follow time (login events, messages, tickets, consents,
+transfers, invoices) are generated in time slices, in order, so ids still follow
+time across the whole table without a global sort:
+- per user (login events) and per customer (messages) the total count is drawn
+  once (multinomial, as before); each slice then takes a binomial share of what
+  is left in proportion to the slice's share of the remaining time window, which
+  spreads the events uniformly over the window with the exact total;
+- tickets, consents and transfers draw their per-day counts once.
 
 How the bulk stays clean at D = as_of (each line is a rule it must not trip):
 - customers are active, end in the future, ended recently (``deletion_due`` >= D),
@@ -25,18 +39,25 @@ How the bulk stays clean at D = as_of (each line is a rule it must not trip):
 from __future__ import annotations
 
 import binascii
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+import pandas as pd
 
 from auditlib.demo import names as nm
 from auditlib.demo import register as reg
 from auditlib.demo.clock import add_months_np, business_seconds, local_to_utc, np_day
-from auditlib.demo.frame import Tables
+
+GENERATOR_VERSION = 2  # 1: everything in memory, one generator; 2: chunked, per-chunk generators
+CHUNK_ROWS = 500_000
+DELIVERY_BATCH = 50_000  # messages per delivery chunk (about 1M deliveries)
 
 SECOND = np.timedelta64(1, "s")
 US = np.timedelta64(1, "us")
+DAY_US = 86_400_000_000
 PLANS = np.array(["basic", "pro", "enterprise"])
 PLAN_PRICE = {"basic": 612, "pro": 1862, "enterprise": 6237}  # SEK per month incl. VAT
 BACKUP_DAYS = 730
@@ -66,6 +87,13 @@ DSR_TYPES = np.array(
 DSR_CHANNELS = np.array(["email", "chat", "web_form", "letter"])
 REFUSAL_GROUNDS = np.array(["manifestly_unfounded", "excessive", "identity_not_verified", "legal_obligation"])
 
+Emit = Callable[..., None]  # emit(table, **columns): one chunk of a table, rows in primary-key order
+
+
+def rng_for(seed: int, stream: str, *index: int) -> np.random.Generator:
+    """The generator of one stream (a table or a part of one) and chunk: independent of chunking elsewhere."""
+    return np.random.default_rng([seed, zlib.crc32(stream.encode()), *index])
+
 
 @dataclass
 class BulkInfo:
@@ -74,6 +102,7 @@ class BulkInfo:
     n_customers: int
     service_customers: np.ndarray  # ids of customers that hold Service data
     customer_domain: dict[int, str]
+    contracts: pd.DataFrame  # customer_id, plan, signed_on, ends_on (for the invoices)
 
 
 def _hex(rng: np.random.Generator, n: int, nbytes: int) -> np.ndarray:
@@ -91,12 +120,49 @@ def _scaled(n: float, scale: float, minimum: int) -> int:
     return max(minimum, round(n * scale))
 
 
-def generate_bulk(t: Tables, rng: np.random.Generator, d: date, scale: float) -> BulkInfo:
+def _blocks(counts: np.ndarray, limit: int) -> Iterator[tuple[int, int]]:
+    """Consecutive index ranges [a, b) whose ``counts`` sum to about ``limit`` (at least one item each)."""
+    cum = np.cumsum(counts)
+    a, n = 0, len(counts)
+    while a < n:
+        base = cum[a - 1] if a else 0
+        b = int(np.searchsorted(cum, base + limit, side="right"))
+        b = min(max(b, a + 1), n)
+        yield a, b
+        a = b
+
+
+def _split_over_slices(rng: np.random.Generator, remaining: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                       t0: int, t1: int) -> np.ndarray:
+    """How many of each item's ``remaining`` events fall in [t0, t1): binomial share of the rest of [lo, hi).
+
+    ``remaining`` is reduced in place. Slices must be visited in time order.
+    """
+    start = np.maximum(lo, t0)
+    rest = hi - start
+    overlap = np.clip(np.minimum(hi, t1) - start, 0, None)
+    p = np.where(rest > 0, overlap / np.maximum(rest, 1), 0.0)
+    p = np.where(hi <= t1, 1.0, p)  # the last slice of a window takes what is left
+    p = np.where(overlap > 0, p, 0.0)
+    k = rng.binomial(remaining, np.clip(p, 0.0, 1.0))
+    remaining -= k
+    return k
+
+
+def _day_chunks(rng: np.random.Generator, n: int, lo: np.datetime64, n_days: int) -> Iterator[np.ndarray]:
+    """``n`` events spread uniformly over ``n_days`` days from ``lo``: per chunk, the day of each event, in order."""
+    per_day = rng.multinomial(n, np.full(n_days, 1.0 / n_days))
+    for a, b in _blocks(per_day, CHUNK_ROWS):
+        yield np.repeat(lo + np.arange(a, b).astype("timedelta64[D]"), per_day[a:b])
+
+
+def generate_bulk(emit: Emit, seed: int, d: date, scale: float) -> BulkInfo:
     dd = np_day(d)
     # the manifest's exported_at (clock.end_of_day): no bulk instant lies after it
     end = local_to_utc(np.array([dd]), np.array([23 * 3600 + 59 * 60 + 59]))[0]
+    rng = rng_for(seed, "customers")
 
-    # -- customers and contracts -------------------------------------------------------
+    # -- customers and contracts (per-customer arrays stay in memory) ----------------------
     n_c = _scaled(1000, scale, 8)
     cid = np.arange(1, n_c + 1, dtype=np.int64)
     kinds = rng.choice(np.array(["active", "recent_end", "ending", "offboarded"]), n_c, p=[0.78, 0.04, 0.06, 0.12])
@@ -114,8 +180,8 @@ def generate_bulk(t: Tables, rng: np.random.Generator, d: date, scale: float) ->
     created_at = local_to_utc(created_day, business_seconds(rng, n_c))
     cnames, stems = nm.company_names(rng, n_c)
     domains = nm.company_domains(stems, cid)
-    t.add("customers", customer_id=cid, org_number=nm.org_numbers(rng, n_c), name=cnames,
-          country=np.full(n_c, "SE", dtype=object), created_at=created_at)
+    emit("customers", customer_id=cid, org_number=nm.org_numbers(rng, n_c), name=cnames,
+         country=np.full(n_c, "SE", dtype=object), created_at=created_at)
 
     last_day = np.where(np.isnat(ends), dd, np.minimum(ends, dd))
     span = (last_day - created_day).astype(np.int64)
@@ -137,132 +203,163 @@ def generate_bulk(t: Tables, rng: np.random.Generator, d: date, scale: float) ->
     term = np.where(has_end, term, np.datetime64("NaT"))
     order = np.lexsort((con_sign, con_cust))
     n_con = len(con_cust)
-    t.add("contracts", contract_id=np.arange(1, n_con + 1, dtype=np.int64), customer_id=con_cust[order],
-          plan=con_plan[order].astype(object), signed_on=con_sign[order], ends_on=con_end[order],
-          terminated_at=term[order])
+    emit("contracts", contract_id=np.arange(1, n_con + 1, dtype=np.int64), customer_id=con_cust[order],
+         plan=con_plan[order].astype(object), signed_on=con_sign[order], ends_on=con_end[order],
+         terminated_at=term[order])
+    contracts = pd.DataFrame({"customer_id": con_cust[order], "plan": con_plan[order],
+                              "signed_on": con_sign[order], "ends_on": con_end[order]})
 
     # -- Service data: only customers that still hold it ----------------------------------
     svc = ~off
     s_ids = cid[svc]
+    n_s = len(s_ids)
     s_created = created_day[svc]
+    s_created_at = created_at[svc]
+    s_dom = domains[svc]
     s_hi = np.where(np.isnat(ends[svc]), dd, np.minimum(ends[svc], dd))  # last day of activity
-    weight = rng.lognormal(0, 1.0, len(s_ids))
+    weight = rng.lognormal(0, 1.0, n_s)
     weight /= weight.sum()
 
     def per_customer(total: int) -> np.ndarray:
-        return 1 + rng.multinomial(max(total - len(s_ids), 0), weight)
+        return 1 + rng.multinomial(max(total - n_s, 0), weight)
 
-    # users
     n_users_c = per_customer(_scaled(20_000, scale, 20))
-    n_u = int(n_users_c.sum())
+    n_rec_c = per_customer(_scaled(200_000, scale, 200))
+    n_msg_c = per_customer(_scaled(100_000, scale, 100))
     u_start = np.concatenate([[0], np.cumsum(n_users_c)[:-1]])
-    u_cidx = np.repeat(np.arange(len(s_ids)), n_users_c)
-    u_id = np.arange(1, n_u + 1, dtype=np.int64)
+    r_start = np.concatenate([[0], np.cumsum(n_rec_c)[:-1]])
+
+    # users: the numbers login events need, for every user (about 40 bytes each)
+    n_u = int(n_users_c.sum())
+    u_cidx = np.repeat(np.arange(n_s, dtype=np.int32), n_users_c)
     first_of_c = np.zeros(n_u, dtype=bool)
     first_of_c[u_start] = True
-    u_day = np.where(first_of_c, s_created[u_cidx], _uniform_days(rng, s_created[u_cidx], s_hi[u_cidx]))
-    u_created = local_to_utc(u_day, business_seconds(rng, n_u))
-    u_created[first_of_c] = created_at[svc][u_cidx[first_of_c]]
-    room = (s_hi[u_cidx] - u_day).astype(np.int64)
-    deact = (rng.random(n_u) < 0.08) & (room >= 2) & ~first_of_c
-    deact_day = u_day + (1 + np.floor(rng.random(n_u) * np.maximum(room - 1, 1))).astype("timedelta64[D]")
-    u_deact = np.where(deact, local_to_utc(deact_day, business_seconds(rng, n_u)), np.datetime64("NaT"))
-    first, last = nm.person_names(rng, n_u)
-    u_dom = domains[svc][u_cidx]
-    # the id keeps addresses unique when two people at one company share a name
-    u_email = nm.emails(first, last, u_id, u_dom)
-    has_img = rng.random(n_u) < 0.3
-    img = np.where(has_img, nm.join("https://cdn.one2many.se/avatars/", u_id, ".jpg"), None)
-    is_admin = first_of_c | (rng.random(n_u) < 0.1)
+    u_created = np.empty(n_u, dtype="datetime64[us]")
+    u_deact = np.empty(n_u, dtype="datetime64[us]")
+    for k, (a, b) in enumerate(_blocks(np.ones(n_u), CHUNK_ROWS)):
+        r = rng_for(seed, "users.life", k)
+        ci, f = u_cidx[a:b], first_of_c[a:b]
+        day = np.where(f, s_created[ci], _uniform_days(r, s_created[ci], s_hi[ci]))
+        created = local_to_utc(day, business_seconds(r, b - a))
+        created[f] = s_created_at[ci[f]]
+        room = (s_hi[ci] - day).astype(np.int64)
+        deact = (r.random(b - a) < 0.08) & (room >= 2) & ~f
+        deact_day = day + (1 + np.floor(r.random(b - a) * np.maximum(room - 1, 1))).astype("timedelta64[D]")
+        u_created[a:b] = created
+        u_deact[a:b] = np.where(deact, local_to_utc(deact_day, business_seconds(r, b - a)), np.datetime64("NaT"))
 
-    # login events: last 300 days, inside the user's active life
+    # login events: last 300 days, inside the user's active life; ids in time order
     n_l = _scaled(1_000_000, scale, 200)
     lo_bound = local_to_utc(np.array([dd - np.timedelta64(300, "D")]), np.array([0]))[0]
-    cust_end = local_to_utc(s_hi, np.full(len(s_hi), 23 * 3600))  # 23:00 on the last active day
-    lo = np.maximum(u_created, lo_bound)
-    hi = np.minimum(np.where(np.isnat(u_deact), end, u_deact), cust_end[u_cidx])
-    hi = np.minimum(hi, end)
-    ok = hi > lo + np.timedelta64(3600, "s")
-    lw = rng.random(n_u) * ok
-    lw = lw / lw.sum()
-    n_ev_u = rng.multinomial(n_l, lw)
-    ev_u = np.repeat(np.arange(n_u), n_ev_u)
-    span_us = (hi[ev_u] - lo[ev_u]).astype(np.int64)
-    occ = lo[ev_u] + (np.floor(rng.random(len(ev_u)) * span_us).astype(np.int64) // 1_000_000 * 1_000_000).astype("timedelta64[us]")
-    occ = np.maximum(occ, lo[ev_u])
-    order = np.argsort(occ, kind="stable")
-    occ, ev_u = occ[order], ev_u[order]
-    n_ev = len(occ)
-    success = rng.random(n_ev) < 0.95
-    v6 = rng.random(n_ev) < 0.15
-    ips = np.where(v6, nm.ipv6(rng, n_ev), nm.ipv4(rng, n_ev))
-    t.add("login_events", event_id=np.arange(1, n_ev + 1, dtype=np.int64), user_id=u_id[ev_u],
-          customer_id=s_ids[u_cidx[ev_u]], occurred_at=occ, ip_address=ips,
-          user_agent=rng.choice(nm.USER_AGENTS, n_ev).astype(object), success=success)
+    cust_end = local_to_utc(s_hi, np.full(n_s, 23 * 3600))  # 23:00 on the last active day
+    lo = np.maximum(u_created, lo_bound).astype(np.int64)
+    hi = np.minimum(np.minimum(np.where(np.isnat(u_deact), end, u_deact), cust_end[u_cidx]), end).astype(np.int64)
+    ok = hi > lo + 3_600_000_000
+    r = rng_for(seed, "login_events.counts")
+    lw = r.random(n_u) * ok
+    left = r.multinomial(n_l, lw / lw.sum()).astype(np.int64)
     last_login = np.full(n_u, np.iinfo(np.int64).min, dtype=np.int64)
-    np.maximum.at(last_login, ev_u[success], occ[success].astype(np.int64))
-    last_login_at = np.where(last_login == np.iinfo(np.int64).min, np.datetime64("NaT"),
-                             last_login.astype("datetime64[us]"))
-    t.add("users", user_id=u_id, customer_id=s_ids[u_cidx], full_name=nm.join(first, " ", last), email=u_email,
-          password_hash=nm.join("$argon2id$v=19$m=65536,t=3,p=4$", _hex(rng, n_u, 8), "$", _hex(rng, n_u, 16)),
-          profile_image_url=img, is_admin=is_admin, created_at=u_created, last_login_at=last_login_at,
-          deactivated_at=u_deact)
+    t_lo, t_hi = int(lo_bound.astype(np.int64)), int(end.astype(np.int64)) + 1
+    n_slices = int(np.clip(np.ceil(n_l / CHUNK_ROWS), 1, 300))
+    bounds = t_lo + (np.arange(n_slices + 1) * ((t_hi - t_lo) / n_slices)).astype(np.int64) // 1_000_000 * 1_000_000
+    bounds[-1] = t_hi
+    next_id = 1
+    for s in range(n_slices):
+        r = rng_for(seed, "login_events", s)
+        t0, t1 = int(bounds[s]), int(bounds[s + 1])
+        k = _split_over_slices(r, left, lo, hi, t0, t1)
+        ev_u = np.repeat(np.nonzero(k)[0], k[k > 0])
+        a = np.maximum(lo[ev_u], t0)
+        b = np.minimum(hi[ev_u], t1)
+        occ = a + np.floor(r.random(len(ev_u)) * (b - a)).astype(np.int64) // 1_000_000 * 1_000_000
+        occ = np.maximum(occ, a)
+        order = np.argsort(occ, kind="stable")
+        occ, ev_u = occ[order], ev_u[order]
+        n_ev = len(occ)
+        success = r.random(n_ev) < 0.95
+        v6 = r.random(n_ev) < 0.15
+        ips = np.where(v6, nm.ipv6(r, n_ev), nm.ipv4(r, n_ev))
+        np.maximum.at(last_login, ev_u[success], occ[success])
+        emit("login_events", event_id=np.arange(next_id, next_id + n_ev, dtype=np.int64), user_id=ev_u + 1,
+             customer_id=s_ids[u_cidx[ev_u]], occurred_at=occ.astype("datetime64[us]"), ip_address=ips,
+             user_agent=r.choice(nm.USER_AGENTS, n_ev).astype(object), success=success)
+        next_id += n_ev
+    del lo, hi, left, lw, ok
 
-    # recipients
-    n_rec_c = per_customer(_scaled(200_000, scale, 200))
-    n_r = int(n_rec_c.sum())
-    r_start = np.concatenate([[0], np.cumsum(n_rec_c)[:-1]])
-    r_cidx = np.repeat(np.arange(len(s_ids)), n_rec_c)
-    r_id = np.arange(1, n_r + 1, dtype=np.int64)
-    r_day = _uniform_days(rng, s_created[r_cidx], s_hi[r_cidx])
-    rf, rl = nm.person_names(rng, n_r)
-    has_mail = rng.random(n_r) < 0.7
-    has_phone = ~has_mail | (rng.random(n_r) < 0.6)
-    t.add("recipients", recipient_id=r_id, customer_id=s_ids[r_cidx],
-          full_name=np.where(rng.random(n_r) < 0.9, nm.join(rf, " ", rl), None),
-          email=np.where(has_mail, nm.emails(rf, rl, r_id, rng.choice(nm.MAIL_DOMAINS, n_r)), None),
-          phone=np.where(has_phone, nm.mobile_numbers(rng, n_r), None),
-          created_at=local_to_utc(r_day, business_seconds(rng, n_r)))
+    # users: written after their logins (last_login_at), text made per chunk
+    for k, (a, b) in enumerate(_blocks(np.ones(n_u), CHUNK_ROWS)):
+        r = rng_for(seed, "users", k)
+        n = b - a
+        u_id = np.arange(a + 1, b + 1, dtype=np.int64)
+        ci = u_cidx[a:b]
+        first, last = nm.person_names(r, n)
+        ll = last_login[a:b]
+        emit("users", user_id=u_id, customer_id=s_ids[ci], full_name=nm.join(first, " ", last),
+             email=nm.emails(first, last, u_id, s_dom[ci]),
+             password_hash=nm.join("$argon2id$v=19$m=65536,t=3,p=4$", _hex(r, n, 8), "$", _hex(r, n, 16)),
+             profile_image_url=np.where(r.random(n) < 0.3, nm.join("https://cdn.one2many.se/avatars/", u_id, ".jpg"), None),
+             is_admin=first_of_c[a:b] | (r.random(n) < 0.1), created_at=u_created[a:b],
+             last_login_at=np.where(ll == np.iinfo(np.int64).min, np.datetime64("NaT"), ll.astype("datetime64[us]")),
+             deactivated_at=u_deact[a:b])
+    del last_login, u_deact, first_of_c
 
-    # messages: the last 365 days of each customer's active life
-    n_msg_c = per_customer(_scaled(100_000, scale, 100))
-    n_m = int(n_msg_c.sum())
-    m_cidx = np.repeat(np.arange(len(s_ids)), n_msg_c)
-    m_lo = np.maximum(s_created, dd - np.timedelta64(365, "D"))[m_cidx]
-    m_day = _uniform_days(rng, m_lo, s_hi[m_cidx])
-    m_created = local_to_utc(m_day, business_seconds(rng, n_m))
-    order = np.argsort(m_created, kind="stable")
-    m_cidx, m_created = m_cidx[order], m_created[order]
-    m_id = np.arange(1, n_m + 1, dtype=np.int64)
-    channel = rng.choice(np.array(["email", "sms", "push"]), n_m, p=[0.6, 0.35, 0.05])
-    sender = u_id[u_start[m_cidx] + np.floor(rng.random(n_m) * n_users_c[m_cidx]).astype(np.int64)]
-    t.add("messages", message_id=m_id, customer_id=s_ids[m_cidx], sender_user_id=sender,
-          channel=channel.astype(object),
-          subject=np.where(channel == "email", rng.choice(EMAIL_SUBJECTS, n_m).astype(object), None),
-          body=rng.choice(BODIES, n_m).astype(object), created_at=m_created)
+    # recipients: blocks of whole customers
+    for k, (ca, cb) in enumerate(_blocks(n_rec_c, CHUNK_ROWS)):
+        r = rng_for(seed, "recipients", k)
+        counts = n_rec_c[ca:cb]
+        n = int(counts.sum())
+        r_cidx = np.repeat(np.arange(ca, cb), counts)
+        r_id = r_start[ca] + 1 + np.arange(n, dtype=np.int64)
+        r_day = _uniform_days(r, s_created[r_cidx], s_hi[r_cidx])
+        rf, rl = nm.person_names(r, n)
+        has_mail = r.random(n) < 0.7
+        has_phone = ~has_mail | (r.random(n) < 0.6)
+        emit("recipients", recipient_id=r_id, customer_id=s_ids[r_cidx],
+             full_name=np.where(r.random(n) < 0.9, nm.join(rf, " ", rl), None),
+             email=np.where(has_mail, nm.emails(rf, rl, r_id, r.choice(nm.MAIL_DOMAINS, n)), None),
+             phone=np.where(has_phone, nm.mobile_numbers(r, n), None),
+             created_at=local_to_utc(r_day, business_seconds(r, n)))
 
+    # messages: the last 365 days of each customer's active life, in day slices (ids in time order);
     # deliveries: a window of the customer's recipients per message (unique pairs)
-    target = _scaled(2_000_000, scale, 1000)
-    lam = max(target / n_m - 1, 0.5)
-    k = np.minimum(1 + rng.poisson(lam, n_m), n_rec_c[m_cidx])
-    total = int(k.sum())
-    mrep = np.repeat(np.arange(n_m), k)
-    j = np.arange(total) - np.repeat(np.cumsum(k) - k, k)
-    offset = np.floor(rng.random(n_m) * n_rec_c[m_cidx]).astype(np.int64)
-    rec_idx = r_start[m_cidx[mrep]] + (offset[mrep] + j) % n_rec_c[m_cidx[mrep]]
-    status = rng.choice(np.array(["delivered", "sent", "bounced", "failed", "queued"]), total,
-                        p=[0.9, 0.04, 0.03, 0.02, 0.01])
-    queued = status == "queued"
-    d_at = m_created[mrep] + rng.integers(5, 900, total).astype("timedelta64[s]")
-    d_at = np.where(queued, np.datetime64("NaT"), d_at)
-    ch = channel[mrep]
-    sp = np.where(ch == "sms", reg.SMS, reg.EMAIL).astype(object)
-    sp[(ch == "push") | queued] = None
-    t.add("message_deliveries", message_id=m_id[mrep], recipient_id=r_id[rec_idx], subprocessor_id=sp,
-          status=status.astype(object), delivered_at=d_at)
+    m_lo = np.maximum(s_created, dd - np.timedelta64(365, "D")).astype(np.int64)
+    m_hi = s_hi.astype(np.int64) + 1  # exclusive, in days
+    m_left = n_msg_c.astype(np.int64).copy()
+    first_day = int(m_lo.min())
+    n_days = int(m_hi.max()) - first_day
+    n_m_total = int(n_msg_c.sum())
+    lam = max(_scaled(2_000_000, scale, 1000) / n_m_total - 1, 0.5)
+    n_slices = int(np.clip(np.ceil(n_m_total / CHUNK_ROWS * 20), 1, n_days))
+    day_bounds = first_day + (np.arange(n_slices + 1) * n_days) // n_slices
+    next_id = 1
+    for s in range(n_slices):
+        r = rng_for(seed, "messages", s)
+        t0, t1 = int(day_bounds[s]), int(day_bounds[s + 1])
+        k = _split_over_slices(r, m_left, m_lo, m_hi, t0, t1)
+        m_cidx = np.repeat(np.nonzero(k)[0], k[k > 0])
+        n_m = len(m_cidx)
+        a = np.maximum(m_lo[m_cidx], t0)
+        b = np.minimum(m_hi[m_cidx], t1)
+        m_day = (a + np.floor(r.random(n_m) * (b - a)).astype(np.int64)).astype("datetime64[D]")
+        m_created = local_to_utc(m_day, business_seconds(r, n_m))
+        order = np.argsort(m_created, kind="stable")
+        m_cidx, m_created = m_cidx[order], m_created[order]
+        m_id = np.arange(next_id, next_id + n_m, dtype=np.int64)
+        next_id += n_m
+        channel = r.choice(np.array(["email", "sms", "push"]), n_m, p=[0.6, 0.35, 0.05])
+        sender = u_start[m_cidx] + 1 + np.floor(r.random(n_m) * n_users_c[m_cidx]).astype(np.int64)
+        emit("messages", message_id=m_id, customer_id=s_ids[m_cidx], sender_user_id=sender,
+             channel=channel.astype(object),
+             subject=np.where(channel == "email", r.choice(EMAIL_SUBJECTS, n_m).astype(object), None),
+             body=r.choice(BODIES, n_m).astype(object), created_at=m_created)
+        for j0 in range(0, n_m, DELIVERY_BATCH):
+            rd = rng_for(seed, "message_deliveries", s, j0 // DELIVERY_BATCH)
+            sl = slice(j0, min(j0 + DELIVERY_BATCH, n_m))
+            _deliveries(emit, rd, m_id[sl], m_cidx[sl], m_created[sl], channel[sl], lam, n_rec_c, r_start)
 
     # -- Netdialog's own records --------------------------------------------------------------
     # orders: one per customer before it became one, plus prospects that never did
+    rng = rng_for(seed, "orders")
     n_p = _scaled(300, scale, 5)
     o_cust = np.concatenate([cid, np.full(n_p, -1)])
     o_n = len(o_cust)
@@ -274,51 +371,63 @@ def generate_bulk(t: Tables, rng: np.random.Generator, d: date, scale: float) ->
                             dd - rng.integers(0, 730, n_p).astype("timedelta64[D]")])
     o_at = local_to_utc(o_day, business_seconds(rng, o_n))
     order = np.argsort(o_at, kind="stable")
-    t.add("orders", order_id=np.arange(1, o_n + 1, dtype=np.int64),
-          customer_id=np.where(o_cust >= 0, o_cust, None).astype(object)[order],
-          contact_name=nm.join(of, " ", ol)[order], contact_email=nm.join(nm.ascii_lower(of), "@", o_dom)[order],
-          contact_phone=np.where(rng.random(o_n) < 0.8, nm.mobile_numbers(rng, o_n), None)[order],
-          company_name=o_company[order], ordered_at=o_at[order])
+    emit("orders", order_id=np.arange(1, o_n + 1, dtype=np.int64),
+         customer_id=np.where(o_cust >= 0, o_cust, None).astype(object)[order],
+         contact_name=nm.join(of, " ", ol)[order], contact_email=nm.join(nm.ascii_lower(of), "@", o_dom)[order],
+         contact_phone=np.where(rng.random(o_n) < 0.8, nm.mobile_numbers(rng, o_n), None)[order],
+         company_name=o_company[order], ordered_at=o_at[order])
+    del o_company, o_dom, of, ol, cnames
 
     # support tickets: opened within 600 days, closed within 10 days (or still open)
     n_t = _scaled(5000, scale, 20)
-    t_cust = np.where(rng.random(n_t) < 0.75, rng.choice(s_ids, n_t), -1)
-    t_day = dd - rng.integers(0, 600, n_t).astype("timedelta64[D]")
-    t_open = local_to_utc(t_day, business_seconds(rng, n_t))
-    t_close = t_open + rng.integers(600, 10 * 86400, n_t).astype("timedelta64[s]")
-    t_close = np.where((t_close > end) | (rng.random(n_t) < 0.03), np.datetime64("NaT"), t_close)
-    order = np.argsort(t_open, kind="stable")
-    tf, tl = nm.person_names(rng, n_t)
-    t_id = np.arange(1, n_t + 1, dtype=np.int64)
-    t.add("support_tickets", ticket_id=t_id, customer_id=np.where(t_cust >= 0, t_cust, None).astype(object)[order],
-          contact_name=nm.join(tf, " ", tl), contact_email=nm.join(nm.ascii_lower(tf), ".t", t_id, "@", rng.choice(nm.MAIL_DOMAINS, n_t)),
-          channel=rng.choice(np.array(["chat", "email"]), n_t).astype(object),
-          subject=rng.choice(TICKET_SUBJECTS, n_t).astype(object), opened_at=t_open[order], closed_at=t_close[order])
+    next_id = 1
+    for k, days in enumerate(_day_chunks(rng_for(seed, "support_tickets.days"), n_t, dd - np.timedelta64(599, "D"), 600)):
+        r = rng_for(seed, "support_tickets", k)
+        n = len(days)
+        t_open = np.sort(local_to_utc(days, business_seconds(r, n)))
+        t_close = t_open + r.integers(600, 10 * 86400, n).astype("timedelta64[s]")
+        t_close = np.where((t_close > end) | (r.random(n) < 0.03), np.datetime64("NaT"), t_close)
+        t_cust = np.where(r.random(n) < 0.75, r.choice(s_ids, n), -1)
+        tf, tl = nm.person_names(r, n)
+        t_id = np.arange(next_id, next_id + n, dtype=np.int64)
+        next_id += n
+        emit("support_tickets", ticket_id=t_id, customer_id=np.where(t_cust >= 0, t_cust, None).astype(object),
+             contact_name=nm.join(tf, " ", tl),
+             contact_email=nm.join(nm.ascii_lower(tf), ".t", t_id, "@", r.choice(nm.MAIL_DOMAINS, n)),
+             channel=r.choice(np.array(["chat", "email"]), n).astype(object),
+             subject=r.choice(TICKET_SUBJECTS, n).astype(object), opened_at=t_open, closed_at=t_close)
 
     # cookie consents: within 360 days
     n_cc = _scaled(50_000, scale, 50)
-    cc_day = dd - rng.integers(0, 360, n_cc).astype("timedelta64[D]")
-    cc_at = np.sort(local_to_utc(cc_day, rng.integers(0, 86400, n_cc)))
-    cc_at = np.minimum(cc_at, end)
-    wd = rng.random(n_cc) < 0.05
-    cc_wd = cc_at + (rng.random(n_cc) * (end - cc_at).astype(np.int64) // 1_000_000 * 1_000_000).astype(np.int64).astype("timedelta64[us]")
-    t.add("cookie_consents", consent_id=np.arange(1, n_cc + 1, dtype=np.int64), visitor_id=_hex(rng, n_cc, 16),
-          ip_address=np.where(rng.random(n_cc) < 0.9, nm.ipv4(rng, n_cc), None),
-          consented_at=cc_at, categories=rng.choice(CONSENT_CATEGORIES, n_cc).astype(object),
-          withdrawn_at=np.where(wd, cc_wd, np.datetime64("NaT")))
+    next_id = 1
+    for k, days in enumerate(_day_chunks(rng_for(seed, "cookie_consents.days"), n_cc, dd - np.timedelta64(359, "D"), 360)):
+        r = rng_for(seed, "cookie_consents", k)
+        n = len(days)
+        cc_at = np.minimum(np.sort(local_to_utc(days, r.integers(0, 86400, n))), end)
+        wd = r.random(n) < 0.05
+        cc_wd = cc_at + (r.random(n) * (end - cc_at).astype(np.int64) // 1_000_000 * 1_000_000).astype(np.int64).astype("timedelta64[us]")
+        emit("cookie_consents", consent_id=np.arange(next_id, next_id + n, dtype=np.int64),
+             visitor_id=_hex(r, n, 16), ip_address=np.where(r.random(n) < 0.9, nm.ipv4(r, n), None),
+             consented_at=cc_at, categories=r.choice(CONSENT_CATEGORIES, n).astype(object),
+             withdrawn_at=np.where(wd, cc_wd, np.datetime64("NaT")))
+        next_id += n
 
     # data transfers to engaged EU/EEA subprocessors with a DPA, last 365 days
     n_x = _scaled(20_000, scale, 50)
     targets = np.array([reg.BACKUP, reg.SMS, reg.EMAIL, reg.CHAT, reg.ATLANTIC])
     dest = np.array(["SE", "SE", "DE", "FI", "IE"], dtype=object)
     cats = np.array(["message_content", "contact_details", "message_content", "support", "contact_details"], dtype=object)
-    pick = rng.integers(0, len(targets), n_x)
-    x_day = dd - rng.integers(0, 365, n_x).astype("timedelta64[D]")
-    x_at = np.sort(local_to_utc(x_day, rng.integers(3 * 3600, 23 * 3600, n_x)))
-    t.add("data_transfers", transfer_id=np.arange(1, n_x + 1, dtype=np.int64), subprocessor_id=targets[pick],
-          customer_id=np.where(targets[pick] == reg.CHAT, None, rng.choice(s_ids, n_x)).astype(object),
-          occurred_at=x_at, destination_country=dest[pick], data_category=cats[pick],
-          record_count=rng.integers(1, 5000, n_x).astype(np.int32))
+    next_id = 1
+    for k, days in enumerate(_day_chunks(rng_for(seed, "data_transfers.days"), n_x, dd - np.timedelta64(364, "D"), 365)):
+        r = rng_for(seed, "data_transfers", k)
+        n = len(days)
+        pick = r.integers(0, len(targets), n)
+        x_at = np.sort(local_to_utc(days, r.integers(3 * 3600, 23 * 3600, n)))
+        emit("data_transfers", transfer_id=np.arange(next_id, next_id + n, dtype=np.int64), subprocessor_id=targets[pick],
+             customer_id=np.where(targets[pick] == reg.CHAT, None, r.choice(s_ids, n)).astype(object),
+             occurred_at=x_at, destination_country=dest[pick], data_category=cats[pick],
+             record_count=r.integers(1, 5000, n).astype(np.int32))
+        next_id += n
 
     # backups: daily at 01:30 Stockholm, 35 days, destroyed 20 minutes after expiry
     b_day = dd - np.arange(BACKUP_DAYS - 1, -1, -1).astype("timedelta64[D]")
@@ -326,23 +435,55 @@ def generate_bulk(t: Tables, rng: np.random.Generator, d: date, scale: float) ->
     b_exp = b_taken + np.timedelta64(BACKUP_KEEP_DAYS * 86400, "s")
     b_destroyed = b_exp + np.timedelta64(1200, "s")
     b_destroyed = np.where(b_destroyed <= end, b_destroyed, np.datetime64("NaT"))
-    t.add("backups", backup_id=np.arange(1, BACKUP_DAYS + 1, dtype=np.int64), taken_at=b_taken,
-          storage_subprocessor_id=np.full(BACKUP_DAYS, reg.BACKUP, dtype=np.int64),
-          storage_country=np.full(BACKUP_DAYS, "SE", dtype=object), expires_at=b_exp, destroyed_at=b_destroyed)
+    emit("backups", backup_id=np.arange(1, BACKUP_DAYS + 1, dtype=np.int64), taken_at=b_taken,
+         storage_subprocessor_id=np.full(BACKUP_DAYS, reg.BACKUP, dtype=np.int64),
+         storage_country=np.full(BACKUP_DAYS, "SE", dtype=object), expires_at=b_exp, destroyed_at=b_destroyed)
 
     # legal holds on active customers, placed and lifted in the past (no effect on RET)
+    rng = rng_for(seed, "legal_holds")
     act = cid[kinds == "active"]
     n_h = min(len(act), _scaled(4, scale, 1))
-    h_c = rng.choice(act, n_h, replace=False)
+    h_c = np.sort(rng.choice(act, n_h, replace=False))
     h_placed = dd - rng.integers(400, 700, n_h).astype("timedelta64[D]")
-    t.add("legal_holds", hold_id=np.arange(1, n_h + 1, dtype=np.int64), customer_id=h_c,
-          authority=rng.choice(np.array(["Ekobrottsmyndigheten", "Skatteverket", "Stockholms tingsrätt"]), n_h).astype(object),
-          reference=nm.join("Dnr ", rng.integers(1000, 9999, n_h), "-", rng.integers(10, 99, n_h)),
-          placed_on=h_placed, lifted_on=h_placed + rng.integers(30, 200, n_h).astype("timedelta64[D]"))
+    emit("legal_holds", hold_id=np.arange(1, n_h + 1, dtype=np.int64), customer_id=h_c,
+         authority=rng.choice(np.array(["Ekobrottsmyndigheten", "Skatteverket", "Stockholms tingsrätt"]), n_h).astype(object),
+         reference=nm.join("Dnr ", rng.integers(1000, 9999, n_h), "-", rng.integers(10, 99, n_h)),
+         placed_on=h_placed, lifted_on=h_placed + rng.integers(30, 200, n_h).astype("timedelta64[D]"))
 
-    # deletion runs: offboarding on the due day, weekly sweeps, erasures for the DSRs below
-    off_ids = cid[off]
-    due = add_months_np(ends[off], 1)
+    _dsr_and_deletion_runs(emit, rng_for(seed, "dsr_requests"), dd, end, cid[off], ends[off], s_ids, scale)
+
+    return BulkInfo(n_customers=n_c, service_customers=s_ids,
+                    customer_domain=dict(zip(cid.tolist(), domains.tolist(), strict=True)), contracts=contracts)
+
+
+def _deliveries(emit: Emit, r: np.random.Generator, m_id: np.ndarray, m_cidx: np.ndarray, m_created: np.ndarray,
+                channel: np.ndarray, lam: float, n_rec_c: np.ndarray, r_start: np.ndarray) -> None:
+    n_m = len(m_id)
+    k = np.minimum(1 + r.poisson(lam, n_m), n_rec_c[m_cidx])
+    total = int(k.sum())
+    mrep = np.repeat(np.arange(n_m), k)
+    j = np.arange(total) - np.repeat(np.cumsum(k) - k, k)
+    offset = np.floor(r.random(n_m) * n_rec_c[m_cidx]).astype(np.int64)
+    rec_id = r_start[m_cidx[mrep]] + 1 + (offset[mrep] + j) % n_rec_c[m_cidx[mrep]]
+    order = np.lexsort((rec_id, mrep))  # primary-key order (message_id, recipient_id)
+    mrep, rec_id = mrep[order], rec_id[order]
+    status = r.choice(np.array(["delivered", "sent", "bounced", "failed", "queued"]), total,
+                      p=[0.9, 0.04, 0.03, 0.02, 0.01])
+    queued = status == "queued"
+    d_at = m_created[mrep] + r.integers(5, 900, total).astype("timedelta64[s]")
+    d_at = np.where(queued, np.datetime64("NaT"), d_at)
+    ch = channel[mrep]
+    sp = np.where(ch == "sms", reg.SMS, reg.EMAIL).astype(object)
+    sp[(ch == "push") | queued] = None
+    emit("message_deliveries", message_id=m_id[mrep], recipient_id=rec_id, subprocessor_id=sp,
+         status=status.astype(object), delivered_at=d_at)
+
+
+def _dsr_and_deletion_runs(emit: Emit, rng: np.random.Generator, dd: np.datetime64, end: np.datetime64,
+                           off_ids: np.ndarray, off_ends: np.ndarray, s_ids: np.ndarray, scale: float) -> None:
+    """DSRs (answered within 20 days, no fee; a few open ones from the last 5 days) and deletion runs
+    (offboarding on the due day, weekly sweeps, erasures for those DSRs). Sizes follow the customers."""
+    due = add_months_np(off_ends, 1)
     n_off = len(off_ids)
     run_off_req = local_to_utc(due - np.timedelta64(1, "D"), np.full(n_off, 22 * 3600))
     run_off_done = local_to_utc(due, np.full(n_off, 3 * 3600 + 600))
@@ -351,7 +492,6 @@ def generate_bulk(t: Tables, rng: np.random.Generator, d: date, scale: float) ->
     sw_req = local_to_utc(sw_day, np.full(weeks, 4 * 3600))
     sw_failed = rng.random(weeks) < 0.05
 
-    # DSRs: answered within 20 days, no fee; a few open ones from the last 5 days
     n_d = _scaled(300, scale, 12)
     open_ = np.zeros(n_d, dtype=bool)
     open_[: max(2, n_d // 20)] = True
@@ -378,17 +518,17 @@ def generate_bulk(t: Tables, rng: np.random.Generator, d: date, scale: float) ->
     ext_on = dr_day + np.timedelta64(10, "D")
     done = np.where(ext, ext_at + np.timedelta64(3 * 86400, "s"), done)
     verified = dr_at + ((done - dr_at) // 2).astype("timedelta64[s]")
-    t.add("dsr_requests", request_id=d_id, controller=ctrl,
-          customer_id=np.where(d_cust >= 0, d_cust, None).astype(object), subject_email=subj,
-          subject_user_id=None, request_type=dtype_.astype(object),
-          channel=rng.choice(DSR_CHANNELS, n_d).astype(object), received_at=dr_at,
-          identity_verified_at=np.where(open_, np.datetime64("NaT"), verified),
-          extended_on=np.where(ext, ext_on, np.datetime64("NaT")),
-          extension_notified_at=np.where(ext, ext_at, np.datetime64("NaT")),
-          extension_reason=np.where(ext, "Begäran omfattar många system; vi behöver mer tid.", None).astype(object),
-          completed_at=np.where(open_, np.datetime64("NaT"), done),
-          outcome=np.where(open_, None, outcome).astype(object), refusal_ground=np.where(open_, None, ground).astype(object),
-          fee_sek=np.zeros(n_d, dtype=np.int32))
+    emit("dsr_requests", request_id=d_id, controller=ctrl,
+         customer_id=np.where(d_cust >= 0, d_cust, None).astype(object), subject_email=subj,
+         subject_user_id=None, request_type=dtype_.astype(object),
+         channel=rng.choice(DSR_CHANNELS, n_d).astype(object), received_at=dr_at,
+         identity_verified_at=np.where(open_, np.datetime64("NaT"), verified),
+         extended_on=np.where(ext, ext_on, np.datetime64("NaT")),
+         extension_notified_at=np.where(ext, ext_at, np.datetime64("NaT")),
+         extension_reason=np.where(ext, "Begäran omfattar många system; vi behöver mer tid.", None).astype(object),
+         completed_at=np.where(open_, np.datetime64("NaT"), done),
+         outcome=np.where(open_, None, outcome).astype(object), refusal_ground=np.where(open_, None, ground).astype(object),
+         fee_sek=np.zeros(n_d, dtype=np.int32))
     er = (dtype_ == "erasure") & (outcome == "fulfilled") & ~open_
     n_er = int(er.sum())
 
@@ -403,53 +543,54 @@ def generate_bulk(t: Tables, rng: np.random.Generator, d: date, scale: float) ->
                                  np.full(n_er, "completed")]).astype(object)
     run_rows = np.where(np.isnat(run_done), -1, rng.integers(0, 50_000, len(run_done)))
     order = np.argsort(run_req, kind="stable")
-    t.add("deletion_runs", run_id=np.arange(1, len(run_req) + 1, dtype=np.int64), scope=run_scope[order],
-          customer_id=np.where(run_cust >= 0, run_cust, None).astype(object)[order], subject_email=run_subj[order],
-          requested_at=run_req[order], completed_at=run_done[order], status=run_status[order],
-          rows_deleted=np.where(run_rows >= 0, run_rows, None).astype(object)[order])
-
-    return BulkInfo(n_customers=n_c, service_customers=s_ids,
-                    customer_domain=dict(zip(cid.tolist(), domains.tolist(), strict=True)))
+    emit("deletion_runs", run_id=np.arange(1, len(run_req) + 1, dtype=np.int64), scope=run_scope[order],
+         customer_id=np.where(run_cust >= 0, run_cust, None).astype(object)[order], subject_email=run_subj[order],
+         requested_at=run_req[order], completed_at=run_done[order], status=run_status[order],
+         rows_deleted=np.where(run_rows >= 0, run_rows, None).astype(object)[order])
 
 
-def generate_invoices(t: Tables, d: date, domains: dict[int, str], gap: tuple[int, tuple[int, ...]],
-                      skip_customers: set[int]) -> None:
-    """Monthly invoices of every contract (bulk and planted), fiscal years >= d.year - 6.
+def generate_invoices(emit: Emit, d: date, contracts: pd.DataFrame, domains: dict[int, str],
+                      gap: tuple[int, tuple[int, ...]], skip_customers: set[int]) -> None:
+    """Monthly invoices of every contract (bulk and planted), fiscal years >= d.year - 6, month by month.
 
     Numbered per fiscal year in issue order, gap-free except the planted ``gap``
     (year, numbers) — those rows are dropped after numbering (RET-06).
     """
-    con = t.current("contracts").to_pandas()
-    con = con[~con["customer_id"].isin(skip_customers)]
+    con = contracts[~contracts["customer_id"].isin(skip_customers)]
     dd = np_day(d)
     sign = con["signed_on"].to_numpy().astype("datetime64[D]")
     endc = con["ends_on"].to_numpy().astype("datetime64[D]")
+    cust_all = con["customer_id"].to_numpy().astype(np.int64)
+    plan_all = con["plan"].to_numpy()
+    amount_all = np.select([plan_all == "basic", plan_all == "pro"], [PLAN_PRICE["basic"], PLAN_PRICE["pro"]],
+                           PLAN_PRICE["enterprise"])
     last = np.where(np.isnat(endc), dd, np.minimum(endc, dd))
     first_month = np.maximum(sign.astype("datetime64[M]"), np.datetime64(f"{d.year - 6}-01", "M"))
-    n_months = (last.astype("datetime64[M]") - first_month).astype(np.int64) + 1
-    n_months = np.maximum(n_months, 0)
-    rep = np.repeat(np.arange(len(con)), n_months)
-    j = np.arange(int(n_months.sum())) - np.repeat(np.cumsum(n_months) - n_months, n_months)
-    month = first_month[rep] + j.astype("timedelta64[M]")
-    issued = np.maximum(month.astype("datetime64[D]"), sign[rep])
-    keep = issued <= last[rep]
-    rep, issued = rep[keep], issued[keep]
-    cust = con["customer_id"].to_numpy()[rep]
-    plan = con["plan"].to_numpy()[rep]
-    amount = np.select([plan == "basic", plan == "pro"], [PLAN_PRICE["basic"], PLAN_PRICE["pro"]], PLAN_PRICE["enterprise"])
-    year = issued.astype("datetime64[Y]").astype(np.int64) + 1970
-    order = np.lexsort((cust, issued))
-    cust, issued, amount, year = cust[order], issued[order], amount[order], year[order]
-    # number within the year
-    ystart = np.r_[True, year[1:] != year[:-1]]
-    idx = np.arange(len(year))
-    first_idx = np.maximum.accumulate(np.where(ystart, idx, 0))
-    number = idx - first_idx + 1
-    inv_no = nm.join(year, "-", np.char.zfill(number.astype(str), 6).astype(object))
-    drop = (year == gap[0]) & np.isin(number, np.array(gap[1]))
-    dom = np.array([domains[c] for c in np.unique(cust)], dtype=object)[np.unique(cust, return_inverse=True)[1]]
-    sel = ~drop
-    t.add("invoices", invoice_id=np.arange(1, len(cust) + 1, dtype=np.int64)[sel], customer_id=cust[sel],
-          invoice_number=inv_no[sel], fiscal_year=year[sel].astype(np.int32), issued_on=issued[sel],
-          amount_sek=amount[sel].astype(np.int32), billing_email=nm.join("faktura@", dom)[sel])
-
+    last_month = last.astype("datetime64[M]")
+    uniq = np.unique(cust_all)
+    dom_of = dict(domains)
+    next_id, year_of_count, count = 1, None, 0
+    for month in np.arange(first_month.min(), dd.astype("datetime64[M]") + 1):
+        live = (first_month <= month) & (month <= last_month)
+        issued = np.maximum(month.astype("datetime64[D]"), sign[live])
+        keep = issued <= last[live]
+        cust, issued, amount = cust_all[live][keep], issued[keep], amount_all[live][keep]
+        order = np.lexsort((cust, issued))
+        cust, issued, amount = cust[order], issued[order], amount[order]
+        n = len(cust)
+        year = int(str(month)[:4])
+        if year != year_of_count:
+            year_of_count, count = year, 0
+        number = count + 1 + np.arange(n)
+        count += n
+        inv_id = np.arange(next_id, next_id + n, dtype=np.int64)
+        next_id += n
+        sel = ~((year == gap[0]) & np.isin(number, np.array(gap[1], dtype=np.int64)))
+        if not n or not sel.any():
+            continue
+        dom = np.array([dom_of[c] for c in cust[sel].tolist()], dtype=object)
+        emit("invoices", invoice_id=inv_id[sel], customer_id=cust[sel],
+             invoice_number=nm.join(np.full(int(sel.sum()), year), "-", np.char.zfill(number[sel].astype(str), 6).astype(object)),
+             fiscal_year=np.full(int(sel.sum()), year, dtype=np.int32), issued_on=issued[sel],
+             amount_sek=amount[sel].astype(np.int32), billing_email=nm.join("faktura@", dom))
+    del uniq

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,7 @@ def arrow_type(col: Column) -> pa.DataType:
     raise ValueError(f"schema type {t!r} of column {col.name} has no Arrow mapping")
 
 
+@cache
 def arrow_schema(table: str) -> pa.Schema:
     cols = load_schema().tables[table].columns
     return pa.schema([pa.field(c.name, arrow_type(c), nullable=not c.not_null) for c in cols.values()])
@@ -70,6 +72,20 @@ def _to_arrow(values: Any, typ: pa.DataType, n: int) -> pa.Array:
     return pa.array(vals, type=typ)
 
 
+def make_table(table: str, **columns: Any) -> pa.Table:
+    """One chunk of ``table`` as Arrow: every schema column given as an array/list (or None = all NULL)."""
+    sch = arrow_schema(table)
+    unknown = set(columns) - set(sch.names)
+    if unknown:
+        raise ValueError(f"{table}: unknown columns {sorted(unknown)}")
+    lengths = {len(v) for v in columns.values() if v is not None}
+    if len(lengths) != 1:
+        raise ValueError(f"{table}: columns of different lengths {lengths}")
+    n = lengths.pop()
+    arrays = [_to_arrow(columns.get(f.name), f.type, n) for f in sch]
+    return pa.Table.from_arrays(arrays, schema=sch)
+
+
 class Tables:
     """Chunks of rows per table; ``build()`` concatenates them, sorted by primary key."""
 
@@ -79,16 +95,7 @@ class Tables:
 
     def add(self, table: str, **columns: Any) -> None:
         """Add a chunk: every schema column given as an array/list (or None = all NULL)."""
-        sch = arrow_schema(table)
-        unknown = set(columns) - set(sch.names)
-        if unknown:
-            raise ValueError(f"{table}: unknown columns {sorted(unknown)}")
-        lengths = {len(v) for v in columns.values() if v is not None}
-        if len(lengths) != 1:
-            raise ValueError(f"{table}: columns of different lengths {lengths}")
-        n = lengths.pop()
-        arrays = [_to_arrow(columns.get(f.name), f.type, n) for f in sch]
-        self._chunks[table].append(pa.Table.from_arrays(arrays, schema=sch))
+        self._chunks[table].append(make_table(table, **columns))
 
     def add_rows(self, table: str, rows: list[dict[str, Any]]) -> None:
         """Add Python rows (dicts); missing keys are NULL."""

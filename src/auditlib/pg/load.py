@@ -1,7 +1,8 @@
 """Load an export directory into PostgreSQL (schema ``one2many``) with streamed COPY.
 
 ``load_export(export_dir, conninfo)`` creates the schema from ``schema.sql`` and
-fills its tables from the export's files (``<table>.parquet``, ``.csv`` or
+fills its tables from the export's files (a directory ``<table>/`` of part files
+is read as one table, see ``auditlib.source.export.parts``) (``<table>.parquet``, ``.csv`` or
 ``.csv.gz``, see service-db/README.md), parents before children (FK order).
 
 How the rows travel: DuckDB reads each file (one reader for all three formats)
@@ -44,8 +45,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from psycopg import sql
 
-from auditlib.pg.conninfo import check_no_password, target_label
 from auditlib.schema import SCHEMA_NAME, Schema, parse_schema, schema_sql
+from auditlib.source.export.parts import list_parts
+from auditlib.source.postgres.conninfo import check_no_password, target_label
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,9 @@ def find_export_files(export_dir: Path, schema: Schema) -> tuple[dict[str, Path]
     found: dict[str, list[Path]] = {}
     ignored: list[str] = []
     for p in sorted(export_dir.iterdir()):
+        if p.is_dir() and p.name in schema.tables:  # a directory of part files
+            found.setdefault(p.name, []).append(p)
+            continue
         if not p.is_file():
             continue
         fmt = next((f for f in FORMATS if p.name.endswith(f)), None)
@@ -109,9 +114,40 @@ def find_export_files(export_dir: Path, schema: Schema) -> tuple[dict[str, Path]
     return {t: ps[0] for t, ps in found.items()}, ignored
 
 
+def _part_paths(directory: Path) -> list[Path]:
+    """The data parts of a part-file table, all of one format and one schema, else ``LoadError``."""
+    listing = list_parts(directory)
+    if listing.problems:
+        raise LoadError("; ".join(listing.problems))
+    return [p for p, _ in listing.parts]
+
+
+def check_parts(con: duckdb.DuckDBPyConnection, directory: Path, manifest_entry: object) -> None:
+    """Same bad-input handling as the snapshot source: parts of one schema, exactly the manifest's parts."""
+    table = directory.name
+    parts = _part_paths(directory)
+    first = file_columns(con, parts[0])
+    for p in parts[1:]:
+        if file_columns(con, p) != first:
+            raise LoadError(f"{table}: part {table}/{p.name} is of another schema than {table}/{parts[0].name}; "
+                            "all parts of a table must share one schema: re-export the table")
+    listed = manifest_entry.get("parts") if isinstance(manifest_entry, dict) else None
+    if listed is None:
+        return
+    names = {str(e.get("file")) for e in listed if isinstance(e, dict)}
+    have = {f"{table}/{p.name}" for p in parts}
+    for rel in sorted(names - have):
+        raise LoadError(f"{table}: manifest lists part {rel}, which is not in the export")
+    for rel in sorted(have - names):
+        raise LoadError(f"{table}: part {rel} is not listed in manifest.json")
+
+
 def _reader_sql(path: Path) -> str:
-    lit = "'" + str(path).replace("'", "''") + "'"
-    if path.name.endswith(".parquet"):
+    """DuckDB reader of one export file, or of all parts of a part-file table directory."""
+    files = _part_paths(path) if path.is_dir() else [path]
+    lits = ", ".join("'" + str(p).replace("'", "''") + "'" for p in files)
+    lit = f"[{lits}]" if path.is_dir() else lits
+    if files[0].name.endswith(".parquet"):
         return f"read_parquet({lit})"
     return (
         f"read_csv({lit}, header=true, all_varchar=true, delim=',', quote='\"', escape='\"', "
@@ -180,6 +216,7 @@ def load_export_detailed(
     files, ignored = find_export_files(export_dir, schema)
     result = LoadResult(ignored_files=ignored)
     manifest = _manifest_rows(export_dir)
+    manifest_entries = _manifest_tables(export_dir)
 
     duck = duckdb.connect()
     duck.execute("SET TimeZone = 'UTC'")
@@ -197,6 +234,8 @@ def load_export_detailed(
                     result.missing_tables.append(table)
                     result.rows[table] = 0
                     continue
+                if path.is_dir():
+                    check_parts(duck, path, manifest_entries.get(table))
                 have = file_columns(duck, path)
                 cols = [c for c in schema.tables[table].columns if c in have]
                 extra = [c for c in have if c not in schema.tables[table].columns]
@@ -317,7 +356,7 @@ def _copy_table(
     except duckdb.Error as exc:
         raise LoadError(f"cannot read {path} for table {table}: {_first_line(exc)}") from exc
     except psycopg.Error as exc:
-        raise LoadError(f"table {table} (from {path.name}): {_pg_message(exc)}") from exc
+        raise LoadError(f"table {table} (from {path.name}{'/' if path.is_dir() else ''}): {_pg_message(exc)}") from exc
     return int(cur.rowcount)
 
 
@@ -332,6 +371,17 @@ def _grant(cur: psycopg.Cursor, role: str, target: str) -> None:
     schema = sql.Identifier(SCHEMA_NAME)
     cur.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(schema, ident))
     cur.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(schema, ident))
+
+
+def _manifest_tables(export_dir: Path) -> dict[str, object]:
+    path = export_dir / "manifest.json"
+    if not path.exists():
+        return {}
+    try:
+        tables = json.loads(path.read_text(encoding="utf-8")).get("tables", {})
+    except (ValueError, AttributeError) as exc:
+        raise LoadError(f"{path} is not a valid manifest: {exc}") from exc
+    return tables if isinstance(tables, dict) else {}
 
 
 def _manifest_rows(export_dir: Path) -> dict[str, int]:

@@ -2,6 +2,8 @@
 
 Public API::
 
+    build_gated_snapshot(source, out_path, *, key=None, progress=None, gates_backend=None)
+        -> auditlib.snapshot.SnapshotInfo  # the snapshot, gated before it is published
     run_gates(con, snapshot_time, *, backend="duckdb", gx_row_threshold=100_000)
         -> list[GateResult]          # also (re)writes table _audit_gates
     gate_findings(con, severities=None) -> list[auditlib.rules.Finding]
@@ -80,14 +82,15 @@ that fail any of a gate's checks (one extra DuckDB scan when two or more checks 
 details give each check's own count and up to five sample row ids.
 """
 
+from auditlib.gate_registry import GATE_IDS, GATE_SEVERITY
+from auditlib.quality.gated_snapshot import build_gated_snapshot
 from auditlib.quality.gates import (
     DEFAULT_BACKEND,
     DEFAULT_GX_ROW_THRESHOLD,
-    GATE_IDS,
     GateResult,
     run_gates,
 )
-from auditlib.quality.report import GATE_SEVERITY, gate_findings, gate_status
+from auditlib.quality.report import gate_findings, gate_status
 from auditlib.quality.suites import load_suites
 
 __all__ = [
@@ -96,6 +99,7 @@ __all__ = [
     "GATE_IDS",
     "GATE_SEVERITY",
     "GateResult",
+    "build_gated_snapshot",
     "gate_findings",
     "gate_status",
     "load_suites",

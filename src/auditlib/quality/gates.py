@@ -14,14 +14,13 @@ snapshot makes DQ-02..05 ``error`` for it (nothing to evaluate is not a pass).
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import duckdb
 
+from auditlib.gate_registry import GATE_IDS, GATES
 from auditlib.quality import duckdb_backend
 from auditlib.quality.checks import SAMPLE_SIZE, CheckResult, expectation_columns, new_result
 from auditlib.quality.issues import (
@@ -33,7 +32,7 @@ from auditlib.quality.issues import (
     manifest_state,
     read_issues,
 )
-from auditlib.quality.messages import DQ_NEXT_STEP, describe_check, describe_issue
+from auditlib.quality.messages import describe_check, describe_issue
 from auditlib.quality.suites import (
     SNAPSHOT_TIME_PARAMETER,
     SuiteError,
@@ -41,32 +40,20 @@ from auditlib.quality.suites import (
     snapshot_column,
 )
 from auditlib.schema import load_schema
+from auditlib.snapshot.metadata import GateResult, write_gates
 
-GATE_IDS = ("DQ-01", "DQ-02", "DQ-03", "DQ-04", "DQ-05", "DQ-06")
-DATA_GATES = ("DQ-02", "DQ-03", "DQ-04", "DQ-05")
-GATES_TABLE = "_audit_gates"
+__all__ = ["GATE_IDS", "GateResult", "choose_backend", "run_gates", "write_gates"]
+
+# The gates evaluated on the data by the suites: all but the first (DQ-01: the builder's
+# issues + the schema check, `_dq01`) and the last (DQ-06: the manifest check, `_dq06`).
+# What each computes is code; ids, severity and blocking are the registry's.
+DATA_GATES = GATE_IDS[1:-1]
 # Tables with fewer rows are validated by Great Expectations on pandas (see package docs).
 DEFAULT_GX_ROW_THRESHOLD = 100_000
 BACKENDS = ("auto", "duckdb", "gx")
 # What the snapshot builder (and any caller that does not choose) runs: compiled DuckDB SQL.
 # GX on the small tables is opt-in (``backend="auto"``); why: package docstring, measured.
 DEFAULT_BACKEND = "duckdb"
-
-
-@dataclass
-class GateResult:
-    """One row of ``_audit_gates``."""
-
-    gate_id: str
-    table_name: str
-    status: str  # 'pass' | 'fail' | 'error' | 'skipped'
-    rows_affected: int = 0
-    message: str = ""
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def row(self) -> tuple[Any, ...]:
-        return (self.gate_id, self.table_name, self.status, self.rows_affected, self.message,
-                json.dumps(self.details, default=str, sort_keys=True))
 
 
 def choose_backend(rows: int, backend: str, gx_row_threshold: int) -> str:
@@ -263,7 +250,7 @@ def _data_gate(gate: str, table: str, rows: int, used: str, checks: list[CheckRe
     status, affected, msg, detail_checks = _summarise(gate, table, mine)
     details["checks"] = detail_checks
     if status != "pass":
-        msg += f". {DQ_NEXT_STEP[gate]}"
+        msg += f". {GATES[gate].next_step_text()}"
     return GateResult(gate, table, status, affected, msg, details)
 
 
@@ -293,7 +280,7 @@ def _dq01(table: str, exists: bool, rows: int, checks: list[CheckResult], issues
         msg = f"DQ-01 {table}: " + "; ".join(problems)
         if errors:
             msg += "; also could not evaluate: " + "; ".join(errors)
-        return GateResult("DQ-01", table, "fail", affected, msg + f". {DQ_NEXT_STEP['DQ-01']}",
+        return GateResult("DQ-01", table, "fail", affected, msg + f". {GATES['DQ-01'].next_step_text()}",
                           details)
     if errors:
         return GateResult("DQ-01", table, "error", 0,
@@ -310,7 +297,7 @@ def _dq06(table: str, issues: list[Issue], issues_error: str | None,
     if mine:
         msg = f"DQ-06 {table}: " + "; ".join(describe_issue(i) for i in mine)
         return GateResult("DQ-06", table, "fail", sum(i.rows_affected or 0 for i in mine),
-                          msg + f". {DQ_NEXT_STEP['DQ-06']}", details)
+                          msg + f". {GATES['DQ-06'].next_step_text()}", details)
     if issues_error:
         return GateResult("DQ-06", table, "error", 0, f"DQ-06 {table}: {issues_error}", details)
     if manifest.state == "absent":
@@ -322,17 +309,6 @@ def _dq06(table: str, issues: list[Issue], issues_error: str | None,
     return GateResult("DQ-06", table, "pass", 0,
                       f"DQ-06 {table}: the export's manifest agrees with the file (rows, sha256)",
                       details)
-
-
-def write_gates(con: duckdb.DuckDBPyConnection, results: list[GateResult]) -> None:
-    con.execute(
-        f"CREATE OR REPLACE TABLE {GATES_TABLE} (gate_id VARCHAR, table_name VARCHAR, "
-        "status VARCHAR, rows_affected BIGINT, message VARCHAR, details JSON)"
-    )
-    if results:  # one statement: executemany costs ~1 ms per row
-        marks = ", ".join("(?, ?, ?, ?, ?, ?)" for _ in results)
-        con.execute(f"INSERT INTO {GATES_TABLE} VALUES {marks}",
-                    [v for r in results for v in r.row()])
 
 
 def results_by_gate(results: list[GateResult]) -> dict[str, list[GateResult]]:

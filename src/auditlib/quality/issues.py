@@ -22,21 +22,19 @@ Whether the source had a manifest (DQ-06 ``skipped`` when not), assumed contract
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 
 from auditlib.quality.suites import minimisation
+from auditlib.snapshot.metadata import ISSUES_TABLE, META_TABLE, try_read_meta
 
 DQ01_KINDS = frozenset({"missing_table", "missing_column", "cast_failure", "unreadable",
                         "ambiguous"})
 DQ06_KINDS = frozenset({"manifest_rows", "manifest_sha256", "manifest_missing_file",
                         "manifest_unlisted_file"})
 NO_MANIFEST_KINDS = frozenset({"no_manifest", "manifest_absent"})
-ISSUES_TABLE = "_extraction_issues"
-META_TABLE = "_snapshot_meta"
 _MESSAGE_LIMIT = 300
 
 
@@ -86,22 +84,8 @@ def is_needed_column(table: str, column: str | None) -> bool:
     return actions.get(column, "keep") != "drop"
 
 
-def _meta(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
-    try:
-        rows = con.execute(f"SELECT key, CAST(value AS VARCHAR) FROM {META_TABLE}").fetchall()
-    except duckdb.Error:
-        return None
-    out: dict[str, Any] = {}
-    for k, v in rows:
-        try:
-            out[k] = json.loads(v) if v is not None else None
-        except json.JSONDecodeError:
-            out[k] = v
-    return out
-
-
 def manifest_state(con: duckdb.DuckDBPyConnection, issues: list[Issue]) -> ManifestState:
-    meta = _meta(con) or {}
+    meta = try_read_meta(con) or {}
     if meta.get("kind") in ("postgres", "live") and not meta.get("manifest"):
         return ManifestState("absent", "a live database has no export manifest")
     if "manifest" in meta:

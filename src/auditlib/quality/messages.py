@@ -1,21 +1,13 @@
-"""Human text for gate results: every message names the table, the column(s) and row ids."""
+"""Human text for gate results: every message names the table, the column(s) and row ids.
+
+The next step after a failed gate is the registry's (``auditlib.gate_registry``,
+``Gate.next_step_text()``), so "Blocking"/"Not blocking" always agrees with the flag.
+"""
 
 from __future__ import annotations
 
 from auditlib.quality.checks import CheckResult
 from auditlib.quality.issues import Issue
-
-DQ_NEXT_STEP = {
-    "DQ-01": "Blocking: rules reading this table report error. Re-export the table with every "
-             "schema column in its schema type, then rebuild the snapshot",
-    "DQ-02": "Blocking: rules reading this table report error. The source must give every row a "
-             "unique, non-NULL primary key; fix the export or the database, then rebuild",
-    "DQ-03": "Not blocking: rules still run; orphans may be what a half-done deletion left behind",
-    "DQ-04": "Not blocking: rules still run; correct the values at the source",
-    "DQ-05": "Not blocking: rules still run; check the source's clocks and the export time",
-    "DQ-06": "Blocking: the export does not match its manifest.json; re-export or find out what "
-             "changed the files, then rebuild the snapshot",
-}
 
 _WHAT = {
     "pk_not_null": "with NULL in primary-key column {col}",

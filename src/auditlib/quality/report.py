@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import duckdb
 
-from auditlib.quality.gates import GATE_IDS, GATES_TABLE
+from auditlib.gate_registry import GATE_IDS, GATE_SEVERITY
 from auditlib.rules.engine import Finding
+from auditlib.snapshot.metadata import read_gates
 
-GATE_SEVERITY = {"DQ-01": "critical", "DQ-02": "high", "DQ-03": "medium", "DQ-04": "medium",
-                 "DQ-05": "medium", "DQ-06": "critical"}
 _ERROR_LIMIT = 5
 
 
 def _rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, int, str, dict[str, Any]]]:
-    rows = con.execute(
-        f"SELECT gate_id, table_name, status, rows_affected, message, CAST(details AS VARCHAR) "
-        f"FROM {GATES_TABLE} ORDER BY gate_id, table_name"
-    ).fetchall()
-    return [(g, t, s, n or 0, m or "", json.loads(d) if d else {}) for g, t, s, n, m, d in rows]
+    return [(r.gate_id, r.table_name, r.status, r.rows_affected, r.message, r.details)
+            for r in read_gates(con)]
 
 
 def _evidence(rows_affected: int, details: dict[str, Any]) -> dict[str, Any]:

@@ -50,6 +50,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from auditlib.gate_registry import GATES
 from auditlib.schema import Schema, Table, load_schema
 
 ENV_DIR = "AUDITLIB_EXPECTATIONS_DIR"
@@ -64,9 +65,11 @@ TIME_ORDER_PAIRS = (
     ("dsr_requests", "completed_at", "received_at"),
     ("support_tickets", "closed_at", "opened_at"),
 )
-# GX severities: blocking gates are 'critical', the others 'warning'.
-_GX_SEVERITY = {"DQ-01": "critical", "DQ-02": "critical", "DQ-03": "warning",
-                "DQ-04": "warning", "DQ-05": "warning"}
+
+def _gx_severity(gate: str) -> str:
+    """GX severity: blocking gates (registry) are 'critical', the others 'warning'."""
+    return "critical" if GATES[gate].blocking else "warning"
+
 
 
 class SuiteError(Exception):
@@ -115,7 +118,7 @@ def _exp(etype: str, kwargs: dict[str, Any], gate: str, check: str, check_id: st
         "type": etype,
         "kwargs": kwargs,
         "meta": {"gate": gate, "check": check, "check_id": check_id, **meta},
-        "severity": _GX_SEVERITY[gate],
+        "severity": _gx_severity(gate),
     }
 
 

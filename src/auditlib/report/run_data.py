@@ -8,13 +8,9 @@ line, because a silently dropped finding would make the report look greener.
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
-
-DQ_IDS = ("DQ-01", "DQ-02", "DQ-03", "DQ-04", "DQ-05", "DQ-06")
 
 
 class RunDataError(Exception):
@@ -95,9 +91,3 @@ def load_run(run_dir: Path, archive_dir: Path | None = None) -> RunData:
     findings = load_findings(run_dir)
     gates, origin = load_gates(summary, findings)
     return RunData(run_dir, summary, findings, gates, origin)
-
-
-def load_dq_gates() -> dict[str, dict[str, Any]]:
-    """Metadata of DQ-01..06 from ``data/dq_gates.toml``."""
-    text = resources.files("auditlib").joinpath("data/dq_gates.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)

@@ -1,7 +1,7 @@
 """The run's ``index.html``: everything a DPO needs on one printable, offline page.
 
 Built from the run directory only (summary.json, findings.jsonl, results/,
-notebooks/) plus rule metadata from the catalogue and ``data/dq_gates.toml``.
+notebooks/) plus rule metadata from the catalogue and the gate registry (``auditlib.gate_registry``).
 Jinja2 autoescapes every value, so names and messages from the data show as text.
 """
 
@@ -14,11 +14,12 @@ from typing import Any
 
 import jinja2
 
+from auditlib.gate_registry import GATE_IDS, GATES
 from auditlib.ranking import magnitude, rank_key, severity_rank
 from auditlib.report.charts import findings_by_rule_chart, status_chart
 from auditlib.report.history import Trend
 from auditlib.report.privacy import safe_description, safe_evidence, scrub_text
-from auditlib.report.run_data import DQ_IDS, RunData, load_dq_gates
+from auditlib.report.run_data import RunData
 
 WORST_FINDINGS = 25
 STATUSES = ("pass", "fail", "error", "skipped")
@@ -63,7 +64,7 @@ def _rule_rows(data: RunData, catalogue: dict[str, Any], dq: dict[str, Any]) -> 
     # severity per rule in "severities", evaluation time in "rule_seconds".
     severities: dict[str, str] = data.summary.get("severities") or {}
     seconds: dict[str, Any] = data.summary.get("rule_seconds") or {}
-    ids = list(DQ_IDS) + [r for r in catalogue if r not in DQ_IDS]
+    ids = list(GATE_IDS) + [r for r in catalogue if r not in GATE_IDS]
     ids += sorted(r for r in summary_rules if r not in ids)
     rows = []
     for rid in ids:
@@ -120,18 +121,18 @@ def _dq_section(data: RunData) -> dict[str, Any]:
                 "message": scrub_text(str(g.get("message") or "")),
             })
     matrix = [
-        {"table": t, "cells": [cells.get((t, gid), {"status": "", "rows": None}) for gid in DQ_IDS]}
+        {"table": t, "cells": [cells.get((t, gid), {"status": "", "rows": None}) for gid in GATE_IDS]}
         for t in tables
     ]
     problems.sort(key=lambda p: (str(p["gate_id"]), str(p["table"])))
-    return {"gate_ids": DQ_IDS, "matrix": matrix, "problems": problems,
+    return {"gate_ids": GATE_IDS, "matrix": matrix, "problems": problems,
             "origin": data.gates_origin}
 
 
 def _method(catalogue: dict[str, Any], params: dict[str, Any], dq: dict[str, Any],
             severities: dict[str, str]) -> list[dict[str, Any]]:
     out = []
-    for gid in DQ_IDS:
+    for gid in GATE_IDS:
         g = dq.get(gid, {})
         out.append({"id": gid, "title": g.get("title", ""), "checks": g.get("checks", ""),
                     "severity": g.get("severity", ""), "params": [], "policy_sv": "",
@@ -196,7 +197,7 @@ def build_context(
 
     s = data.summary
     catalogue = load_catalogue()
-    dq = load_dq_gates()
+    dq = {g.id: g.as_dict() for g in GATES.values()}
     params = safe_description(s.get("parameters") or {})
     severities = s.get("severities") or {}
     rule_rows = _rule_rows(data, catalogue, dq)

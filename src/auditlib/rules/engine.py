@@ -1,6 +1,6 @@
 """The one small engine that runs catalogue rules on a DuckDB snapshot.
 
-For each rule: if a blocking data-quality gate (DQ-01, DQ-02, DQ-06) failed, or
+For each rule: if a blocking data-quality gate (``auditlib.gate_registry``) failed, or
 was never evaluated, for a table the rule reads, the rule is ``error`` (fail
 closed: never ``pass`` on data we could not trust). Otherwise its SQL runs in
 DuckDB with the run's parameters as DuckDB variables (``getvariable('as_of')``)
@@ -22,11 +22,10 @@ import duckdb
 
 from auditlib.config import COUNTRY_MACRO_SQL, Params
 from auditlib.dates import install_date_macros
+from auditlib.gate_registry import blocked_tables
 from auditlib.rules.catalogue_loader import Rule, load_catalogue
 from auditlib.rules.views import install_views
-
-BLOCKING_GATES = ("DQ-01", "DQ-02", "DQ-06")
-GATES_TABLE = "_audit_gates"
+from auditlib.snapshot.metadata import read_gates
 
 # Evidence must never carry personal data, not even hashed (findings contract).
 _FORBIDDEN_EVIDENCE_KEY = re.compile(r"(e_?mail|name|phone|ip_?address|hmac|user_agent)", re.I)
@@ -103,24 +102,10 @@ def gate_blockers(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> dict
     """table -> reason, for tables whose blocking gates failed or were never evaluated."""
     tables = list(tables)
     try:
-        rows = con.execute(
-            f"SELECT gate_id, table_name, status, message FROM {GATES_TABLE} "
-            "WHERE gate_id IN ('DQ-01', 'DQ-02', 'DQ-06')"
-        ).fetchall()
+        rows = read_gates(con, details=False)
     except duckdb.CatalogException:
         return {t: "the snapshot holds no data-quality gate results" for t in tables}
-    by_table: dict[str, list[tuple[str, str, str]]] = {}
-    for gate_id, table, status, message in rows:
-        by_table.setdefault(table, []).append((gate_id, status, message or ""))
-    out: dict[str, str] = {}
-    for t in tables:
-        gates = by_table.get(t, [])
-        bad = [f"{g} {s}: {m}".strip() for g, s, m in gates if s not in ("pass", "skipped")]
-        if bad:
-            out[t] = "; ".join(bad)
-        elif not any(g == "DQ-01" and s == "pass" for g, s, _ in gates):
-            out[t] = "DQ-01 was not evaluated for this table"
-    return out
+    return blocked_tables(rows, tables)
 
 
 def _check_evidence(rule_id: str, evidence: Any, where: str = "evidence") -> None:

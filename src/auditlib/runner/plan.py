@@ -33,10 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from auditlib.config import SEVERITIES, Params
+from auditlib.gate_registry import GATE_IDS as DQ_GATE_IDS
 
 AUDIT_NOTEBOOKS = ("retention", "subprocessors", "dsr")
 SNAPSHOT_NOTEBOOK = "snapshot"
-DQ_GATE_IDS = ("DQ-01", "DQ-02", "DQ-03", "DQ-04", "DQ-05", "DQ-06")
 
 _TOP_KEYS = {"name", "description", "notebooks", "params", "severities", "execution", "source"}
 _EXECUTION_KEYS = {"timeout_seconds", "cell_timeout_seconds", "parallelism"}

@@ -1,4 +1,6 @@
-"""What ``--source`` means: an export directory, a PostgreSQL conninfo, or ``demo``.
+"""``--source`` made ready for a run: classified by the one parser
+(:func:`auditlib.source.spec.parse_source_spec`: an export directory, a PostgreSQL
+conninfo, or ``demo``), and ``demo`` materialised.
 
 ``demo`` generates the demo export for the audit day into a cache directory
 (``$AUDITLIB_CACHE`` or ``~/.cache/auditlib``) and reuses it on the next run
@@ -13,17 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
-from auditlib.cache import cache_dir, demo_export
+from auditlib.demo.cached import demo_export
+from auditlib.source.spec import SourceSpecError, parse_source_spec
 
-DEMO = "demo"
-__all__ = ["DEMO", "ResolvedSource", "SourceSpecError", "cache_dir", "demo_export",
-           "is_postgres_spec", "resolve_source"]
-
-
-class SourceSpecError(ValueError):
-    """``--source`` cannot be used as given; the message says what to pass instead."""
+__all__ = ["ResolvedSource", "SourceSpecError", "resolve_source"]
 
 
 @dataclass(frozen=True)
@@ -33,33 +29,15 @@ class ResolvedSource:
     demo: dict | None = None  # scale, seed, ground_truth path for demo sources
 
 
-def is_postgres_spec(spec: str) -> bool:
-    s = spec.strip()
-    return s.startswith(("postgresql://", "postgres://")) or ("=" in s and not Path(s).exists())
-
-
 def resolve_source(spec: str, as_of: date, *, demo_scale: float = 0.05,
                    demo_seed: int = 7) -> ResolvedSource:
-    """Check ``spec`` and turn it into what the snapshot notebook is given."""
-    s = spec.strip()
-    if s == DEMO:
+    """Check ``spec`` and turn it into what the snapshot notebook is given.
+
+    Raises :class:`SourceSpecError` (what to pass instead; never echoes a password).
+    """
+    parsed = parse_source_spec(spec)
+    if parsed.kind == "demo":
         out = demo_export(as_of, demo_scale, demo_seed)
         return ResolvedSource("demo", str(out), {"scale": demo_scale, "seed": demo_seed,
                                                  "export": str(out)})
-    if is_postgres_spec(s):
-        from auditlib.pg.conninfo import PasswordInConninfoError, check_no_password
-
-        try:
-            check_no_password(s)
-        except PasswordInConninfoError as exc:
-            raise SourceSpecError(str(exc)) from None
-        except ValueError as exc:
-            raise SourceSpecError(str(exc)) from None
-        return ResolvedSource("postgres", s)
-    p = Path(s).expanduser()
-    if not p.is_dir():
-        raise SourceSpecError(
-            f"source {s!r} is neither an export directory, a postgresql:// URL, a libpq "
-            "key=value string, nor 'demo'; pass one of those with --source"
-        )
-    return ResolvedSource("export", str(p.resolve()))
+    return ResolvedSource(parsed.kind, parsed.text)

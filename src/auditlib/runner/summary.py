@@ -71,15 +71,11 @@ PACKAGES = ("duckdb", "pandas", "pyarrow", "papermill", "nbclient", "ipykernel",
 
 def effective_severities(plan: Plan) -> dict[str, str]:
     """Catalogue and gate defaults, overridden by the plan."""
-    import tomllib
-    from importlib import resources
-
+    from auditlib.gate_registry import GATE_SEVERITY
     from auditlib.rules.catalogue_loader import load_catalogue
 
     sev = {rid: r.severity for rid, r in load_catalogue().items()}
-    gates = tomllib.loads(resources.files("auditlib").joinpath("data/dq_gates.toml")
-                          .read_text(encoding="utf-8"))
-    sev.update({g: gates[g]["severity"] for g in DQ_GATE_IDS if g in gates})
+    sev.update(GATE_SEVERITY)
     sev.update(plan.severities)
     return sev
 

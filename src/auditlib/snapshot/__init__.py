@@ -1,6 +1,7 @@
 """Snapshot: the minimised, pseudonymised DuckDB copy of the service database.
 
-- :mod:`~auditlib.snapshot.builder`: ``build_snapshot(source, out_path, key=, progress=)``;
+- :mod:`~auditlib.snapshot.builder`: ``build_snapshot(source, out_path, gates=, key=, progress=)`` (gates handed in by
+  the caller: ``auditlib.quality.build_gated_snapshot``);
 - :mod:`~auditlib.snapshot.minimisation`: the plan from ``data/minimisation.toml`` and the
   generated ``docs/data-minimisation.md``;
 - :mod:`~auditlib.snapshot.pseudonym`: the key, e-mail normalisation, HMAC in DuckDB;

@@ -3,7 +3,8 @@
 The file is built inside a private directory (mode 0700) next to the target, so
 it is on the same file system and ``os.replace`` is atomic. DuckDB's write-ahead
 log lives in that directory too, so no data is ever readable by others, even
-before the file's own mode is set. On success: checkpoint, fsync the file,
+before the file's own mode is set (the builder sets it, once, before writing data:
+``FILE_MODE``). On success: checkpoint, fsync the file,
 ``os.replace`` onto the target, fsync the directory. On any failure (including
 Ctrl-C) the private directory is removed and an older snapshot at the target is
 left untouched. A build killed outright (``kill -9``) leaves only a hidden
@@ -37,7 +38,6 @@ def building(out_path: Path) -> Iterator[Path]:
     try:
         yield tmp
         fsync_file(tmp)
-        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, out_path)
         fsync_dir(out_path.parent)
     finally:

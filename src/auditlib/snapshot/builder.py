@@ -25,17 +25,21 @@ Decisions where the contract was silent:
   database is not a consistent snapshot.
 - ``null_in_required``: NULLs (not from failed casts) in a NOT NULL column.
 - The quality gates run on the new file before it is published; if they raise,
-  no snapshot is written (fail closed).
+  no snapshot is written (fail closed). The caller hands the gate run in (``gates=``,
+  normally ``auditlib.quality.run_gates`` through
+  ``auditlib.quality.build_gated_snapshot``), so this package never imports the
+  quality package (import layers: ``make lint``).
+- The file's mode is set once (0600, before any data goes in) and it is hashed once,
+  after the last write (``SnapshotInfo.sha256``: exactly the bytes that are published).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +48,8 @@ from typing import Any
 import duckdb
 
 from auditlib import __version__
+from auditlib.gate_registry import blocked_tables
+from auditlib.hashing import sha256_file
 from auditlib.schema import SCHEMA_NAME, Table, load_schema
 from auditlib.snapshot import atomic, metadata
 from auditlib.snapshot.minimisation import ColumnPlan, load_minimisation, minimisation_toml
@@ -61,6 +67,8 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 """``progress(message, done, total)``: called before each step and once at the end."""
+GateRun = Callable[[duckdb.DuckDBPyConnection, datetime], list[metadata.GateResult]]
+"""``gates(con, snapshot_time)``: evaluates the gates on the new file, writes ``_audit_gates``."""
 
 # DuckDB's DESCRIBE names for the schema's duck_type spellings.
 _TYPE_ALIASES = {"TIMESTAMPTZ": "TIMESTAMP WITH TIME ZONE"}
@@ -88,11 +96,17 @@ class SnapshotInfo:
     gates: dict[str, dict[str, int]] = field(default_factory=dict)  # gate_id -> status -> tables
     gate_problems: list[str] = field(default_factory=list)  # "DQ-01 users: fail - message"
     issues: int = 0
+    gate_rows: list[metadata.GateResult] = field(default_factory=list)
+
+    @property
+    def blocked_tables(self) -> dict[str, str]:
+        """table -> reason, for tables a blocking gate (registry) does not let rules read."""
+        return blocked_tables(self.gate_rows, {r.table_name for r in self.gate_rows})
 
     @property
     def blocked(self) -> bool:
-        """True when a blocking gate (DQ-01/02/06) is not ``pass``/``skipped`` for some table."""
-        return any(p.split(" ", 1)[0] in ("DQ-01", "DQ-02", "DQ-06") for p in self.gate_problems)
+        """True when a blocking gate is not ``pass``/``skipped`` for some table."""
+        return bool(self.blocked_tables)
 
 
 def _q(name: str) -> str:
@@ -250,38 +264,18 @@ def _copy_table(
         con.execute(f"ALTER TABLE {_q(name)} DROP COLUMN {chk}")
     want = st.extra.get("manifest_rows")
     if want is not None and want != rows:
+        detail = st.extra.get("manifest_rows_detail")  # part files: name the parts that differ
         issues.append(ExtractionIssue(
             "manifest_rows", name,
-            f"{name}: {rows} rows in {st.origin}, manifest.json says {want}",
+            detail(con, rows) if callable(detail)
+            else f"{name}: {rows} rows in {st.origin}, manifest.json says {want}",
             rows_affected=abs(rows - int(want)) if isinstance(want, int) else None))
     return rows, tp.columns_meta
 
 
-@contextlib.contextmanager
-def _reading(source: Source, con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """All table reads of a live source happen in one DuckDB transaction (one consistent view).
-
-    A source may provide its own ``consistent_read(con)`` context manager instead.
-    Exports need none (files do not change under us; their hashes are recorded).
-    """
-    own = getattr(source, "consistent_read", None)
-    if own is not None:
-        with own(con):
-            yield
-    elif source.kind == "export":
-        yield
-    else:
-        con.begin()
-        try:
-            yield
-        except BaseException:
-            with contextlib.suppress(duckdb.Error):
-                con.rollback()
-            raise
-        con.commit()
-
-
-def _gate_summary(results: list[Any]) -> tuple[dict[str, dict[str, int]], list[str]]:
+def _gate_summary(
+    results: list[metadata.GateResult],
+) -> tuple[dict[str, dict[str, int]], list[str]]:
     summary: dict[str, dict[str, int]] = {}
     problems: list[str] = []
     for r in results:
@@ -296,15 +290,14 @@ def build_snapshot(
     source: Source | str,
     out_path: Path | str,
     *,
+    gates: GateRun,
     key: bytes | None = None,
     progress: Progress | None = None,
-    gates_backend: str | None = None,
 ) -> SnapshotInfo:
-    """Build the snapshot at ``out_path`` (atomically, mode 0600) and run the DQ gates on it.
+    """Build the snapshot at ``out_path`` (atomically, mode 0600) and run ``gates`` on it.
 
-    ``gates_backend``: where the expectation suites run (``auditlib.quality.run_gates``):
-    None = the library default (DuckDB only, fastest); ``"auto"`` = Great Expectations
-    validates the small tables, DuckDB the large ones (what audit runs use).
+    ``gates(con, snapshot_time)`` evaluates the data-quality gates on the new file before
+    it is published (``auditlib.quality.build_gated_snapshot`` passes ``run_gates``).
 
     ``key``: the pseudonymisation key; default ``AUDITLIB_PSEUDONYM_KEY``, else random
     (``SnapshotInfo.key_source == 'random'``). Raises ``SourceError`` when the source
@@ -330,13 +323,13 @@ def build_snapshot(
         with atomic.building(out_path) as tmp:
             con = duckdb.connect(str(tmp))
             try:
-                os.chmod(tmp, atomic.FILE_MODE)  # before any data goes in
+                os.chmod(tmp, atomic.FILE_MODE)  # the one mode change: before any data goes in
                 info = _build_into(con, source, pkey, schema, plan, report, total, started,
-                                  gates_backend)
+                                   gates)
                 con.execute("CHECKPOINT")
             finally:
                 con.close()
-            info.sha256 = _sha256(tmp)  # exactly the bytes that are published
+            info.sha256 = sha256_file(tmp)  # the one hash: exactly the bytes that are published
     except (SourceError, SnapshotError):
         raise
     except duckdb.Error as exc:
@@ -361,7 +354,7 @@ def _build_into(
     report: Progress,
     total: int,
     started: datetime,
-    gates_backend: str | None = None,
+    gates: GateRun,
 ) -> SnapshotInfo:
     con.execute("SET TimeZone = 'UTC'")
     install_macros(con, pkey.key)
@@ -372,7 +365,7 @@ def _build_into(
     explained = {i.table_name: i for i in issues if i.kind in ("ambiguous", "unreadable")}
     records: list[metadata.TableRecord] = []
     rows: dict[str, int] = {}
-    with _reading(source, con):
+    with source.consistent_read(con):  # one consistent view of a live source
         for n, (tname, table) in enumerate(schema.tables.items(), start=1):
             report(f"copying {tname}", n, total)
             cols = plan[tname]
@@ -391,17 +384,12 @@ def _build_into(
             try:
                 count, cmeta = _copy_table(con, table, cols, st, issues)
             except duckdb.Error as exc:
-                if source.kind != "export":
-                    read_error = getattr(source, "read_error", None)
-                    if read_error is not None:  # PostgresSource: names host/db/table, no
-                        # secret; not chained: DuckDB's text may echo the connection string
-                        raise read_error(tname, exc) from None
-                    raise SourceError(
-                        f"reading {tname} from the source failed: {str(exc).splitlines()[0]}; "
-                        "no snapshot was written, retry", transient=True) from exc
-                explain = getattr(source, "read_error_message", None)
-                msg = explain(tname, exc) if explain else f"{tname}: {str(exc).splitlines()[0]}"
-                issues.append(ExtractionIssue("unreadable", tname, msg))
+                if source.partial_read_fails_snapshot:
+                    # names host/db/table, no secret; not chained: DuckDB's text may echo
+                    # the connection string
+                    raise source.read_error(tname, exc) from None
+                issues.append(ExtractionIssue("unreadable", tname,
+                                              source.read_error_message(tname, exc)))
                 issues.append(ExtractionIssue(
                     "missing_table", tname,
                     f"{tname}: unreadable (see that issue); empty in the snapshot"))
@@ -422,11 +410,8 @@ def _build_into(
     metadata.write_meta(con, {
         "source": source.describe(),
         "kind": source.kind,
-        # DQ-06 reads this: was there a manifest to verify? (null = not an export)
-        "manifest": (
-            {"present": bool(source.describe().get("manifest")), "file": "manifest.json"}
-            if source.kind == "export" else None
-        ),
+        # DQ-06 reads this: was there a manifest to verify? (null = none expected: live)
+        "manifest": source.manifest_state(),
         "snapshot_time": snapshot_time.isoformat(),
         "started_at": started.isoformat(),
         "finished_at": finished.isoformat(),
@@ -441,10 +426,7 @@ def _build_into(
         "packages": metadata.package_versions(),
     })
     try:
-        from auditlib.quality import run_gates
-
-        results = (run_gates(con, snapshot_time) if gates_backend is None
-                   else run_gates(con, snapshot_time, backend=gates_backend))
+        results = gates(con, snapshot_time)
     except Exception as exc:  # fail closed: no gates, no snapshot
         raise SnapshotError(
             f"the data-quality gates could not run ({type(exc).__name__}: {exc}); "
@@ -454,13 +436,7 @@ def _build_into(
         path=Path(), sha256="", rows=rows, seconds=0.0,
         key_fingerprint=pkey.fingerprint, key_source=pkey.source,
         snapshot_time=snapshot_time, gates=summary, gate_problems=problems,
-        issues=len(issues))
-
-
-def _sha256(path: Path) -> str:
-    from auditlib.source.export import sha256_file
-
-    return sha256_file(path)
+        issues=len(issues), gate_rows=list(results))
 
 
 def _sha256_text(text: str) -> str:

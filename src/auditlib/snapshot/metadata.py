@@ -1,7 +1,9 @@
-"""The snapshot's metadata tables (ARCHITECTURE.md "Snapshot layout").
+"""The snapshot's metadata tables (ARCHITECTURE.md "Snapshot layout"), written and read here.
 
-``_snapshot_meta(key, value JSON)``, ``_snapshot_tables(...)`` and
-``_extraction_issues(...)``. Nothing here may hold a secret or personal data:
+``_snapshot_meta(key, value JSON)``, ``_snapshot_tables(...)``,
+``_extraction_issues(...)`` and ``_audit_gates(...)`` (rows written by the quality gates,
+read by the engine, the gate report and the notebooks: one definition of the table and
+its row, :class:`GateResult`). Nothing here may hold a secret or personal data:
 the source is described by ``Source.describe()`` (no passwords), the key only by
 its fingerprint, and issue messages never quote a source row's content.
 """
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import json
 import platform
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
 from typing import Any
 
@@ -19,6 +21,9 @@ import duckdb
 from auditlib.source.base import ExtractionIssue
 
 SNAPSHOT_FORMAT_VERSION = 1
+META_TABLE = "_snapshot_meta"
+ISSUES_TABLE = "_extraction_issues"
+GATES_TABLE = "_audit_gates"
 _PACKAGES = (
     "auditlib",
     "duckdb",
@@ -40,6 +45,27 @@ class TableRecord:
     columns: list[dict[str, Any]]
 
 
+@dataclass
+class GateResult:
+    """One row of ``_audit_gates``."""
+
+    gate_id: str
+    table_name: str
+    status: str  # 'pass' | 'fail' | 'error' | 'skipped'
+    rows_affected: int = 0
+    message: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def row(self) -> tuple[Any, ...]:
+        return (self.gate_id, self.table_name, self.status, self.rows_affected, self.message,
+                json.dumps(self.details, default=str, sort_keys=True))
+
+    def summary_row(self) -> dict[str, Any]:
+        """The row without ``details``, JSON-ready (summary.json ``gates``)."""
+        return {"gate_id": self.gate_id, "table_name": self.table_name, "status": self.status,
+                "rows_affected": self.rows_affected, "message": self.message}
+
+
 def package_versions() -> dict[str, str | None]:
     out: dict[str, str | None] = {"python": platform.python_version()}
     for name in _PACKAGES:
@@ -52,12 +78,12 @@ def package_versions() -> dict[str, str | None]:
 
 def write_issues(con: duckdb.DuckDBPyConnection, issues: list[ExtractionIssue]) -> None:
     con.execute(
-        "CREATE OR REPLACE TABLE _extraction_issues (kind VARCHAR NOT NULL, table_name VARCHAR, "
+        f"CREATE OR REPLACE TABLE {ISSUES_TABLE} (kind VARCHAR NOT NULL, table_name VARCHAR, "
         "column_name VARCHAR, row_ref VARCHAR, rows_affected BIGINT, message VARCHAR NOT NULL)"
     )
     if issues:
         con.executemany(
-            "INSERT INTO _extraction_issues VALUES (?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO {ISSUES_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
             [
                 (i.kind, i.table_name, i.column_name, i.row_ref, i.rows_affected, i.message)
                 for i in issues
@@ -89,13 +115,54 @@ def write_tables(con: duckdb.DuckDBPyConnection, records: list[TableRecord]) -> 
 
 
 def write_meta(con: duckdb.DuckDBPyConnection, meta: dict[str, Any]) -> None:
-    con.execute("CREATE OR REPLACE TABLE _snapshot_meta (key VARCHAR PRIMARY KEY, value JSON)")
+    con.execute(f"CREATE OR REPLACE TABLE {META_TABLE} (key VARCHAR PRIMARY KEY, value JSON)")
     con.executemany(
-        "INSERT INTO _snapshot_meta VALUES (?, ?)",
+        f"INSERT INTO {META_TABLE} VALUES (?, ?)",
         [(k, json.dumps(v, default=str)) for k, v in meta.items()],
     )
 
 
 def read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """``_snapshot_meta`` as a dict (values decoded from JSON)."""
-    return {k: json.loads(v) for k, v in con.execute("SELECT key, value FROM _snapshot_meta").fetchall()}
+    """``_snapshot_meta`` as a dict (values decoded from JSON). Raises duckdb.Error if absent."""
+    rows = con.execute(f"SELECT key, CAST(value AS VARCHAR) FROM {META_TABLE}").fetchall()
+    out: dict[str, Any] = {}
+    for k, v in rows:
+        try:
+            out[k] = json.loads(v) if v is not None else None
+        except json.JSONDecodeError:
+            out[k] = v
+    return out
+
+
+def try_read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    """``_snapshot_meta`` as a dict, or None when the snapshot has no readable one."""
+    try:
+        return read_meta(con)
+    except duckdb.Error:
+        return None
+
+
+def write_gates(con: duckdb.DuckDBPyConnection, results: list[GateResult]) -> None:
+    """(Re)write ``_audit_gates`` with ``results``."""
+    con.execute(
+        f"CREATE OR REPLACE TABLE {GATES_TABLE} (gate_id VARCHAR, table_name VARCHAR, "
+        "status VARCHAR, rows_affected BIGINT, message VARCHAR, details JSON)"
+    )
+    if results:  # one statement: executemany costs ~1 ms per row
+        marks = ", ".join("(?, ?, ?, ?, ?, ?)" for _ in results)
+        con.execute(f"INSERT INTO {GATES_TABLE} VALUES {marks}",
+                    [v for r in results for v in r.row()])
+
+
+def read_gates(con: duckdb.DuckDBPyConnection, *, details: bool = True) -> list[GateResult]:
+    """The ``_audit_gates`` rows ordered by gate and table. Raises duckdb.Error if absent.
+
+    ``rows_affected`` NULL reads as 0 and ``message`` NULL as ''; ``details=False`` skips
+    decoding the JSON (callers that only need the verdicts).
+    """
+    cols = "gate_id, table_name, status, rows_affected, message"
+    cols += ", CAST(details AS VARCHAR)" if details else ", NULL"
+    rows = con.execute(
+        f"SELECT {cols} FROM {GATES_TABLE} ORDER BY gate_id, table_name").fetchall()
+    return [GateResult(g, t, s, int(n or 0), m or "", json.loads(d) if d else {})
+            for g, t, s, n, m, d in rows]

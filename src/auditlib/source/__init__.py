@@ -1,77 +1,56 @@
 """Where the service database comes from: an export directory or live PostgreSQL.
 
-``open_source(spec)`` is the one entry point that turns what a user typed
-(``--source``) into a :class:`~auditlib.source.base.Source`:
+One folder per source type: :mod:`auditlib.source.export` and
+:mod:`auditlib.source.postgres` (its connection strings in
+:mod:`auditlib.source.postgres.conninfo`); :mod:`auditlib.source.base` is the
+:class:`Source` interface with every hook the snapshot builder uses.
 
-- an existing directory -> :class:`~auditlib.source.export.ExportSource`;
-- a ``postgresql://`` / ``postgres://`` URL or a libpq ``key=value`` string ->
-  ``auditlib.source.postgres.PostgresSource`` (imported lazily, so export-only
-  use never loads psycopg or the postgres scanner).
+``open_source(spec)`` turns what a user typed (``--source``), classified once by
+:func:`auditlib.source.spec.parse_source_spec`, into a :class:`Source`:
 
-A password inside the spec is refused before anything else happens: connection
-strings end up in shell history, notebook parameters and reports. libpq finds
-the password itself in ``PGPASSWORD``, ``~/.pgpass`` or a service file.
+- an existing directory -> ``ExportSource``;
+- a ``postgresql://`` / ``postgres://`` URL (any case) or a libpq ``key=value`` string ->
+  ``PostgresSource`` (imported lazily, so export-only use never loads the postgres
+  scanner);
+- ``demo`` is materialised by the runner (``auditlib.runner.sources.resolve_source``) into
+  an export directory first; here it is refused with that advice.
+
+A password inside the spec is refused before anything else happens.
 """
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 from auditlib.source.base import ExtractionIssue, Source, SourceError, SourceTable
+from auditlib.source.spec import SourceSpec, SourceSpecError, parse_source_spec
 
 __all__ = [
     "ExtractionIssue",
     "Source",
     "SourceError",
+    "SourceSpec",
+    "SourceSpecError",
     "SourceTable",
-    "is_postgres_spec",
     "open_source",
+    "parse_source_spec",
 ]
 
-_URL_RE = re.compile(r"^postgres(?:ql)?://", re.I)
-# libpq key=value: at least one "word=" at the start of a whitespace-separated token.
-_KEYVALUE_RE = re.compile(r"^\s*\w+\s*=")
 
-
-def is_postgres_spec(spec: str) -> bool:
-    """True for a ``postgresql://`` / ``postgres://`` URL or a libpq ``key=value`` string."""
-    return bool(_URL_RE.match(spec) or _KEYVALUE_RE.match(spec))
-
-
-def open_source(spec: str) -> Source:
+def open_source(spec: str | SourceSpec) -> Source:
     """The source that ``spec`` names. Raises :class:`SourceError` with what to do next.
 
     Nothing is read yet: the snapshot builder calls ``open(con)`` on the result.
     """
-    spec = spec.strip()
-    if not spec:
-        raise SourceError("no source given: pass an export directory or a postgresql:// URL")
-    path = Path(spec).expanduser()
-    if not _URL_RE.match(spec) and path.is_dir():
+    parsed = spec if isinstance(spec, SourceSpec) else parse_source_spec(spec)
+    if parsed.kind == "export":
         from auditlib.source.export import ExportSource
 
-        return ExportSource(path)
-    if is_postgres_spec(spec):
-        from auditlib.pg.conninfo import check_no_password
-
-        try:
-            check_no_password(spec)
-        except ValueError as exc:  # PasswordInConninfoError or unparsable; never echoes the spec
-            raise SourceError(str(exc)) from None
+        return ExportSource(parsed.path)
+    if parsed.kind == "postgres":
         try:
             from auditlib.source.postgres import PostgresSource
         except ImportError as exc:  # pragma: no cover - depends on the pg area being installed
             raise SourceError(f"the PostgreSQL source is not available: {exc}") from exc
-        return PostgresSource(spec)
-    # Never echo something that might be a mistyped URL with a password in it.
-    shown = repr(spec) if not re.search(r"[@=:]", spec) else "(not shown: it looks like a URL)"
-    if path.exists():
-        raise SourceError(
-            f"source {shown} is a file, not an export directory: point --source at the "
-            "directory that holds the table files (users.parquet, users.csv, ...)"
-        )
-    raise SourceError(
-        f"source {shown} is neither an existing export directory nor a PostgreSQL "
-        "connection string (postgresql://user@host/db or 'host=... dbname=... user=...')"
-    )
+        return PostgresSource(parsed)
+    raise SourceSpecError(
+        "the demo source is generated for an audit day: use `auditlib run --source demo` "
+        "or `auditlib snapshot --source demo` (today's demo data), or write it with `auditlib demo-data --out DIR` and pass that directory")

@@ -27,14 +27,15 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from auditlib.cache import cache_dir, demo_export
+from auditlib.cache import cache_dir
 from auditlib.dates import today_stockholm
+from auditlib.demo.cached import demo_export
 from auditlib.hashing import sha256_file
 from auditlib.source import Source, open_source
+from auditlib.source.spec import DEMO, parse_source_spec
 from auditlib.steps.results import Environment, RuleOutcome, StepResult, write_result
 
 NOTEBOOK = "snapshot"
-DEMO = "demo"
 GATES_BACKEND = "auto"
 
 
@@ -67,7 +68,7 @@ def _build(source: str | Source, out_path: Path) -> tuple[str, dict[str, float]]
     Returns the file's sha256 (taken by the builder of exactly the bytes it published)
     and the seconds of the extraction and of the gates, from the builder's progress.
     """
-    from auditlib.snapshot import build_snapshot
+    from auditlib.quality import build_gated_snapshot
 
     marks: dict[str, float] = {"start": time.perf_counter()}
 
@@ -77,7 +78,8 @@ def _build(source: str | Source, out_path: Path) -> tuple[str, dict[str, float]]
         elif message == "done":
             marks["done"] = time.perf_counter()
 
-    info = build_snapshot(source, out_path, gates_backend=GATES_BACKEND, progress=progress)
+    info = build_gated_snapshot(source, out_path, gates_backend=GATES_BACKEND,
+                                progress=progress)
     os.chmod(out_path, 0o600)
     end = marks.get("done", time.perf_counter())
     gates = marks.get("gates", end)
@@ -178,8 +180,8 @@ def run_snapshot(source: str | None = None, snapshot_path: str | Path | None = N
         if path.exists():
             raise FileExistsError(f"snapshot file {path} exists already; a snapshot is never "
                                   "overwritten: pass a new snapshot_path")
-        spec = str(demo_export(day)) if source in (None, DEMO) else str(source)
-        src = open_source(spec)  # refuses a password or an unknown spec before any work
+        parsed = parse_source_spec(source or DEMO)  # refuses a password before any work
+        src = open_source(str(demo_export(day)) if parsed.kind == DEMO else parsed)
         _preimport_great_expectations()
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         sha256, timings = _build(src, path)

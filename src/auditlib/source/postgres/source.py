@@ -71,9 +71,10 @@ from typing import Any, ClassVar
 import duckdb
 from psycopg.conninfo import make_conninfo
 
-from auditlib.pg.conninfo import check_no_password, effective_target
 from auditlib.schema import SCHEMA_NAME, load_schema
 from auditlib.source.base import ExtractionIssue, Source, SourceError, SourceTable
+from auditlib.source.postgres.conninfo import effective_target
+from auditlib.source.spec import SourceSpec, SourceSpecError, parse_source_spec
 
 APPLICATION_NAME = "auditlib-snapshot"
 
@@ -158,13 +159,14 @@ class PostgresSource(Source):
 
     kind: ClassVar[str] = "postgres"
 
-    def __init__(self, conninfo: str, *, alias: str = "pg") -> None:
-        try:
-            check_no_password(conninfo)
-        except ValueError as exc:  # password inside, or unparsable: never echo the string
-            raise SourceError(str(exc)) from None
-        self._conninfo = make_conninfo(conninfo, application_name=APPLICATION_NAME)
-        self._target = effective_target(conninfo)
+    def __init__(self, conninfo: str | SourceSpec, *, alias: str = "pg") -> None:
+        # One parse (auditlib.source.spec): a password inside, or an unparsable string, is
+        # refused there without echoing it.
+        spec = conninfo if isinstance(conninfo, SourceSpec) else parse_source_spec(conninfo)
+        if spec.kind != "postgres":
+            raise SourceSpecError(f"not a PostgreSQL connection string (a {spec.kind} source)")
+        self._conninfo = make_conninfo(**spec.conninfo, application_name=APPLICATION_NAME)
+        self._target = effective_target(spec.conninfo)
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", alias):
             raise ValueError(f"alias must be a plain identifier, got {alias!r}")
         self.alias = alias
@@ -251,24 +253,18 @@ class PostgresSource(Source):
 
     @contextlib.contextmanager
     def consistent_read(self, con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-        """The builder's hook around all table reads (``auditlib.snapshot.builder._reading``).
+        """The builder's hook around all table reads (``Source.consistent_read``).
 
         The transaction is already open (``open`` began it and took the snapshot). On a
         normal exit the snapshot is verified and the transaction committed; a DuckDB
         error while reading (e.g. the connection was dropped) rolls back and becomes
-        a ``SourceError`` naming host/port/db and what to do next.
+        a ``SourceError`` naming host/port/db and what to do next. A failed table read
+        arrives here already as ``read_error(table, exc)`` (the builder calls it).
         """
         try:
             yield
-        except SourceError as exc:
+        except SourceError:
             self._abandon()
-            cause = exc.__cause__
-            if isinstance(cause, duckdb.Error):
-                m = re.search(r"reading (\w+) from the source", str(exc))
-                table = m.group(1) if m else None
-                raise self._connection_error(
-                    cause, f"reading {SCHEMA_NAME}.{table}" if table else "reading the tables"
-                ) from None
             raise
         except duckdb.Error as exc:
             self._abandon()

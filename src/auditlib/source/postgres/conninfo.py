@@ -49,7 +49,7 @@ def check_no_password(conninfo: str) -> dict[str, str]:
     >>> check_no_password("postgresql://auditor:s3cret@db/one2many")
     Traceback (most recent call last):
     ...
-    auditlib.pg.conninfo.PasswordInConninfoError: the PostgreSQL connection string (host=db dbname=one2many user=auditor) contains a password. Remove it and give the password through the environment (PGPASSWORD), ~/.pgpass or a service file (PGSERVICEFILE) instead.
+    auditlib.source.postgres.conninfo.PasswordInConninfoError: the PostgreSQL connection string (host=db dbname=one2many user=auditor) contains a password. Remove it and give the password through the environment (PGPASSWORD), ~/.pgpass or a service file (PGSERVICEFILE) instead.
     """
     parsed = parse_conninfo(conninfo)
     if parsed.get("password"):
@@ -66,12 +66,13 @@ def target_label(parsed: dict[str, str]) -> str:
     return " ".join(f"{k}={parsed[k]}" for k in _SAFE_KEYS if parsed.get(k))
 
 
-def effective_target(conninfo: str) -> dict[str, str]:
+def effective_target(conninfo: str | dict[str, str]) -> dict[str, str]:
     """Host, port, dbname and user libpq will use: the string, else PG* env vars, else defaults.
 
-    For messages before a connection exists (e.g. "cannot connect to host=... port=...").
+    ``conninfo`` is the string or its parse (``SourceSpec.conninfo``). For messages before a
+    connection exists (e.g. "cannot connect to host=... port=...").
     """
-    parsed = parse_conninfo(conninfo)
+    parsed = conninfo if isinstance(conninfo, dict) else parse_conninfo(conninfo)
     user = parsed.get("user") or os.environ.get("PGUSER") or _login_name()
     return {
         "host": parsed.get("host") or parsed.get("hostaddr") or os.environ.get("PGHOST", "localhost"),

@@ -1,7 +1,8 @@
 """An export directory (service-db/README.md "An export") as a snapshot source.
 
 One file per table: ``<table>.parquet``, ``<table>.csv`` or ``<table>.csv.gz``,
-formats mixed freely, optional ``manifest.json``. Decisions:
+formats mixed freely, or a directory ``<table>/`` of part files (``parts.py``),
+optional ``manifest.json``. Decisions:
 
 - Two files for one table are ambiguous: the table is unusable (issue
   ``ambiguous``); we never pick one.
@@ -25,6 +26,7 @@ formats mixed freely, optional ``manifest.json``. Decisions:
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import gzip
 import hashlib
@@ -32,6 +34,7 @@ import io
 import json
 import re
 import zlib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,8 +44,10 @@ import duckdb
 from auditlib.hashing import sha256_file
 from auditlib.schema import SCHEMA_NAME, load_schema
 from auditlib.source.base import ExtractionIssue, Source, SourceError, SourceTable
+from auditlib.source.export.parts import PartsMixin
 
 MANIFEST = "manifest.json"
+PARTS = "parts"  # a table given as a directory of part files (see parts.py)
 _FORMATS = ((".csv.gz", "csv.gz"), (".parquet", "parquet"), (".csv", "csv"))
 _CHUNK = 1 << 20
 
@@ -148,10 +153,24 @@ def safe_read_error(exc: BaseException) -> str:
     return first[:300]
 
 
-class ExportSource(Source):
+def csv_relation(files_sql: str, header: list[str], fmt: str) -> str:
+    """The strict ``read_csv`` of one file literal or a list of them (parts), every column VARCHAR."""
+    spec = ", ".join("'" + c.replace("'", "''") + "': 'VARCHAR'" for c in header)
+    return (
+        f"read_csv({files_sql}, header=true, auto_detect=false, columns={{{spec}}}, "
+        "delim=',', quote='\"', escape='\"', strict_mode=true, encoding='utf-8', "
+        f"compression='{'gzip' if fmt == 'csv.gz' else 'none'}', "
+        "null_padding=false, ignore_errors=false)"
+    )
+
+
+class ExportSource(PartsMixin, Source):
     """Reads an export directory; see the module docstring for the decisions."""
 
     kind = "export"
+    # A file that cannot be read makes its table empty (issue ``unreadable``): files do not
+    # change under us (their hashes are recorded), so the rest of the export stays usable.
+    partial_read_fails_snapshot = False
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -169,6 +188,9 @@ class ExportSource(Source):
         candidates: dict[str, list[tuple[Path, str]]] = {}
         for p in sorted(self.path.iterdir()):
             if p.name == MANIFEST:
+                continue
+            if p.is_dir() and p.name in schema.tables:
+                candidates.setdefault(p.name, []).append((p, PARTS))  # a directory of part files
                 continue
             table, fmt = self._classify(p)
             if table is None or table not in schema.tables or not p.is_file():
@@ -190,7 +212,7 @@ class ExportSource(Source):
                 continue
             path, fmt = files[0]
             newest = max(newest, path.stat().st_mtime)
-            st = self._probe(con, table, path, fmt)
+            st = self._probe_parts(con, table, path) if fmt == PARTS else self._probe(con, table, path, fmt)
             if st is not None:
                 self._tables[table] = st
         self._check_manifest(candidates)
@@ -219,11 +241,21 @@ class ExportSource(Source):
             d["exported_at"] = self._manifest.get("exported_at")
         return d
 
+    @contextlib.contextmanager
+    def consistent_read(self, con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+        """Files need no transaction: their sha256 are recorded (and checked against a manifest)."""
+        yield
+
+    def manifest_state(self) -> dict[str, Any] | None:
+        return {"present": self._manifest is not None, "file": MANIFEST}
+
     def read_error_message(self, table: str, exc: BaseException) -> str:
         """Message for a read that failed in the builder: never quotes the file's content."""
         st = self._tables.get(table)
         if st is None:
             return f"{table}: {safe_read_error(exc)}"
+        if "parts" in st.extra:
+            return self._part_read_error(table, st, exc)
         path, fmt = Path(st.extra["path"]), st.format
         if fmt != "parquet":
             where = locate_utf8_error(path, fmt)
@@ -265,15 +297,7 @@ class ExportSource(Source):
                         "UTF-8 (no encoding is guessed)"
                     )
                 header = self._csv_header(path, fmt)
-                spec = ", ".join(
-                    "'" + c.replace("'", "''") + "': 'VARCHAR'" for c in header
-                )
-                rel = (
-                    f"read_csv({lit}, header=true, auto_detect=false, columns={{{spec}}}, "
-                    "delim=',', quote='\"', escape='\"', strict_mode=true, encoding='utf-8', "
-                    f"compression='{'gzip' if fmt == 'csv.gz' else 'none'}', "
-                    "null_padding=false, ignore_errors=false)"
-                )
+                rel = csv_relation(lit, header, fmt)
                 cols = dict.fromkeys(header, "VARCHAR")
         except _Unreadable as exc:
             self._issue("unreadable", table, f"{table}: {path.name} {exc}")
@@ -365,6 +389,10 @@ class ExportSource(Source):
                 self._issue("manifest_missing_file", table, f"{table}: manifest entry has no file")
                 continue
             fname = str(entry["file"])
+            if "parts" in entry or (self.path / fname.rstrip("/")).is_dir():
+                listed.add(fname.rstrip("/"))
+                self._check_manifest_parts(table, entry)
+                continue
             listed.add(fname)
             fpath = self.path / fname
             if "/" in fname or not fpath.is_file():
@@ -387,7 +415,9 @@ class ExportSource(Source):
             if st and st.origin == fname:
                 st.extra["manifest_rows"] = entry.get("rows")
         for table, files in candidates.items():
-            for p, _ in files:
+            for p, kind in files:
+                if kind == PARTS and p.name in listed:
+                    continue  # its parts were checked one by one
                 if p.name not in listed:
                     self._issue(
                         "manifest_unlisted_file",
