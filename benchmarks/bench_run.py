@@ -21,6 +21,10 @@ waited for) are the median of the repeats; the ratio is run / inproc. The run's 
 per-stage times (``summary.json`` ``stages``) are printed beside them.
 
     .venv/bin/python benchmarks/bench_run.py --scales 1 [--repeat 3] [--keep DIR] [--json F]
+
+While it runs, every variant imports auditlib afresh: to edit the checkout meanwhile,
+run a frozen copy (``git archive HEAD src notebooks expectations audits benchmarks``,
+then ``PYTHONPATH=<copy>/src AUDITLIB_NOTEBOOKS=<copy>/notebooks``).
 """
 
 from __future__ import annotations
@@ -46,11 +50,11 @@ def step_inproc(export: Path, out: Path, backend: str | None) -> dict:
     import duckdb
 
     from auditlib.config import Params
+    from auditlib.quality import build_gated_snapshot
     from auditlib.rules import evaluate_rules
-    from auditlib.snapshot import build_snapshot
 
     t0 = time.perf_counter()
-    build_snapshot(str(export), out, gates_backend=backend)
+    build_gated_snapshot(str(export), out, gates_backend=backend)
     t1 = time.perf_counter()
     with duckdb.connect(str(out), read_only=True) as con:
         results = evaluate_rules(con, AS_OF, Params())
