@@ -23,7 +23,8 @@ per-stage times (``summary.json`` ``stages``) are printed beside them.
     .venv/bin/python benchmarks/bench_run.py --scales 1 [--repeat 3] [--keep DIR] [--json F]
 
 While it runs, every variant imports auditlib afresh: to edit the checkout meanwhile,
-run a frozen copy (``git archive HEAD src notebooks expectations audits benchmarks``,
+run a frozen copy (``git archive HEAD src notebooks expectations audits benchmarks
+``pyproject.toml``: the suites are found next to it),
 then ``PYTHONPATH=<copy>/src AUDITLIB_NOTEBOOKS=<copy>/notebooks``).
 """
 
