@@ -132,6 +132,33 @@ def test_a_successful_run_logs_no_warning_or_error_and_its_stages(
 
 
 @pytest.mark.slow
+def test_export_run_holds_what_an_auditor_works_from(export_run: tuple[int, Path]) -> None:
+    """Issue 11: every finding browsable and in spreadsheets, a verdict per promise, the PDF
+    for sign-off (the monthly plan sets [report] pdf), all in the manifest; the terminal
+    lines name every failing rule and gate table."""
+    from auditlib.report.terminal import failure_lines
+
+    _, run_dir = export_run
+    files = json.loads((run_dir / "manifest.json").read_text())["files"]
+    for name in ("findings.html", "findings.csv", "findings.xlsx", "index.pdf"):
+        assert name in files, name
+    n = len((run_dir / "findings.jsonl").read_text().splitlines())
+    csv_rows = (run_dir / "findings.csv").read_text(encoding="utf-8-sig").count("\n") - 1
+    assert csv_rows >= n  # one row per finding (a message may not hold a line break)
+    index = (run_dir / "index.html").read_text()
+    assert 'id="promises"' in index and "Verdict per promise" in index
+    summary = json.loads((run_dir / "summary.json").read_text())
+    lines = failure_lines(summary)
+    for rid, r in summary["rules"].items():
+        if r["status"] == "fail" and not rid.startswith("DQ-"):
+            assert any(line.startswith(f"rule {rid} fail: {r['findings']} ") for line in lines)
+    for g in summary["gates"]:
+        if g["status"] == "fail":
+            assert any(f"gate {g['gate_id']} fail: table {g['table_name']}," in line
+                       for line in lines), g
+
+
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_postgres_run_gives_the_same_findings(export_run: tuple[int, Path], pg_demo: Any,
                                               demo_export: Any, tmp_path: Path,

@@ -77,6 +77,7 @@ def _swedish_holidays(count_eves: bool) -> holidays.HolidayBase:
         "SE",
         categories=_categories(count_eves),
         years=range(CALENDAR_FIRST_YEAR, CALENDAR_LAST_YEAR + 1),
+        language="en_US",  # names for reports (holiday_name); membership is the same
     )
 
 
@@ -117,6 +118,15 @@ def holiday_days(count_eves_as_holidays: bool = False) -> frozenset[date]:
             tmp.write_text(json.dumps(sorted(d.isoformat() for d in days)), encoding="utf-8")
             os.replace(tmp, path)
     return days
+
+
+def holiday_name(d: date, count_eves_as_holidays: bool = False) -> str | None:
+    """The name of the Swedish holiday on ``d`` (English), from the calendar ``roll`` uses.
+
+    >>> holiday_name(date(2026, 4, 6))
+    'Easter Monday'
+    """
+    return _swedish_holidays(count_eves_as_holidays).get(d)
 
 
 def is_holiday(d: date, count_eves_as_holidays: bool = False) -> bool:

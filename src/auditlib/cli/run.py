@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.progress import ProgressColumn
+from rich.text import Text
 
 from auditlib.dates import today_stockholm
 
@@ -24,16 +26,29 @@ def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) ->
         raise click.BadParameter(f"{value!r} is not a day YYYY-MM-DD") from None
 
 
-class _Progress:
-    """Terminal progress per notebook with elapsed time (rich), on stderr."""
+def _say(text: str, err: bool = False) -> None:
+    """Print one line as plain text, control characters escaped (it may quote data)."""
+    from auditlib.redaction import escape_controls
 
-    def __init__(self) -> None:
+    click.echo(escape_controls(text), err=err)
+
+
+class _Progress:
+    """Terminal progress per notebook with elapsed time (rich), on stderr.
+
+    Nothing here is parsed as Rich markup: the state is a ``Text`` object built from
+    plain pieces, and error texts (which may quote data) are redacted and have their
+    control characters escaped, so ``[/]`` or an ANSI sequence in data can neither crash
+    nor style the display."""
+
+    def __init__(self, console: Any = None) -> None:
         from rich.console import Console
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description:<14}"),
-                                 TextColumn("{task.fields[state]}"), TimeElapsedColumn(),
-                                 console=Console(stderr=True), transient=False)
+        self.progress = Progress(SpinnerColumn(),
+                                 TextColumn("{task.description:<14}", markup=False),
+                                 _StateColumn(), TimeElapsedColumn(),
+                                 console=console or Console(stderr=True), transient=False)
         self.tasks: dict[str, Any] = {}
 
     def __enter__(self) -> _Progress:
@@ -44,22 +59,33 @@ class _Progress:
         self.progress.__exit__(*exc)
 
     def __call__(self, name: str, event: str, outcome: Any) -> None:
+        from auditlib.redaction import redact
+
+        name = redact(name, limit=40)
         if event == "start":
-            self.tasks[name] = self.progress.add_task(name, total=1, state="running")
+            self.tasks[name] = self.progress.add_task(name, total=1, state=Text("running"))
             return
         task = self.tasks.get(name)
         if task is None:
-            task = self.tasks[name] = self.progress.add_task(name, total=1, state="")
+            task = self.tasks[name] = self.progress.add_task(name, total=1, state=Text(""))
         if outcome.status == "ok":
             extra = ""
             if outcome.kernel_startup_seconds is not None:
                 extra = (f" (kernel {outcome.kernel_startup_seconds:.1f} s, imports "
                          f"{outcome.imports_seconds or 0:.1f} s)")
-            state = f"[green]ok[/] in {outcome.seconds:.1f} s{extra}"
+            state = Text.assemble(("ok", "green"), f" in {outcome.seconds:.1f} s{extra}")
         else:
-            state = f"[red]error[/]: {outcome.error}"
+            state = Text.assemble(("error", "red"), ": ", redact(outcome.error or "", 500))
         self.progress.update(task, completed=1, state=state)
         self.progress.stop_task(task)
+
+
+class _StateColumn(ProgressColumn):
+    """Renders the task's ``state`` field, a ``rich.text.Text`` (never parsed as markup)."""
+
+    def render(self, task: Any) -> Text:
+        state = task.fields.get("state")
+        return state if isinstance(state, Text) else Text(str(state or ""))
 
 
 @click.command(name="run")
@@ -78,39 +104,73 @@ class _Progress:
               help="Audit notebooks at the same time (default: the plan's parallelism).")
 @click.option("--demo-scale", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Scale of generated data for --source demo (default: the plan's, 0.05).")
+@click.option("--pdf/--no-pdf", "pdf", default=None,
+              help="Also write index.pdf (for sign-off) into the run before it is sealed; "
+                   "needs the 'pdf' extra. Default: the plan's [report] pdf setting.")
 def command(source: str | None, as_of: date, out: Path, plan_path: Path | None, quiet: bool,
-            jobs: int | None, demo_scale: float | None) -> None:
+            jobs: int | None, demo_scale: float | None, pdf: bool | None) -> None:
     """Run an audit plan: snapshot, audit notebooks, findings, reports.
 
     Exit status: 0 every rule passed; 1 some rule failed, none errored; 2 some rule
-    errored or the run could not complete.
+    errored or the run could not complete; 130 interrupted by SIGINT (Ctrl-C), 143 by
+    SIGTERM (nothing published, temporary files removed).
     """
     sys.exit(main(source=source, as_of=as_of, out=out, plan_path=plan_path, quiet=quiet,
-                  jobs=jobs, demo_scale=demo_scale))
+                  jobs=jobs, demo_scale=demo_scale, pdf=pdf))
 
 
 def main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None = None,
          quiet: bool = False, jobs: int | None = None, demo_scale: float | None = None,
-         notebooks_dir: Path | None = None) -> int:
-    """The command as a function (tests call it); returns the exit status."""
+         notebooks_dir: Path | None = None, pdf: bool | None = None) -> int:
+    """The command as a function (tests call it); returns the exit status.
+
+    SIGINT/SIGTERM at any point end it with 130/143 and one line saying what was
+    interrupted (:mod:`auditlib.runner.interrupts`)."""
+    from auditlib.runner.interrupts import RunInterrupted, interrupt_handlers
+
+    with interrupt_handlers():
+        try:
+            return _main(source=source, as_of=as_of, out=out, plan_path=plan_path,
+                         quiet=quiet, jobs=jobs, demo_scale=demo_scale,
+                         notebooks_dir=notebooks_dir, pdf=pdf)
+        except RunInterrupted as exc:
+            _say(f"auditlib run: error: interrupted by {exc.signal_name}: {exc.where}; "
+                 "workers and kernels stopped, nothing was published and the run's temporary "
+                 f"files were removed (exit {exc.exit_status})", err=True)
+            return exc.exit_status
+
+
+def _main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None,
+          quiet: bool, jobs: int | None, demo_scale: float | None,
+          notebooks_dir: Path | None, pdf: bool | None) -> int:
+    from auditlib.redaction import RedactingFormatter, mask_secrets, redact
     from auditlib.runner.plan import PlanError, default_plan, load_plan
     from auditlib.runner.run import RunRequest, execute_run
     from auditlib.runner.sources import SourceSpecError, resolve_source
 
     stream = logging.StreamHandler(sys.stderr)
     stream.setLevel(logging.ERROR if quiet else logging.WARNING)
-    stream.setFormatter(logging.Formatter("auditlib run: %(levelname)s: %(message)s"))
+    stream.setFormatter(RedactingFormatter("auditlib run: %(levelname)s: %(message)s"))
     logger = logging.getLogger("auditlib")
     logger.addHandler(stream)
     try:
         try:
             plan = load_plan(plan_path) if plan_path else default_plan()
         except PlanError as exc:
-            click.echo(f"auditlib run: error: {exc}", err=True)
+            _say(f"auditlib run: error: {exc}", err=True)
             return 2
+        if pdf if pdf is not None else plan.report.pdf:
+            from auditlib.report.pdf import pdf_problem
+
+            problem = pdf_problem()
+            if problem:  # asked for a PDF that cannot be written: refuse before the run
+                click.echo(f"auditlib run: error: index.pdf was asked for "
+                           f"({'--pdf' if pdf else 'the plan sets [report] pdf = true'}) but "
+                           f"{problem}", err=True)
+                return 2
         spec = source or plan.source.default
         if not spec:
-            click.echo("auditlib run: error: no --source given and the plan names no "
+            _say("auditlib run: error: no --source given and the plan names no "
                        "[source] default; pass --source DIR|URL|demo", err=True)
             return 2
         try:
@@ -118,14 +178,14 @@ def main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None =
                                       demo_scale=demo_scale or plan.source.demo_scale,
                                       demo_seed=plan.source.demo_seed)
         except SourceSpecError as exc:
-            click.echo(f"auditlib run: error: {exc}", err=True)
+            _say(f"auditlib run: error: {exc}", err=True)
             return 2
         except Exception as exc:  # noqa: BLE001 - e.g. demo generation failed: cannot run
-            click.echo(f"auditlib run: error: preparing source {spec!r} failed: "
-                       f"{type(exc).__name__}: {exc}", err=True)
+            _say(f"auditlib run: error: preparing source {mask_secrets(spec)!r} failed: "
+                 f"{type(exc).__name__}: {redact(str(exc))}", err=True)
             return 2
         req = RunRequest(source=resolved, as_of=as_of, out=out, plan=plan, parallelism=jobs,
-                         notebooks_dir=notebooks_dir)
+                         notebooks_dir=notebooks_dir, pdf=pdf)
         try:
             if quiet:
                 outcome = execute_run(req)
@@ -133,11 +193,18 @@ def main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None =
                 with _Progress() as progress:
                     req.progress = progress
                     outcome = execute_run(req)
+        except OSError as exc:  # the archive cannot be written (read-only, full, no access)
+            logger.debug("the run could not complete", exc_info=True)
+            _say(f"auditlib run: error: the run could not complete: writing to the archive "
+                 f"{Path(out).resolve()} failed: {exc.strerror or redact(str(exc))} (disk full "
+                 "or read-only, or no permission?); nothing was published and the run's "
+                 "temporary files were removed", err=True)
+            return 2
         except Exception as exc:  # noqa: BLE001 - the run could not complete: exit 2, not 1
-            logger.exception("the run could not complete")
-            click.echo(f"auditlib run: error: the run could not complete: "
-                       f"{type(exc).__name__}: {exc}. Unpublished output stays in "
-                       f"{out}/.tmp-*", err=True)
+            logger.debug("the run could not complete", exc_info=True)
+            _say(f"auditlib run: error: the run could not complete: "
+                 f"{type(exc).__name__}: {redact(str(exc))}; nothing was published and the "
+                 "run's temporary files were removed", err=True)
             return 2
         s = outcome.summary
         counts: dict[str, int] = {}
@@ -147,14 +214,16 @@ def main(*, source: str | None, as_of: date, out: Path, plan_path: Path | None =
                 + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
                 + f"; findings {sum(r['findings'] for r in s['rules'].values())}; "
                 f"{outcome.run_dir}")
-        if outcome.exit_status == 2:
-            bad = [f"{rid}: {r['error']}" for rid, r in s["rules"].items()
-                   if r["status"] == "error"]
-            click.echo(line, err=True)
-            for b in bad[:20]:
-                click.echo(f"  error {b}", err=True)
-        elif not quiet:
-            click.echo(line)
+        # exit 2 goes to stderr (cron mails it, also with --quiet); exit 1 names the failing
+        # rules and gates unless --quiet (findings are in the report, not an operational error)
+        from auditlib.report.terminal import failure_lines, plain_text
+
+        to_err = outcome.exit_status == 2
+        if to_err or not quiet:
+            click.echo(plain_text(line), err=to_err)
+            if outcome.exit_status in (1, 2):
+                for b in failure_lines(s):
+                    click.echo(f"  {b}", err=to_err)
         return outcome.exit_status
     finally:
         logger.removeHandler(stream)

@@ -63,8 +63,10 @@ def command(source_spec: str, out_path: Path, quiet: bool, gates_backend: str) -
     """
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.text import Text
 
     from auditlib.quality import build_gated_snapshot
+    from auditlib.redaction import redact
     from auditlib.snapshot import KEY_ENV, SnapshotError
     from auditlib.source import SourceError, open_source, parse_source_spec
 
@@ -90,7 +92,7 @@ def command(source_spec: str, out_path: Path, quiet: bool, gates_backend: str) -
             info = build_gated_snapshot(source, out_path, gates_backend=gates_backend)
         else:
             with Progress(
-                TextColumn("{task.description}"),
+                TextColumn("{task.description}", markup=False),
                 BarColumn(),
                 TextColumn("{task.completed}/{task.total}"),
                 TimeElapsedColumn(),
@@ -100,12 +102,15 @@ def command(source_spec: str, out_path: Path, quiet: bool, gates_backend: str) -
                 task = bar.add_task("snapshot", total=None)
 
                 def progress(message: str, done: int, total: int) -> None:
-                    bar.update(task, description=message, completed=done, total=total)
+                    bar.update(task, description=redact(message, 200), completed=done,
+                               total=total)
 
                 info = build_gated_snapshot(source, out_path, progress=progress,
                                       gates_backend=gates_backend)
     except (SourceError, SnapshotError) as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        # plain text: the message may quote data (no markup, control characters escaped)
+        err.print(Text.assemble(("error:", "red"), " ", redact(str(exc))), highlight=False,
+                  soft_wrap=True)
         raise SystemExit(2) from None
 
     out = Console()
@@ -114,14 +119,15 @@ def command(source_spec: str, out_path: Path, quiet: bool, gates_backend: str) -
         f"snapshot {info.path} written: {total_rows} rows in {len(info.rows)} tables, "
         f"{info.seconds:.1f} s, sha256 {info.sha256[:16]}..., key {info.key_source} "
         f"(fingerprint {info.key_fingerprint}), {info.issues} extraction issue(s)",
-        highlight=False,
+        highlight=False, markup=False,
         soft_wrap=True,
     )
     for gate_id in sorted(info.gates):
         counts = ", ".join(f"{n} {status}" for status, n in sorted(info.gates[gate_id].items()))
         out.print(f"  {gate_id}: {counts}", highlight=False)
     for line in info.gate_problems[:30]:
-        out.print(f"  [red]-[/] {line}", highlight=False, soft_wrap=True)
+        out.print(Text.assemble("  ", ("-", "red"), " ", redact(line)), highlight=False,
+                  soft_wrap=True)
     if len(info.gate_problems) > 30:
         out.print(f"  ... and {len(info.gate_problems) - 30} more (see table _audit_gates)")
     if info.blocked:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from auditlib.quality.checks import CheckResult
 from auditlib.quality.issues import Issue
+from auditlib.redaction import redact
+
+VALUE_LIMIT = 80  # characters of one quoted value (longer ones are cut, length shown)
 
 _WHAT = {
     "pk_not_null": "with NULL in primary-key column {col}",
@@ -42,7 +45,7 @@ def describe_check(c: CheckResult) -> str:
     )
     text = f"{c.unexpected_count} row(s) of {c.table} {what}"
     if c.values:
-        text += f" (values: {', '.join(repr(v) for v in c.values)})"
+        text += f" (values: {', '.join(redact(repr(v), VALUE_LIMIT) for v in c.values)})"
     if c.samples:
         text += f" (e.g. {'; '.join(c.samples)})"
     return text

@@ -3,9 +3,11 @@
 The runner calls, in this order, on the temp run directory ``<archive>/.tmp-<id>``:
 ``render_run(run_dir, archive_dir)`` (notebook pages + ``index.html``, trend
 against the previous run of the plan), optionally ``render_pdf(run_dir)``, then
-``write_manifest(run_dir)`` (hashes, files made 0444), ``publish_run(tmp, final)``
-(refuses to overwrite) and ``update_archive_index(archive_dir)``.
-``verify_run(run_dir)`` re-checks a run later.
+``chain.seal_and_publish(tmp, final, signer)`` (under the archive lock: ``write_manifest``
+with hashes, the link to the previous run and the Ed25519 signature, files made 0444;
+``publish_run``, which refuses to overwrite; the ledger line) and
+``update_archive_index(archive_dir)``. ``verify_run(run_dir)`` re-checks a run later,
+``chain.verify_archive(archive_dir)`` the whole archive.
 
 Names are imported on first use (PEP 562) so ``auditlib verify`` does not pay for
 nbconvert, nbformat, jinja2 or matplotlib.

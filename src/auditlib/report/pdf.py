@@ -41,6 +41,15 @@ def _offline_fetcher(weasyprint: object) -> object:
     return fetch
 
 
+def pdf_problem() -> str | None:
+    """Why no PDF can be written here (WeasyPrint or Pango missing), or None."""
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError) as exc:
+        return f"{INSTALL_HINT} ({type(exc).__name__}: {exc})"
+    return None
+
+
 def render_pdf(run_dir: Path, out: Path | None = None) -> Path:
     """Print ``<run_dir>/index.html`` to ``out`` (default ``<run_dir>/index.pdf``).
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from auditlib.redaction import REDACTED, mask_secrets, redact
+
 # Keys whose values could be personal data (in clear or hashed), or free text that could hold it.
 PERSONAL_KEY = re.compile(
     r"(e_?mail|name|phone|ip_?addr|\bip\b|^ip_|_ip$|hmac|hash|user_agent|body|password|"
@@ -20,21 +22,8 @@ PERSONAL_KEY = re.compile(
 )
 # Keys of a source description / parameters that could carry a secret.
 SECRET_KEY = re.compile(r"(password|passwd|secret|token|credential|pgpass|api_?key|private)", re.I)
-
-REDACTED = "[redacted]"
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-_IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
-# Full form (8 groups) or compressed with "::"; never a clock time like 20:00:00.
-_IPV6 = re.compile(
-    r"(?<![\w:])(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}"
-    r"|(?:[0-9a-f]{1,4}:){0,6}(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,5})?)"
-    r"(?![\w:])",
-    re.I,
-)
-_PHONE = re.compile(r"(?<![\w-])\+\d[\d ()-]{6,}\d")
-_HEX_HASH = re.compile(r"\b[0-9a-f]{32,}\b", re.I)
-_URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
-_KV_PASSWORD = re.compile(r"\b(password|passwd)\s*=\s*('[^']*'|\S+)", re.I)
+__all__ = ["PERSONAL_KEY", "REDACTED", "SECRET_KEY", "safe_description", "safe_evidence",
+           "scrub_personal", "scrub_text"]
 
 
 def scrub_personal(value: str) -> str:
@@ -42,22 +31,17 @@ def scrub_personal(value: str) -> str:
 
     For texts that may legitimately carry file digests (a DQ-06 message names the
     sha256 a manifest expected), e.g. the gate messages the runner copies into
-    summary.json.
+    summary.json. The work is :func:`auditlib.redaction.redact` (linear in the text).
 
     >>> scrub_personal("row user_id=7 of a@b.se from 10.0.0.1, sha256 " + "ab" * 32)[:44]
     'row user_id=7 of [redacted] from [redacted],'
     """
-    v = _URL_PASSWORD.sub(r"\1***@", value)
-    v = _KV_PASSWORD.sub(r"\1=***", v)
-    v = _EMAIL.sub(REDACTED, v)
-    v = _IPV4.sub(REDACTED, v)
-    v = _IPV6.sub(REDACTED, v)
-    return _PHONE.sub(REDACTED, v)
+    return redact(value, keep_hashes=True)
 
 
 def scrub_text(value: str) -> str:
     """Replace e-mail addresses, IPs, phone numbers, hashes and passwords in a string."""
-    return _HEX_HASH.sub(REDACTED, scrub_personal(value))
+    return redact(value, keep_hashes=False)
 
 
 def _scrub_value(value: Any) -> Any:
@@ -91,7 +75,7 @@ def safe_description(desc: dict[str, Any] | None) -> dict[str, Any]:
         if SECRET_KEY.search(str(k)):
             continue
         if isinstance(v, str):
-            v = _KV_PASSWORD.sub(r"\1=***", _URL_PASSWORD.sub(r"\1***@", v))
+            v = mask_secrets(v)
         elif isinstance(v, dict):
             v = safe_description(v)
         out[str(k)] = v

@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from auditlib.report.findings_table import write_findings_files
+from auditlib.report.findings_view import write_findings_view
 from auditlib.report.history import compute_trend
 from auditlib.report.notebook_html import notebook_images, render_notebook
 from auditlib.report.privacy import scrub_text
@@ -41,12 +43,15 @@ def _notebook_rows(run_dir: Path, summary: dict[str, Any], rendered: dict[str, s
 
 
 def render_run(run_dir: Path, archive_dir: Path) -> None:
-    """Write ``reports/<notebook>.html`` for every executed notebook, then ``index.html``."""
+    """Write ``reports/<notebook>.html`` for every executed notebook, ``findings.csv``,
+    ``findings.xlsx``, ``findings.html`` (every finding), then ``index.html``."""
     from auditlib.jupyter_imports import skip_unused_format_checker
 
     skip_unused_format_checker()  # before nbformat/nbconvert are imported
     run_dir, archive_dir = Path(run_dir), Path(archive_dir)
     data = load_run(run_dir, archive_dir)
+    table = write_findings_files(run_dir, data.findings, data.summary)
+    write_findings_view(run_dir, table, data.summary)
     rendered: dict[str, str | None] = {}
     charts: list[dict[str, Any]] = []
     for ipynb in sorted((run_dir / "notebooks").glob("*.ipynb")):

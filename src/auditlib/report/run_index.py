@@ -17,6 +17,7 @@ import jinja2
 from auditlib.gate_registry import GATE_IDS, GATES
 from auditlib.ranking import magnitude, rank_key, severity_rank
 from auditlib.report.charts import findings_by_rule_chart, status_chart
+from auditlib.report.deadlines import working
 from auditlib.report.history import Trend
 from auditlib.report.privacy import safe_description, safe_evidence, scrub_text
 from auditlib.report.run_data import RunData
@@ -90,12 +91,15 @@ def _seconds(value: Any) -> str:
     return f"{value:.2f}" if _is_num(value) else ""
 
 
-def _worst(findings: list[dict[str, Any]], limit: int = WORST_FINDINGS) -> list[dict[str, Any]]:
+def _worst(findings: list[dict[str, Any]], summary: dict[str, Any],
+           limit: int = WORST_FINDINGS) -> list[dict[str, Any]]:
     """The worst findings, ranked as the notebooks rank them (:mod:`auditlib.ranking`)."""
     items = []
     for f in sorted(findings, key=rank_key)[:limit]:
         ev = safe_evidence(f.get("evidence"))
         items.append({
+            "working": [scrub_text(step) for step in working(
+                {**f, "evidence": ev}, summary.get("parameters") or {}, summary.get("as_of"))],
             "rule_id": str(f.get("rule_id")),
             "severity": str(f.get("severity", "")),
             "entity_type": str(f.get("entity_type", "")),
@@ -184,6 +188,18 @@ def _count_mismatch(rules: dict[str, Any], findings: list[dict[str, Any]]) -> li
     return out
 
 
+def _promises(summary: dict[str, Any], catalogue: dict[str, Any],
+              findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The verdict per promise; a rule whose count disagrees with findings.jsonl is not trusted."""
+    from auditlib.rules.promises import promise_rows
+
+    rules = dict(summary.get("rules") or {})
+    for line in _count_mismatch(rules, findings):
+        rid = line.split(":", 1)[0]
+        rules[rid] = {**(rules.get(rid) or {}), "status": "inconsistent"}
+    return promise_rows({**summary, "rules": rules}, catalogue)
+
+
 def _with_keys(d: dict[str, Any], *keys: str) -> dict[str, Any]:
     """``d`` with every key the template reads (missing ones empty: shown as blank, not guessed)."""
     return {**{k: "" for k in keys}, **d}
@@ -226,6 +242,7 @@ def build_context(
         "snapshot": _with_keys(safe_description(s.get("snapshot") or {}), "sha256",
                                "snapshot_time", "key_fingerprint", "key_source", "rows"),
         "auditlib": _with_keys(s.get("auditlib") or {}, "version", "git_commit"),
+        "evidence": s.get("evidence") if isinstance(s.get("evidence"), dict) else {},
         "parameters": params,
         "packages": s.get("packages") or {},
         "verdict": verdict,
@@ -235,7 +252,8 @@ def build_context(
         "status_counts": {st: sum(1 for r in rule_rows if r["status"] == st) for st in STATUSES},
         "findings_total": len(data.findings),
         "findings_by_severity": sorted(by_sev.items(), key=lambda kv: severity_rank(kv[0])),
-        "worst": _worst(data.findings),
+        "worst": _worst(data.findings, s),
+        "promises": _promises(s, catalogue, data.findings),
         "worst_limit": WORST_FINDINGS,
         "charts": charts,
         "notebook_charts": notebook_charts,

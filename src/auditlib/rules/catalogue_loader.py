@@ -89,3 +89,23 @@ def load_catalogue() -> dict[str, Rule]:
     fam_order = {"RET": 0, "SUB": 1, "DSR": 2}
     ordered = sorted(rules, key=lambda r: (fam_order.get(r.split("-")[0], 9), _sort_key(r)))
     return {r: rules[r] for r in ordered}
+
+
+def rule_file_digests() -> dict[str, object]:
+    """sha256 of every file that decides what the rules find: each ``catalogue/<ID>.toml``
+    and the shared ``views.sql``; ``sha256`` over all of them (canonical JSON of the map).
+
+    Recorded in summary.json (``rule_files``) so ``auditlib reperform`` can say which rule
+    files differ from those of the run it re-performs.
+    """
+    import hashlib
+    import json
+
+    root = resources.files("auditlib").joinpath("rules")
+    files: dict[str, str] = {}
+    for entry in sorted(root.joinpath("catalogue").iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            files[f"catalogue/{entry.name}"] = hashlib.sha256(entry.read_bytes()).hexdigest()
+    files["views.sql"] = hashlib.sha256(root.joinpath("views.sql").read_bytes()).hexdigest()
+    combined = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
+    return {"sha256": combined, "files": files}

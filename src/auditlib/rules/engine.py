@@ -23,6 +23,7 @@ import duckdb
 from auditlib.config import COUNTRY_MACRO_SQL, Params
 from auditlib.dates import install_date_macros
 from auditlib.gate_registry import blocked_tables
+from auditlib.redaction import redact, redact_data
 from auditlib.rules.catalogue_loader import Rule, load_catalogue
 from auditlib.rules.views import install_views
 from auditlib.snapshot.metadata import read_gates
@@ -39,6 +40,12 @@ class Finding:
     entity_id: str
     message: str
     evidence: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        # The boundary where data leaves the snapshot (auditlib.redaction): every finding
+        # (rules and gates) carries redacted, control-escaped, length-capped text.
+        object.__setattr__(self, "message", redact(self.message))
+        object.__setattr__(self, "evidence", redact_data(self.evidence))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +67,11 @@ class RuleResult:
     error: str | None = None
     observations: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.error is not None:
+            self.error = redact(self.error)
+        self.observations = redact_data(self.observations)
 
     def summary(self) -> dict[str, Any]:
         return {"status": self.status, "findings": len(self.findings), "error": self.error}

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from auditlib.jsonio import write_json_atomic
+from auditlib.redaction import redact
 from auditlib.runner.worker import KERNEL_NAME
 
 log = logging.getLogger("auditlib.runner")
@@ -55,6 +56,10 @@ class NotebookOutcome:
     kernel_startup_seconds: float | None = None
     imports_seconds: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.error is not None:  # may quote data (an exception text): redact once, here
+            self.error = redact(self.error)
 
     def summary(self, output: str) -> dict[str, Any]:
         return {"status": self.status, "seconds": round(self.seconds, 2), "error": self.error,
@@ -94,7 +99,8 @@ def check_kernel(name: str = KERNEL_NAME) -> str:
 
 
 def _kill_tree(pid: int) -> None:
-    """SIGTERM the worker and every descendant (the kernel has its own session), then SIGKILL."""
+    """SIGTERM the worker's process group (it runs in a session of its own) and every
+    descendant (the kernel has its own session too), then SIGKILL what is left."""
     import psutil
 
     try:
@@ -102,6 +108,8 @@ def _kill_tree(pid: int) -> None:
         procs = [parent, *parent.children(recursive=True)]
     except psutil.NoSuchProcess:
         return
+    with contextlib.suppress(OSError):
+        os.killpg(pid, signal.SIGTERM)
     for p in procs:
         with contextlib.suppress(psutil.NoSuchProcess):
             p.send_signal(signal.SIGTERM)
@@ -130,15 +138,23 @@ def _start(job: NotebookJob) -> _Running:
         "status_file": str(job.status_file), "cwd": str(job.work_dir),
     })
     log_file = open(job.work_dir / f"{job.name}.worker.log", "wb")  # noqa: SIM115
+    # Kernel connection files go to the run's work dir (removed with it), not to the
+    # user's Jupyter runtime dir where a killed kernel would leave them behind.
+    runtime = job.work_dir / "runtime"
+    runtime.mkdir(exist_ok=True, mode=0o700)
+    # Own session: a Ctrl-C on the terminal reaches the runner only, which then stops
+    # the workers and kernels itself (and cleans up after them).
     proc = subprocess.Popen(
         [sys.executable, "-m", "auditlib.runner.worker", str(job_file)],
         stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        env={**os.environ, **job.env, "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg"},
+        env={**os.environ, **job.env, "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg",
+             "JUPYTER_RUNTIME_DIR": str(runtime), "AUDITLIB_RUNNER_PID": str(os.getpid())},
+        start_new_session=True,
     )
     return _Running(job, proc, time.perf_counter(), log_file)
 
 
-def _finish(run: _Running, timed_out: bool) -> NotebookOutcome:
+def _finish(run: _Running, timed_out: bool, run_limit: float | None = None) -> NotebookOutcome:
     run.log_file.close()
     seconds = time.perf_counter() - run.started
     job = run.job
@@ -148,6 +164,12 @@ def _finish(run: _Running, timed_out: bool) -> NotebookOutcome:
             status = json.loads(job.status_file.read_text(encoding="utf-8"))
         except ValueError:
             status = {}
+    if timed_out and run_limit is not None:
+        return NotebookOutcome(
+            job.name, "error", seconds, error_kind="run_timeout",
+            error=f"killed: the whole run reached its time limit (run_timeout_seconds = "
+                  f"{run_limit:g} in the plan); the partial notebook is kept",
+            **_timings(status))
     if timed_out:
         return NotebookOutcome(
             job.name, "error", seconds, error_kind="wall_timeout",
@@ -172,16 +194,30 @@ Progress = Callable[[str, str, NotebookOutcome | None], None]
 
 
 def run_notebooks(jobs: list[NotebookJob], parallelism: int,
-                  progress: Progress | None = None) -> dict[str, NotebookOutcome]:
+                  progress: Progress | None = None,
+                  deadline: tuple[float, float] | None = None) -> dict[str, NotebookOutcome]:
     """Run ``jobs`` with at most ``parallelism`` at a time; every job gets an outcome.
 
     ``progress(name, event, outcome)`` is called with event 'start' and 'done'.
+    ``deadline = (perf_counter time, limit in seconds)`` is the whole run's time limit:
+    when it passes, running notebooks are killed and pending ones are not started, all
+    ``error`` (kind ``run_timeout``).
     """
     pending = list(jobs)
     running: list[_Running] = []
     outcomes: dict[str, NotebookOutcome] = {}
     try:
         while pending or running:
+            if deadline is not None and time.perf_counter() >= deadline[0]:
+                for job in pending:
+                    outcomes[job.name] = NotebookOutcome(
+                        job.name, "error", 0.0, error_kind="run_timeout",
+                        error=f"not run: the whole run reached its time limit "
+                              f"(run_timeout_seconds = {deadline[1]:g} in the plan)")
+                    log.error("notebook %s: %s", job.name, outcomes[job.name].error)
+                    if progress:
+                        progress(job.name, "done", outcomes[job.name])
+                pending = []
             while pending and len(running) < max(1, parallelism):
                 job = pending.pop(0)
                 log.info("notebook %s: start (cell timeout %s s, wall clock %s s)",
@@ -191,24 +227,29 @@ def run_notebooks(jobs: list[NotebookJob], parallelism: int,
                     progress(job.name, "start", None)
             time.sleep(0.1)
             for run in list(running):
-                elapsed = time.perf_counter() - run.started
+                now = time.perf_counter()
+                elapsed = now - run.started
                 timed_out = False
+                run_over = deadline is not None and now >= deadline[0]
                 if run.proc.poll() is None:
-                    if elapsed <= run.job.wall_timeout:
+                    if elapsed <= run.job.wall_timeout and not run_over:
                         continue
                     _kill_tree(run.proc.pid)
                     run.proc.wait()
                     timed_out = True
                 running.remove(run)
-                outcome = _finish(run, timed_out)
+                outcome = _finish(run, timed_out,
+                                  deadline[1] if timed_out and run_over and deadline else None)
                 outcomes[run.job.name] = outcome
                 (log.info if outcome.status == "ok" else log.error)(
                     "notebook %s: %s in %.1f s%s", run.job.name, outcome.status, outcome.seconds,
                     f": {outcome.error}" if outcome.error else "")
                 if progress:
                     progress(run.job.name, "done", outcome)
-    finally:  # interrupted (Ctrl-C): leave no kernel behind
+    finally:  # interrupted (SIGINT/SIGTERM): leave no worker or kernel behind
         for run in running:
             _kill_tree(run.proc.pid)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                run.proc.wait(timeout=10)
             run.log_file.close()
     return outcomes

@@ -18,10 +18,25 @@ Example::
     timeout_seconds = 900
     cell_timeout_seconds = 600
     parallelism = 2
+    run_timeout_seconds = 3600
     [source]
     default = "demo"
     demo_scale = 0.05
     demo_seed = 7
+    connect_timeout_seconds = 10     # PostgreSQL: libpq connect_timeout
+    lock_timeout_seconds = 30        # PostgreSQL: lock_timeout of the snapshot's session
+    statement_timeout_seconds = 300  # PostgreSQL: statement_timeout of the snapshot's session
+    [report]
+    pdf = true          # also write index.pdf into the run (needs the `pdf` extra)
+
+Time limits (decisions, issue 12): ``run_timeout_seconds`` bounds the whole run; the
+default, one hour, is a few times the expected run of the monthly plan on the service's
+data (minutes) and far above the demo's (about a minute). When it passes, running
+notebooks are killed, pending ones are not started, their rules are ``error`` and the
+run exits 2 with the reason. The PostgreSQL timeouts end a stalled snapshot with a
+message instead of waiting for the cell timeout: 10 s to connect, 30 s to wait for a
+lock (another session holding a lock on a table), 300 s for one statement (a table is
+read in many small statements by the scanner's parallel scan).
 """
 
 from __future__ import annotations
@@ -38,9 +53,14 @@ from auditlib.gate_registry import GATE_IDS as DQ_GATE_IDS
 AUDIT_NOTEBOOKS = ("retention", "subprocessors", "dsr")
 SNAPSHOT_NOTEBOOK = "snapshot"
 
-_TOP_KEYS = {"name", "description", "notebooks", "params", "severities", "execution", "source"}
-_EXECUTION_KEYS = {"timeout_seconds", "cell_timeout_seconds", "parallelism"}
-_SOURCE_KEYS = {"default", "demo_scale", "demo_seed"}
+_TOP_KEYS = {"name", "description", "notebooks", "params", "severities", "execution", "source",
+             "report"}
+_EXECUTION_KEYS = {"timeout_seconds", "cell_timeout_seconds", "parallelism",
+                   "run_timeout_seconds"}
+_PG_TIMEOUT_KEYS = ("connect_timeout_seconds", "lock_timeout_seconds",
+                    "statement_timeout_seconds")
+_SOURCE_KEYS = {"default", "demo_scale", "demo_seed", *_PG_TIMEOUT_KEYS}
+_REPORT_KEYS = {"pdf"}
 
 
 class PlanError(ValueError):
@@ -52,6 +72,7 @@ class Execution:
     timeout_seconds: int = 900  # wall-clock limit per notebook (the runner kills the process)
     cell_timeout_seconds: int = 600  # papermill/nbclient execution_timeout per cell
     parallelism: int = 2  # audit notebooks run at the same time (the machine has 2 cores)
+    run_timeout_seconds: int = 3600  # the whole run (snapshot + audits); see the module doc
 
 
 @dataclass(frozen=True)
@@ -59,6 +80,14 @@ class SourceDefaults:
     default: str | None = None  # used when ``auditlib run`` gets no --source
     demo_scale: float = 0.05  # `--source demo`: small enough to be quick
     demo_seed: int = 7
+    connect_timeout_seconds: int = 10
+    lock_timeout_seconds: int = 30
+    statement_timeout_seconds: int = 300
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    pdf: bool = False  # write index.pdf into the run before it is sealed (`pdf` extra)
 
 
 @dataclass(frozen=True)
@@ -72,6 +101,7 @@ class Plan:
     severities: dict[str, str] = field(default_factory=dict)  # overrides only
     execution: Execution = field(default_factory=Execution)
     source: SourceDefaults = field(default_factory=SourceDefaults)
+    report: ReportSettings = field(default_factory=ReportSettings)
 
     @property
     def audit_notebooks(self) -> tuple[str, ...]:
@@ -148,6 +178,8 @@ def parse_plan(data: dict[str, Any], origin: str, path: Path | None = None,
                                            ex.get("cell_timeout_seconds", d.cell_timeout_seconds)),
         parallelism=_positive_int(origin, "execution.parallelism",
                                   ex.get("parallelism", d.parallelism)),
+        run_timeout_seconds=_positive_int(origin, "execution.run_timeout_seconds",
+                                          ex.get("run_timeout_seconds", d.run_timeout_seconds)),
     )
 
     src = data.get("source") or {}
@@ -159,12 +191,20 @@ def parse_plan(data: dict[str, Any], origin: str, path: Path | None = None,
     default = src.get("default")
     if default is not None and not isinstance(default, str):
         raise PlanError(f"{origin}: key 'source.default' must be a string")
+    timeouts = {k: _positive_int(origin, f"source.{k}", src.get(k, getattr(sd, k)))
+                for k in _PG_TIMEOUT_KEYS}
     source = SourceDefaults(default=default, demo_scale=float(scale),
-                            demo_seed=int(src.get("demo_seed", sd.demo_seed)))
+                            demo_seed=int(src.get("demo_seed", sd.demo_seed)), **timeouts)
+
+    rep = data.get("report") or {}
+    _check_keys("[report]", rep, _REPORT_KEYS, origin)
+    if not isinstance(rep.get("pdf", False), bool):
+        raise PlanError(f"{origin}: key 'report.pdf' must be true or false, got {rep.get('pdf')!r}")
 
     return Plan(name=name, path=path, sha256=sha256, description=str(data.get("description", "")),
                 notebooks=notebooks, params=params, severities=severities,
-                execution=execution, source=source)
+                execution=execution, source=source,
+                report=ReportSettings(pdf=bool(rep.get("pdf", False))))
 
 
 def load_plan(path: str | Path) -> Plan:

@@ -134,7 +134,7 @@ def _check_provenance(ctx: RunContext, results: dict[str, StepResult | str],
 
 def assemble_summary(ctx: RunContext) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The summary.json object and the merged findings of a finished (or failed) run."""
-    from auditlib.rules.catalogue_loader import load_catalogue
+    from auditlib.rules.catalogue_loader import load_catalogue, rule_file_digests
 
     plan, outcomes, warnings = ctx.plan, ctx.outcomes, ctx.warnings
     catalogue = load_catalogue()
@@ -205,6 +205,7 @@ def assemble_summary(ctx: RunContext) -> tuple[dict[str, Any], list[dict[str, An
         "severities": ctx.severities,
         "packages": package_versions(),
         "auditlib": {"version": auditlib.__version__, "git_commit": git_commit()},
+        "rule_files": rule_file_digests(),
         "notebooks": {n: outcomes[n].summary(f"notebooks/{n}.ipynb") for n in plan.notebooks
                       if n in outcomes},
         "rules": ordered_rules,

@@ -28,6 +28,7 @@ The wall-clock limit is the runner's: it kills the worker and its kernel.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from datetime import datetime
@@ -105,6 +106,41 @@ def _kernel_manager_class() -> type:
     return QuietShutdownKernelManager
 
 
+_ANSI_CSI = re.compile(r"\x1b\[[0-9;?]{0,32}[ -/]{0,4}[@-~]")
+_TEXT_MIMES = ("text/plain", "text/html", "text/markdown")
+
+
+def redact_outputs(nb: Any) -> bool:
+    """Redact the executed notebook's text outputs in place (it is shared in the run
+    directory and rendered into the report): error values and tracebacks (an exception
+    text may quote data), streams and the text of displayed values, through
+    :func:`auditlib.redaction.redact`. IPython's colour codes in tracebacks are dropped
+    first (they would otherwise show as escapes). Images are left alone. True if
+    anything changed."""
+    from auditlib.redaction import redact
+
+    def clean(text: str) -> str:
+        return "\n".join(redact(line, limit=None) for line in
+                         _ANSI_CSI.sub("", text).split("\n"))
+
+    changed = False
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            before = repr(o)
+            if o.get("output_type") == "error":
+                o["evalue"] = clean(str(o.get("evalue", "")))
+                o["traceback"] = [clean(str(t)) for t in o.get("traceback", [])]
+            elif o.get("output_type") == "stream":
+                o["text"] = clean("".join(o.get("text", "")))
+            for mime in _TEXT_MIMES:
+                data = o.get("data", {})
+                if mime in data:
+                    v = data[mime]
+                    data[mime] = clean("".join(v) if isinstance(v, list) else str(v))
+            changed = changed or repr(o) != before
+    return changed
+
+
 def execute(job: dict[str, Any]) -> dict[str, Any]:
     """Run one notebook as ``job`` says; never raises: the result says what happened."""
     from auditlib.jupyter_imports import skip_unused_format_checker
@@ -149,6 +185,8 @@ def execute(job: dict[str, Any]) -> dict[str, Any]:
                 result.update(status="error", error_kind="output",
                               error=f"the executed notebook cannot be read: {exc}")
         if nb is not None:
+            if redact_outputs(nb):
+                nbformat.write(nb, out)
             result.update(notebook_timings(nb, started))
             bad = unfinished_cell(nb)
             if result["cell"] is None:
@@ -161,8 +199,27 @@ def execute(job: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def die_with_runner() -> None:
+    """Linux: get SIGTERM when the runner dies (even by SIGKILL), so no worker keeps
+    writing into an abandoned run directory; the kernel's own parent poller (ipykernel)
+    then ends the kernel. Exits at once if the runner is already gone."""
+    import ctypes
+    import os
+    import signal
+
+    runner = os.environ.get("AUDITLIB_RUNNER_PID")
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the runner's clean-up still applies
+        return
+    if runner and os.getppid() != int(runner):
+        raise SystemExit(3)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    die_with_runner()
     job = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     result = execute(job)
     write_json_atomic(Path(job["status_file"]), result)

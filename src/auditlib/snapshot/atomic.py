@@ -58,6 +58,22 @@ def remove_stale(out_path: Path) -> list[Path]:
     return removed
 
 
+def remove_stale_builds(directory: Path) -> list[Path]:
+    """Remove every ``.<name>.building-<pid>-<rand>/`` in ``directory`` whose pid is gone
+    (any target: a run's snapshot has a name of its own, so :func:`remove_stale` of the
+    next build would never see it). A live pid, even a reused one, keeps its directory."""
+    removed = []
+    for d in Path(directory).glob(".*.building-*"):
+        try:
+            pid = int(d.name.rsplit("-", 2)[1])
+        except (IndexError, ValueError):
+            continue
+        if d.is_dir() and not d.is_symlink() and pid != os.getpid() and not _alive(pid):
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+    return removed
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -262,15 +262,47 @@ def _copy_table(
                                       rows_affected=n))
     if tp.checks:
         con.execute(f"ALTER TABLE {_q(name)} DROP COLUMN {chk}")
-    want = st.extra.get("manifest_rows")
-    if want is not None and want != rows:
+    want, problem = manifest_row_count(st.extra.get("manifest_rows"))
+    if problem:
+        issues.append(ExtractionIssue(
+            "manifest_rows", name,
+            f"{name}: manifest.json gives its rows as {problem}, not a whole number; "
+            f"{st.origin} has {rows} rows"))
+    elif want is not None and want != rows:
         detail = st.extra.get("manifest_rows_detail")  # part files: name the parts that differ
         issues.append(ExtractionIssue(
             "manifest_rows", name,
             detail(con, rows) if callable(detail)
             else f"{name}: {rows} rows in {st.origin}, manifest.json says {want}",
-            rows_affected=abs(rows - int(want)) if isinstance(want, int) else None))
+            rows_affected=abs(rows - want)))
     return rows, tp.columns_meta
+
+
+def manifest_row_count(value: Any) -> tuple[int | None, str | None]:
+    """A manifest's ``rows``: a whole number, also written as a numeric string ("1034")
+    or a float with no fraction (1034.0); ``(None, None)`` when absent; else
+    ``(None, what it is)`` so the issue names the type problem.
+
+    >>> manifest_row_count("1034"), manifest_row_count(1034.0), manifest_row_count(None)
+    ((1034, None), (1034, None), (None, None))
+    >>> manifest_row_count("about 1000")[1], manifest_row_count(True)[1]
+    ("a string 'about 1000'", 'a boolean True')
+    """
+    if value is None:
+        return None, None
+    if isinstance(value, bool):
+        return None, f"a boolean {value!r}"
+    if isinstance(value, int):
+        return (value, None) if value >= 0 else (None, f"a negative number {value}")
+    if isinstance(value, float) and value.is_integer() and value >= 0:
+        return int(value), None
+    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+        return int(value.strip()), None
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
+    return None, f"a {_TYPE_NAMES.get(type(value).__name__, type(value).__name__)} {shown}"
+
+
+_TYPE_NAMES = {"str": "string", "float": "number", "list": "list", "dict": "object"}
 
 
 def _gate_summary(

@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 
+from auditlib.redaction import redact
 from auditlib.source.base import ExtractionIssue
 
 SNAPSHOT_FORMAT_VERSION = 1
@@ -55,6 +56,11 @@ class GateResult:
     rows_affected: int = 0
     message: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Gate messages leave the snapshot (results/snapshot.json, summary.json, report):
+        # redacted where they are made (auditlib.redaction).
+        self.message = redact(self.message)
 
     def row(self) -> tuple[Any, ...]:
         return (self.gate_id, self.table_name, self.status, self.rows_affected, self.message,

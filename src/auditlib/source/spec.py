@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from auditlib.redaction import mask_secrets, redact
 from auditlib.source.base import SourceError
 
 DEMO = "demo"
@@ -78,7 +79,7 @@ def parse_source_spec(text: str) -> SourceSpec:
         return SourceSpec("export", str(path.resolve()))
     if _KEYVALUE_RE.match(s):
         return _postgres(s)
-    shown = repr(s) if not re.search(r"[@=:]", s) else "(not shown: it looks like a URL)"
+    shown = repr(redact(mask_secrets(s), 300))  # a mistyped URL is shown without its password
     if path.exists():
         raise SourceSpecError(
             f"source {shown} is a file, not an export directory: point --source at the "

@@ -59,6 +59,9 @@ class Chart:
     def _repr_png_(self) -> bytes:
         return self.png()
 
+    def __repr__(self) -> str:  # the text/plain beside the PNG in the executed notebook
+        return f"<chart: {self.title}>"
+
 
 def _empty(ax: Any, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes)

@@ -66,7 +66,13 @@ def list_parts(directory: Path) -> PartListing:
     """The data parts of one table directory, in name order, and why it cannot be read (``problems``)."""
     table = directory.name
     out = PartListing()
+    root = directory.parent.resolve()
     for p in sorted(directory.iterdir()):
+        if p.is_symlink() and not p.resolve().is_relative_to(root):
+            out.problems.append(
+                f"{table}: part {table}/{p.name} is a symbolic link that leads outside the "
+                "export directory; refused (copy the file into the export instead)")
+            continue
         if p.is_dir():
             out.problems.append(
                 f"{table}: sub-directory {table}/{p.name} in a part-file table (a partitioned layout is not "

@@ -48,6 +48,10 @@ from auditlib.source.export.parts import PartsMixin
 
 MANIFEST = "manifest.json"
 PARTS = "parts"  # a table given as a directory of part files (see parts.py)
+# DuckDB's default line limit is 2 MB: one long value in a column the snapshot never
+# copies made the whole table unreadable. 64 MiB per line costs nothing for normal files.
+MAX_LINE_BYTES = 64 << 20
+MAX_MANIFEST_BYTES = 16 << 20  # an 18-table manifest is a few kB
 _FORMATS = ((".csv.gz", "csv.gz"), (".parquet", "parquet"), (".csv", "csv"))
 _CHUNK = 1 << 20
 
@@ -159,6 +163,7 @@ def csv_relation(files_sql: str, header: list[str], fmt: str) -> str:
     return (
         f"read_csv({files_sql}, header=true, auto_detect=false, columns={{{spec}}}, "
         "delim=',', quote='\"', escape='\"', strict_mode=true, encoding='utf-8', "
+        f"max_line_size={MAX_LINE_BYTES}, "
         f"compression='{'gzip' if fmt == 'csv.gz' else 'none'}', "
         "null_padding=false, ignore_errors=false)"
     )
@@ -189,10 +194,17 @@ class ExportSource(PartsMixin, Source):
         for p in sorted(self.path.iterdir()):
             if p.name == MANIFEST:
                 continue
+            table, fmt = self._classify(p)
+            refused = self._refused(p)
+            if refused:  # never followed or opened: named by the file, not by its target
+                name = p.name if p.name in schema.tables else table
+                known = name is not None and name in schema.tables
+                self._issue("unreadable" if known else "ignored_file", name if known else None,
+                            f"{p.name}: refused: {refused}")
+                continue
             if p.is_dir() and p.name in schema.tables:
                 candidates.setdefault(p.name, []).append((p, PARTS))  # a directory of part files
                 continue
-            table, fmt = self._classify(p)
             if table is None or table not in schema.tables or not p.is_file():
                 what = "a directory" if p.is_dir() else "not a table of the schema"
                 self._issue("ignored_file", None, f"{p.name}: ignored ({what})")
@@ -270,6 +282,22 @@ class ExportSource(PartsMixin, Source):
     def _issue(self, kind: str, table: str | None, message: str, **kw: Any) -> None:
         self._issues.append(ExtractionIssue(kind=kind, table_name=table, message=message, **kw))
 
+    def _refused(self, p: Path) -> str | None:
+        """Why ``p`` must not be read at all, or None: a symbolic link that leads outside
+        the export (a link to /etc/passwd would put its first line in the snapshot), or
+        a FIFO, socket or device (reading a FIFO would block the run forever)."""
+        if p.is_symlink():
+            try:
+                target = p.resolve(strict=True)
+            except (OSError, RuntimeError):
+                return "a symbolic link that leads nowhere (or in a loop)"
+            if not target.is_relative_to(self.path.resolve()):
+                return ("a symbolic link that leads outside the export directory; copy the "
+                        "file into the export instead")
+        if p.exists() and not p.is_file() and not p.is_dir():
+            return "not a regular file (a FIFO, socket or device)"
+        return None
+
     @staticmethod
     def _classify(p: Path) -> tuple[str | None, str]:
         for suffix, fmt in _FORMATS:
@@ -337,7 +365,11 @@ class ExportSource(PartsMixin, Source):
         text = text.removeprefix("\ufeff")
         if not text.strip():
             raise _Unreadable("is empty: a CSV export needs a header row")
-        row = next(csv.reader([text.rstrip("\r\n")], strict=True))
+        try:
+            row = next(csv.reader([text.rstrip("\r\n")], strict=True))
+        except csv.Error as exc:  # a fixed text of the csv module, never the data
+            raise _Unreadable(f"has a header row that is not valid CSV ({exc}); the first "
+                              "line must be the comma-separated column names") from None
         names = [c.strip() for c in row]
         dups = sorted({c for c in names if names.count(c) > 1})
         if dups:
@@ -348,11 +380,19 @@ class ExportSource(PartsMixin, Source):
 
     def _read_manifest(self) -> dict[str, Any] | None:
         p = self.path / MANIFEST
-        if not p.exists():
+        if not p.exists() and not p.is_symlink():
             return None
+        refused = self._refused(p)
+        if refused or not p.is_file():
+            raise SourceError(f"{MANIFEST} in the export: refused: "
+                              f"{refused or 'not a regular file'}")
+        size = p.stat().st_size
+        if size > MAX_MANIFEST_BYTES:
+            raise SourceError(f"{MANIFEST} in the export is {size} bytes, more than the "
+                              f"{MAX_MANIFEST_BYTES} bytes any export's manifest needs; refused")
         try:
             m = json.loads(p.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             raise SourceError(
                 f"{p}: manifest.json is not valid UTF-8 JSON ({exc}); fix the export job, or "
                 "remove the manifest knowingly (the data then cannot be verified against it)"
@@ -395,7 +435,7 @@ class ExportSource(PartsMixin, Source):
                 continue
             listed.add(fname)
             fpath = self.path / fname
-            if "/" in fname or not fpath.is_file():
+            if "/" in fname or not fpath.is_file() or self._refused(fpath):
                 self._issue(
                     "manifest_missing_file",
                     table,

@@ -74,6 +74,7 @@ from psycopg.conninfo import make_conninfo
 from auditlib.schema import SCHEMA_NAME, load_schema
 from auditlib.source.base import ExtractionIssue, Source, SourceError, SourceTable
 from auditlib.source.postgres.conninfo import effective_target
+from auditlib.source.postgres.timeouts import PgTimeouts
 from auditlib.source.spec import SourceSpec, SourceSpecError, parse_source_spec
 
 APPLICATION_NAME = "auditlib-snapshot"
@@ -165,7 +166,11 @@ class PostgresSource(Source):
         spec = conninfo if isinstance(conninfo, SourceSpec) else parse_source_spec(conninfo)
         if spec.kind != "postgres":
             raise SourceSpecError(f"not a PostgreSQL connection string (a {spec.kind} source)")
-        self._conninfo = make_conninfo(**spec.conninfo, application_name=APPLICATION_NAME)
+        # connect/lock/statement timeouts (source.postgres.timeouts): a locked table ends the
+        # read with a message instead of stalling until the cell timeout
+        self._timeouts = PgTimeouts.from_env()
+        self._conninfo = self._timeouts.apply(
+            make_conninfo(**spec.conninfo, application_name=APPLICATION_NAME))
         self._target = effective_target(spec.conninfo)
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", alias):
             raise ValueError(f"alias must be a plain identifier, got {alias!r}")
@@ -338,6 +343,23 @@ class PostgresSource(Source):
         reason = _libpq_reason(str(exc))
         low = reason.lower()
         where = self._where()
+        if "lock timeout" in low:
+            m = re.search(r"reading (\S+)", doing)
+            what = f"table {m.group(1)}" if m else "a table it reads"
+            return SourceError(
+                f"{where}: {doing} gave up: another session holds a lock on {what} and did "
+                f"not release it within lock_timeout ({self._timeouts.lock} s; plan key "
+                "[source] lock_timeout_seconds). Find the holder in pg_locks / "
+                "pg_stat_activity, then retry. Server said: " + reason,
+                transient=True,
+            )
+        if "statement timeout" in low:
+            return SourceError(
+                f"{where}: {doing} took longer than statement_timeout "
+                f"({self._timeouts.statement} s; plan key [source] statement_timeout_seconds) "
+                f"and was cancelled by the server. Server said: {reason}",
+                transient=True,
+            )
         if "password authentication failed" in low or "authentication failed" in low:
             hint = (
                 "the server refused the password: check PGPASSWORD, ~/.pgpass or the service "
