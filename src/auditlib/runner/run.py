@@ -318,7 +318,7 @@ def _execute(req: RunRequest, out: Path, run_id: str, snap_dir: Path, state: dic
         _append_worker_logs(work, plan.notebooks)
         state["stage"] = "rendering the reports"
         want_pdf = plan.report.pdf if req.pdf is None else req.pdf
-        summary = _report(tmp, out, summary, ctx, pdf=want_pdf)
+        summary = _report(tmp, out, summary, ctx.stages, pdf=want_pdf)
         log.info("stages (seconds): %s",
                  ", ".join(f"{k} {v:.2f}" for k, v in ctx.stages.items()))
     finally:  # run.log is complete before the manifest hashes it
@@ -364,11 +364,12 @@ def _append_worker_logs(work: Path, names: tuple[str, ...]) -> None:
                 log.info("worker output of %s: %s", n, line)
 
 
-def _report(tmp: Path, out: Path, summary: dict[str, Any], ctx: RunContext,
-            pdf: bool = False) -> dict[str, Any]:
+def _report(tmp: Path, out: Path, summary: dict[str, Any],
+            stages: dict[str, float] | None = None, *, pdf: bool = False) -> dict[str, Any]:
     """Render reports (and index.pdf when asked, before the manifest seals the run); a
-    failing report or PDF makes the run exit 2. summary.json then gets the report's time
-    (and the error, if any)."""
+    failing report or PDF makes the run exit 2. summary.json is then rewritten with the
+    report's time added to ``stages`` (and the error, if any)."""
+    stages = {} if stages is None else stages
     from auditlib.report import render_run
 
     t0 = time.perf_counter()
@@ -380,8 +381,8 @@ def _report(tmp: Path, out: Path, summary: dict[str, Any], ctx: RunContext,
         log.exception("rendering the reports failed")
         summary = {**summary, "report_error": f"{type(exc).__name__}: {exc}",
                    "verdict": "error", "exit_status": 2}
-    ctx.stages["report"] = round(time.perf_counter() - t0, 3)
-    summary = {**summary, "stages": dict(ctx.stages)}
+    stages["report"] = round(time.perf_counter() - t0, 3)
+    summary = {**summary, "stages": dict(stages)}
     write_json_atomic(tmp / "summary.json", summary)
     return summary
 
