@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.auditlib-installed
 
-.PHONY: setup system-packages demo test lint bench clean
+.PHONY: setup system-packages demo test test-fast lint regen bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,9 +53,19 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest
 
+# The quick loop: everything but full notebook runs, throwaway PostgreSQL clusters and Spark.
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow and not postgres and not spark"
+
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+# Every generated file, from its source of truth (tests fail when one is stale).
+regen: setup
+	$(BIN)/python -m auditlib.regen
+	git status --short expectations docs
 
 bench: setup
 	$(BIN)/python benchmarks/bench_snapshot.py --scale 1

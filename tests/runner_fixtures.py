@@ -64,7 +64,7 @@ def fake_notebooks(dest: Path, snapshot_file: Path, replace: dict[str, str] | No
     notebook of ``tests/notebooks`` (e.g. ``{"dsr": "raises"}``).
     """
     dest.mkdir(parents=True, exist_ok=True)
-    for name in ("retention", "subprocessors", "dsr"):
+    for name in ("retention", "subprocessors", "dsr", "policy"):
         shutil.copy(REPO / "notebooks" / f"{name}.ipynb", dest / f"{name}.ipynb")
     snap = _nb(
         "import os, shutil\n"

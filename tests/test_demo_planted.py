@@ -115,3 +115,15 @@ def test_reference_catches_a_broken_export(demo_export, tmp_path):
     pq.write_table(t.filter(pc.not_equal(t["backup_id"], int(ret04))), broken / "backups.parquet")
     problems = compare_with_ground_truth(broken, demo_export.ground_truth_path)
     assert problems == [f"RET-04: planted but not found ['{ret04}']"]
+
+
+def test_planting_is_keyed_by_rule_family() -> None:
+    """Every rule id (and gate planted for) has its family's planter, one module each."""
+    from auditlib.demo.planted import FAMILIES, planter_for
+    from auditlib.gate_registry import GATE_IDS
+    from auditlib.rules import load_catalogue
+
+    for rule_id in [*load_catalogue(), *GATE_IDS]:
+        assert planter_for(rule_id) is FAMILIES[rule_id.split("-")[0]], rule_id
+    assert [f.__module__.rsplit(".", 1)[1] for f in FAMILIES.values()] == [
+        "retention", "subprocessors", "dsr", "quality"]

@@ -18,3 +18,9 @@ def test_import_layers_kept() -> None:
     exe = Path(sys.executable).with_name("lint-imports")
     r = subprocess.run([str(exe), "--no-cache"], cwd=REPO, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr
+
+
+def test_types_check() -> None:
+    """mypy over src/auditlib (pyproject [tool.mypy]: strict for the pure modules)."""
+    r = subprocess.run([sys.executable, "-m", "mypy"], cwd=REPO, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-6000:] + r.stderr

@@ -40,6 +40,11 @@ def test_one_line_per_failing_gate_table_and_rule() -> None:
     # without gate rows a failing gate is still named
     no_gates = failure_lines({**summary, "gates": None})
     assert no_gates[0] == "gate DQ-03 fail: 2 table(s)"
+    # the snapshot failed: every gate and rule is an error, each named with its reason
+    failed = failure_lines({"rules": {"DQ-01": {"status": "error", "findings": 0,
+                                                "error": "snapshot notebook failed"}},
+                            "gates": None})
+    assert failed == ["gate DQ-01 error: snapshot notebook failed"]
 
 
 def _fake_run(monkeypatch, summary: dict, code: int) -> None:

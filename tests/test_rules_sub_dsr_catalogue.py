@@ -9,7 +9,6 @@ import pytest
 
 from auditlib.rules.catalogue_loader import load_catalogue
 from auditlib.rules.views import expand_views, load_views
-from auditlib.schema import load_schema
 
 SPEC_SEVERITY = {
     "SUB-01": "critical", "SUB-02": "medium", "SUB-03": "high", "SUB-04": "medium",
@@ -27,17 +26,6 @@ def test_rule_file_matches_the_spec(rule_id: str) -> None:
     assert rule.notebook == ("subprocessors" if rule_id.startswith("SUB") else "dsr")
     assert rule.entity_type in {"subprocessor", "backup", "request"}
     assert rule.policy_sv and rule.policy_en and rule.decisions and rule.checks.strip()
-
-
-@pytest.mark.parametrize("rule_id", sorted(SPEC_SEVERITY))
-def test_declared_tables_are_exactly_the_tables_the_sql_reads(rule_id: str) -> None:
-    """The gate blocking depends on ``tables``: a table read but not declared could pass
-    unchecked. The shared views a rule reads count with the tables they read."""
-    rule = load_catalogue()[rule_id]
-    schema_tables = set(load_schema().tables)
-    sql = expand_views(rule.sql + "\n" + (rule.observations_sql or ""))
-    read = {m for m in re.findall(r"\b(?:FROM|JOIN)\s+([a-z_]+)", sql) if m in schema_tables}
-    assert read == set(rule.tables)
 
 
 @pytest.mark.skipif(not POLICY.exists(), reason="shared/policy is not beside the repository")

@@ -14,6 +14,7 @@ from auditlib.runner.results import FINDING_KEYS, GATE_KEYS, RULE_KEYS
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = "runner-e2e-test-key-0123456789abcdef"  # same key -> comparable pseudonyms
+DATA_RULES = ("DQ-", "RET-", "SUB-", "DSR-")  # rules on the data (POL-: the policy text)
 
 
 def _run(source: str, as_of: Any, out: Path) -> tuple[int, Path]:
@@ -55,13 +56,13 @@ def test_export_run_recovers_the_planted_cases_exactly(export_run: tuple[int, Pa
     code, run_dir = export_run
     summary = json.loads((run_dir / "summary.json").read_text())
     assert {n: nb["status"] for n, nb in summary["notebooks"].items()} == dict.fromkeys(
-        ("snapshot", "retention", "subprocessors", "dsr"), "ok")
+        ("snapshot", "retention", "subprocessors", "dsr", "policy"), "ok")
     errors = {r: v["error"] for r, v in summary["rules"].items() if v["status"] == "error"}
     assert not errors
     truth = json.loads(Path(demo_export.ground_truth_path).read_text())
     expected = {(e["rule_id"], e["entity_id"]) for e in truth["expected"]}
     near = {(e["rule_id"], e["entity_id"]) for e in truth["near_misses"]}
-    got = _pairs(_findings(run_dir))
+    got = _pairs(_findings(run_dir), DATA_RULES)  # the policy text's findings: test below
     assert sorted(expected - got) == [], "planted cases not found"
     assert sorted(got & near) == [], "near misses flagged"
     assert sorted(got - expected) == [], "findings the generator did not plant"
@@ -69,11 +70,30 @@ def test_export_run_recovers_the_planted_cases_exactly(export_run: tuple[int, Pa
         truth["held_customers"])
     assert code == summary["exit_status"] == (1 if got else 0)
     for rid, r in summary["rules"].items():
-        assert r["findings"] == sum(1 for p in got if p[0] == rid), rid
+        if rid.startswith(DATA_RULES):
+            assert r["findings"] == sum(1 for p in got if p[0] == rid), rid
     assert (run_dir / "manifest.json").exists() and (run_dir / "run.log").exists()
     for n in summary["notebooks"]:
         assert (run_dir / "notebooks" / f"{n}.ipynb").exists()
     assert summary["source"]["kind"] == "export" and summary["snapshot"]["sha256"]
+
+
+@pytest.mark.slow
+def test_export_run_audits_the_plans_policy(export_run: tuple[int, Path]) -> None:
+    """monthly.toml names the published policy: the run audited its copy, as the CLI does."""
+    from auditlib.hashing import sha256_file
+    from auditlib.policy import audit_policy
+
+    _, run_dir = export_run
+    summary = json.loads((run_dir / "summary.json").read_text())
+    copy = run_dir / summary["policy"]["file"]
+    assert summary["policy"]["sha256"] == sha256_file(copy) == sha256_file(
+        REPO / "audits" / "policy" / "integritetspolicy.txt")
+    want = {(f["rule_id"], f["entity_id"]) for f in audit_policy(copy).findings}
+    assert want and _pairs(_findings(run_dir), ("POL-",)) == want
+    assert summary["policy"]["file"] in json.loads((run_dir / "manifest.json").read_text())[
+        "files"]
+    assert 'id="policy"' in (run_dir / "index.html").read_text()
 
 
 @pytest.mark.slow

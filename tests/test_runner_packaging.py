@@ -1,9 +1,8 @@
 """Notebooks and gate suites: one copy in git, found in a checkout and in a wheel.
 
-The wheel itself was checked by hand (``pip wheel . --no-deps`` needs the build
-backend from a package registry, so it is not part of the test suite); these tests
-pin the pieces it relies on: the in-package symlinks, the package-data globs and
-the runner's lookup order.
+These tests pin the pieces the wheel relies on: the in-package symlinks, the
+package-data globs and the lookup (``auditlib.resources``); ``test_wheel_install.py``
+builds the wheel and runs it from an empty directory.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import auditlib
-from auditlib.runner import run as run_mod
+from auditlib import resources
 
 REPO = Path(__file__).resolve().parents[1]
 PKG = REPO / "src" / "auditlib"
@@ -34,30 +33,21 @@ def test_package_folder_is_a_link_to_the_top_level_folder(name: str, glob: str) 
 
 def test_notebooks_dir_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AUDITLIB_NOTEBOOKS", str(tmp_path))
-    assert run_mod.notebooks_dir() == tmp_path
+    assert resources.notebooks_dir() == tmp_path
     monkeypatch.delenv("AUDITLIB_NOTEBOOKS")
-    assert run_mod.notebooks_dir() == REPO / "notebooks"  # the checkout first
-    assert run_mod.packaged_dir("notebooks") == Path(auditlib.__file__).resolve().parent / (
-        "notebooks")
+    assert resources.notebooks_dir() == REPO / "notebooks"  # the package's link: the checkout
+    assert resources.packaged_dir("notebooks") == (
+        Path(auditlib.__file__).parent / "notebooks").resolve()
+    monkeypatch.setenv("AUDITLIB_NOTEBOOKS", str(tmp_path / "nope"))
+    with pytest.raises(resources.ResourceError, match="not a directory"):
+        resources.notebooks_dir()
 
 
-def test_worker_environment_hands_over_packaged_suites_only_without_a_checkout(
+def test_suites_are_found_through_the_package_not_the_working_directory(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from auditlib.quality import suites
 
     monkeypatch.delenv(suites.ENV_DIR, raising=False)
-    assert run_mod.worker_environment() == {}  # the checkout's expectations/ is found
-
-    def no_checkout() -> Path:
-        raise suites.SuiteError("cannot find the expectations/ folder")
-
-    monkeypatch.setattr(suites, "expectations_dir", no_checkout)
-    packaged = tmp_path / "auditlib" / "expectations"
-    packaged.mkdir(parents=True)
-    monkeypatch.setattr(run_mod, "packaged_dir", lambda name: tmp_path / "auditlib" / name)
-    assert run_mod.worker_environment() == {suites.ENV_DIR: str(packaged)}
-    monkeypatch.setenv(suites.ENV_DIR, "/somewhere/else")
-    assert run_mod.worker_environment() == {}  # an explicit setting wins
-    monkeypatch.delenv(suites.ENV_DIR)
-    packaged.rmdir()
-    assert run_mod.worker_environment() == {}  # nothing packaged: the quality error stands
+    monkeypatch.chdir(tmp_path)
+    assert suites.expectations_dir() == REPO / "expectations"
+    assert len(suites.read_suite_dicts()) == 18

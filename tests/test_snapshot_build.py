@@ -190,6 +190,20 @@ def test_cli_without_key_uses_random_key_and_prints_gates(export: Path, tmp_path
         hmac_hex(KEY, "anna.svensson@example.se")
 
 
+def test_cli_exits_2_when_a_blocking_gate_could_not_be_evaluated(
+        export: Path, tmp_path: Path, monkeypatch) -> None:
+    """Deliberate change (issue 13): suites not found = every gate `error` = exit 2, not 0."""
+    from auditlib.cli import main
+
+    monkeypatch.setenv("AUDITLIB_EXPECTATIONS_DIR", str(tmp_path))  # a folder without suites
+    out = tmp_path / "s.duckdb"
+    res = CliRunner().invoke(main, ["snapshot", "--source", str(export), "--out", str(out), "-q",
+                                    "--gates-backend", "duckdb"])
+    assert res.exit_code == 2, res.output
+    assert "blocking gate(s) DQ-01, DQ-02 could not be evaluated" in res.output
+    assert "no expectation suite for table" in res.output
+
+
 def test_cli_source_error_is_one_line_exit_2(tmp_path: Path) -> None:
     from auditlib.cli import main
 

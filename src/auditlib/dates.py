@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 if TYPE_CHECKING:
+    import duckdb
     import holidays
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -62,7 +63,8 @@ def today_stockholm() -> date:
 
 
 def add_months(d: date, n: int) -> date:
-    return d + relativedelta(months=n)
+    result: date = d + relativedelta(months=n)
+    return result
 
 
 def _categories(count_eves: bool) -> tuple[str, ...]:
@@ -180,7 +182,8 @@ def calendar_rows(count_eves_as_holidays: bool = False) -> tuple[tuple[date, dat
                                                                             strict=True))
 
 
-def install_date_macros(con, count_eves_as_holidays: bool = False) -> None:  # noqa: ANN001
+def install_date_macros(con: duckdb.DuckDBPyConnection,
+                        count_eves_as_holidays: bool = False) -> None:
     """Create ``_calendar`` and the macros ``sthlm_date``, ``add_months``, ``roll`` on ``con``.
 
     They are TEMP objects: they never end up in a snapshot file.

@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reperform": ("auditlib.cli.reperform", "Re-run the rules on a run's snapshot and compare."),
     "keygen": ("auditlib.cli.keygen", "Make an Ed25519 key for signing run manifests."),
     "archive": ("auditlib.cli.archive", "Rebuild the archive index of past runs."),
+    "policy": ("auditlib.cli.policy", "Audit the privacy policy text itself (POL rules)."),
     "pdf": ("auditlib.cli.pdf", "Print an existing run's report to a PDF file (run untouched)."),
 }
 

@@ -4,7 +4,10 @@ A thin shell over :func:`auditlib.quality.build_gated_snapshot`: progress with r
 a one-line message and exit status 2 when the source cannot be read, the gate
 summary at the end. Exit 0 when the snapshot was written (even with failed
 gates: they are facts about the data, reported, and the rules turn blocked
-tables into ``error``), 2 when no snapshot was written.
+tables into ``error``), 2 when no snapshot was written, and 2 when a blocking gate
+(registry) could not be evaluated (status ``error``, e.g. the suites were not found):
+the snapshot is written but nothing about its data can be trusted (fail closed;
+until issue 13 this exited 0).
 """
 
 from __future__ import annotations
@@ -135,3 +138,15 @@ def command(source_spec: str, out_path: Path, quiet: bool, gates_backend: str) -
             "[yellow]blocking gates failed:[/] rules reading those tables will report error.",
             highlight=False,
         )
+    from auditlib.gate_registry import blocking_unevaluated
+
+    unevaluated = blocking_unevaluated(info.gate_rows)
+    if unevaluated:
+        gates = sorted({r.gate_id for r in unevaluated})
+        err.print(
+            f"[red]error:[/] blocking gate(s) {', '.join(gates)} could not be evaluated on "
+            f"{len(unevaluated)} table(s) (see above); the snapshot at {info.path} cannot be "
+            "trusted until they run",
+            highlight=False, soft_wrap=True,
+        )
+        raise SystemExit(2)

@@ -55,9 +55,6 @@ GENERATOR_VERSION = 2  # 1: everything in memory, one generator; 2: chunked, per
 CHUNK_ROWS = 500_000
 DELIVERY_BATCH = 50_000  # messages per delivery chunk (about 1M deliveries)
 
-SECOND = np.timedelta64(1, "s")
-US = np.timedelta64(1, "us")
-DAY_US = 86_400_000_000
 PLANS = np.array(["basic", "pro", "enterprise"])
 PLAN_PRICE = {"basic": 612, "pro": 1862, "enterprise": 6237}  # SEK per month incl. VAT
 BACKUP_DAYS = 730

@@ -44,12 +44,6 @@ def local_to_utc(days: np.ndarray, seconds: np.ndarray) -> np.ndarray:
     return idx.tz_convert("UTC").tz_localize(None).to_numpy().astype("datetime64[us]")
 
 
-def utc_to_local_day(instants: np.ndarray) -> np.ndarray:
-    """UTC ``datetime64`` -> Stockholm calendar day ``datetime64[D]`` (vectorised)."""
-    idx = pd.DatetimeIndex(instants).tz_localize("UTC").tz_convert(TZ_NAME)
-    return idx.tz_localize(None).to_numpy().astype("datetime64[D]")
-
-
 def add_months_np(days: np.ndarray, n: int | np.ndarray) -> np.ndarray:
     """Vectorised ``auditlib.dates.add_months``: same day-of-month, clamped to the month's end."""
     days = days.astype("datetime64[D]")

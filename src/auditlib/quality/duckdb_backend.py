@@ -144,7 +144,7 @@ def type_name(con: duckdb.DuckDBPyConnection, duck_type: str) -> str:
     """The catalog's spelling of a type (``TIMESTAMPTZ`` -> ``TIMESTAMP WITH TIME ZONE``)."""
     if duck_type not in _TYPE_NAMES:
         _TYPE_NAMES[duck_type] = con.execute(
-            f"SELECT typeof(CAST(NULL AS {duck_type}))").fetchone()[0]
+            f"SELECT typeof(CAST(NULL AS {duck_type}))").fetchall()[0][0]
     return _TYPE_NAMES[duck_type]
 
 
@@ -218,7 +218,7 @@ def run_suite(con: duckdb.DuckDBPyConnection, table: str, suite: dict[str, Any],
                 _run_orphans(con, table, exp, pk, res, catalog)
             else:
                 if rows is None:
-                    rows = int(con.execute(f"SELECT count(*) FROM {q(table)}").fetchone()[0])
+                    rows = int(con.execute(f"SELECT count(*) FROM {q(table)}").fetchall()[0][0])
                 _run_unique(con, table, exp, pk, res, rows)
         except Exception as exc:  # noqa: BLE001 - a check that cannot run is an error, never a pass
             res.error = f"{type(exc).__name__}: {exc}"
@@ -235,7 +235,7 @@ def _run_column_map(con: duckdb.DuckDBPyConnection, table: str, pk: tuple[str, .
     cost more than the checks)."""
     counts = ", ".join(f"count(*) FILTER (WHERE {cond})" for _, _, cond in items)
     try:
-        row = con.execute(f"SELECT count(*), {counts} FROM {q(table)}").fetchone()
+        row = con.execute(f"SELECT count(*), {counts} FROM {q(table)}").fetchall()[0]
         failing = [(k, it) for k, it in enumerate(items) if row[1 + k]]
         samples: dict[int, tuple[list[str], list[str]]] = {}
         if failing:
@@ -251,7 +251,7 @@ def _run_column_map(con: duckdb.DuckDBPyConnection, table: str, pk: tuple[str, .
                     select.append("NULL")
             srow = con.execute(
                 f"SELECT {', '.join(select)} FROM {q(table)} WHERE {' OR '.join(where)}"
-            ).fetchone()
+            ).fetchall()[0]
             for j, (k, _) in enumerate(failing):
                 samples[k] = (list(srow[2 * j] or []), sorted(set(srow[2 * j + 1] or [])))
     except Exception as exc:  # noqa: BLE001
@@ -295,7 +295,7 @@ def _run_unique(con: duckdb.DuckDBPyConnection, table: str, exp: dict[str, Any],
             f"WITH dup AS MATERIALIZED (SELECT {key}, count(*) AS n FROM {q(table)} {where}"
             f"GROUP BY {key} HAVING count(*) > 1 AND NOT ({ignore})) "
             f"SELECT (SELECT coalesce(sum(n), 0) FROM dup), ({sample_sql})"
-        ).fetchone()
+        ).fetchall()[0]
         unexpected += int(row[0])
         samples += list(row[1] or [])
     res.unexpected_count, res.element_count = unexpected, rows
@@ -330,7 +330,7 @@ def _run_orphans(con: duckdb.DuckDBPyConnection, table: str, exp: dict[str, Any]
         query = exp["kwargs"]["unexpected_rows_query"].replace("{batch}", q(table))
         row = con.execute(
             f"SELECT count(*), min({row_ref_sql(pk)}, {SAMPLE_SIZE}) FROM ({query})"
-        ).fetchone()
+        ).fetchall()[0]
         res.unexpected_count, res.samples = row[0], list(row[1] or [])
         return
     # One pass: the row refs are built only for the rows the anti-join lets through (the
@@ -338,7 +338,7 @@ def _run_orphans(con: duckdb.DuckDBPyConnection, table: str, exp: dict[str, Any]
     # would repeat the join (0.84 s more at scale 10 for message_deliveries.recipient_id).
     row = con.execute(
         f"SELECT count(*), min({row_ref_sql(pk, 't')}, {SAMPLE_SIZE}) FROM {joined}"
-    ).fetchone()
+    ).fetchall()[0]
     res.unexpected_count, res.samples = int(row[0]), list(row[1] or [])
 
 
@@ -372,4 +372,4 @@ def rows_failing_any(con: duckdb.DuckDBPyConnection, table: str, exps: list[dict
                      parameters: dict[str, Any]) -> int:
     """How many distinct rows of ``table`` fail at least one of ``exps``."""
     preds = " OR ".join(f"({row_predicate(table, e, parameters)})" for e in exps)
-    return int(con.execute(f"SELECT count(*) FROM {q(table)} AS t WHERE {preds}").fetchone()[0])
+    return int(con.execute(f"SELECT count(*) FROM {q(table)} AS t WHERE {preds}").fetchall()[0][0])

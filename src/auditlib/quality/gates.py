@@ -14,7 +14,6 @@ snapshot makes DQ-02..05 ``error`` for it (nothing to evaluate is not a pass).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
@@ -132,7 +131,7 @@ def _evaluate_table(con: duckdb.DuckDBPyConnection, t: str, table_issues: list[I
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return int(con.execute(f"SELECT count(*) FROM {duckdb_backend.q(table)}").fetchone()[0])
+    return int(con.execute(f"SELECT count(*) FROM {duckdb_backend.q(table)}").fetchall()[0][0])
 
 
 def _count_distinct_rows(con: duckdb.DuckDBPyConnection, result: GateResult,
@@ -183,9 +182,9 @@ def _mark_unavailable(table: str, checks: list[CheckResult], issues: list[Issue]
             continue
         if gone:
             c.error = gone
-        elif gone := sorted(gone_cols & set(c.columns)):
+        elif lacking := sorted(gone_cols & set(c.columns)):
             c.error = (f"not evaluated: the source lacks column(s) "
-                       f"{', '.join(f'{table}.{g}' for g in gone)} (see DQ-01)")
+                       f"{', '.join(f'{table}.{g}' for g in lacking)} (see DQ-01)")
         if c.error:
             c.unexpected_count, c.samples, c.values = 0, [], []
 
@@ -223,7 +222,8 @@ def _run_checks(con: duckdb.DuckDBPyConnection, table: str, suite: dict[str, Any
         return out + failed
 
 
-def _summarise(gate: str, table: str, checks: list[CheckResult]) -> tuple[str, int, str, list]:
+def _summarise(gate: str, table: str,
+               checks: list[CheckResult]) -> tuple[str, int, str, list[dict[str, Any]]]:
     errors = [c for c in checks if c.error]
     failed = [c for c in checks if not c.error and c.unexpected_count > 0]
     affected = sum(c.unexpected_count for c in failed)
@@ -310,9 +310,3 @@ def _dq06(table: str, issues: list[Issue], issues_error: str | None,
                       f"DQ-06 {table}: the export's manifest agrees with the file (rows, sha256)",
                       details)
 
-
-def results_by_gate(results: list[GateResult]) -> dict[str, list[GateResult]]:
-    out: dict[str, list[GateResult]] = defaultdict(list)
-    for r in results:
-        out[r.gate_id].append(r)
-    return dict(out)

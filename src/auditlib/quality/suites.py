@@ -6,7 +6,7 @@ expectation carries ``meta.gate`` (``DQ-01`` ... ``DQ-05``), a stable
 ``meta.check_id`` and ``meta.check`` (the kind of check). They are *derived*:
 :func:`generate_suites` builds them from :func:`auditlib.schema.load_schema` and
 ``data/minimisation.toml`` and a test keeps the committed files equal to the
-generated ones (``python -m auditlib.quality`` rewrites them).
+generated ones (``make regen`` rewrites them).
 
 What is derived from what:
 - DQ-01: ``expect_table_columns_to_match_set`` (exact) with the snapshot layout's
@@ -36,24 +36,24 @@ What is derived from what:
 
 DQ-06 has no expectations: it is the manifest verification done by the builder.
 
-Where the suites are found (:func:`expectations_dir`): the environment variable
-``AUDITLIB_EXPECTATIONS_DIR`` if set, else the ``expectations/`` folder of the
-source checkout this (editable-installed) package lives in. Nothing is copied, so
-the JSON that was reviewed is the JSON that runs.
+Where the suites are found (:func:`expectations_dir`, i.e. :mod:`auditlib.resources`):
+the environment variable ``AUDITLIB_EXPECTATIONS_DIR`` if set, else the package's
+``expectations/`` (a symlink to the checkout's folder, followed into the wheel). Nothing
+is copied, so the JSON that was reviewed is the JSON that runs.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from auditlib import resources
 from auditlib.gate_registry import GATES
 from auditlib.schema import Schema, Table, load_schema
 
-ENV_DIR = "AUDITLIB_EXPECTATIONS_DIR"
+ENV_DIR = resources.EXPECTATIONS_ENV
 SNAPSHOT_TIME_PARAMETER = "snapshot_time"
 COUNTRY_REGEX = "^[A-Z]{2}$"
 
@@ -88,7 +88,7 @@ def snapshot_columns(table: Table) -> dict[str, str]:
     """The snapshot layout of one table: snapshot column -> DuckDB type (ARCHITECTURE.md)."""
     from auditlib.snapshot.minimisation import load_minimisation
 
-    return {cp.snapshot_name: cp.snapshot_type
+    return {cp.snapshot_name: cp.snapshot_type or ""
             for cp in load_minimisation()[table.name].values() if cp.snapshot_name}
 
 
@@ -211,21 +211,11 @@ def suite_json(suite: dict[str, Any]) -> str:
 
 
 def expectations_dir() -> Path:
-    """Where the committed suites live (env var, else the checkout's ``expectations/``)."""
-    env = os.environ.get(ENV_DIR)
-    if env:
-        p = Path(env)
-        if not p.is_dir():
-            raise SuiteError(f"{ENV_DIR}={env} is not a directory; point it at the expectations/ folder")
-        return p
-    for parent in Path(__file__).resolve().parents:
-        cand = parent / "expectations"
-        if cand.is_dir() and (parent / "pyproject.toml").is_file():
-            return cand
-    raise SuiteError(
-        "cannot find the expectations/ folder: set AUDITLIB_EXPECTATIONS_DIR to the folder "
-        "with the suites (<table>.json) of the auditlib checkout"
-    )
+    """Where the committed suites live (:func:`auditlib.resources.expectations_dir`)."""
+    try:
+        return resources.expectations_dir()
+    except resources.ResourceError as exc:
+        raise SuiteError(str(exc)) from None
 
 
 def read_suite_dicts(directory: Path | None = None) -> dict[str, dict[str, Any]]:
@@ -238,7 +228,7 @@ def read_suite_dicts(directory: Path | None = None) -> dict[str, dict[str, Any]]
             out[t] = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise SuiteError(f"no expectation suite for table {t}: {path} is missing "
-                             "(regenerate with `python -m auditlib.quality`)") from exc
+                             "(regenerate with `make regen`)") from exc
         except json.JSONDecodeError as exc:
             raise SuiteError(f"expectation suite {path} is not valid JSON: {exc}") from exc
     return out

@@ -15,7 +15,6 @@ resolved because the rule could not run.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,6 +69,8 @@ class Trend:
     previous_run_id: str | None
     previous_started_at: str | None
     rules: dict[str, RuleTrend] = field(default_factory=dict)
+    # summary.json of the previous run (the report compares e.g. the policy's sha256)
+    previous_summary: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def totals(self) -> dict[str, int]:
@@ -137,7 +138,7 @@ def compute_trend(archive_dir: Path, run_dir: Path) -> Trend:
     cur_f, prev_f = _keys(load_findings(run_dir)), _keys(load_findings(prev.path))
     cur_rules = current.get("rules") or {}
     prev_rules = prev.summary.get("rules") or {}
-    trend = Trend(prev.run_id, prev.started_at)
+    trend = Trend(prev.run_id, prev.started_at, previous_summary=prev.summary)
     for rule_id in sorted(set(cur_rules) | set(prev_rules) | set(cur_f) | set(prev_f)):
         now, before = cur_f.get(rule_id, set()), prev_f.get(rule_id, set())
         s_now = (cur_rules.get(rule_id) or {}).get("status")
@@ -155,5 +156,4 @@ def compute_trend(archive_dir: Path, run_dir: Path) -> Trend:
     return trend
 
 
-def trend_to_dict(trend: Trend) -> dict[str, Any]:
-    return json.loads(json.dumps(trend, default=lambda o: o.__dict__))
+

@@ -94,7 +94,7 @@ def _seconds(value: Any) -> str:
 def _worst(findings: list[dict[str, Any]], summary: dict[str, Any],
            limit: int = WORST_FINDINGS) -> list[dict[str, Any]]:
     """The worst findings, ranked as the notebooks rank them (:mod:`auditlib.ranking`)."""
-    items = []
+    items: list[dict[str, Any]] = []
     for f in sorted(findings, key=rank_key)[:limit]:
         ev = safe_evidence(f.get("evidence"))
         items.append({
@@ -216,7 +216,9 @@ def build_context(
     dq = {g.id: g.as_dict() for g in GATES.values()}
     params = safe_description(s.get("parameters") or {})
     severities = s.get("severities") or {}
-    rule_rows = _rule_rows(data, catalogue, dq)
+    from auditlib.report.policy_section import policy_context, policy_rule_meta
+
+    rule_rows = _rule_rows(data, catalogue, {**policy_rule_meta(), **dq})
     source = safe_description(s.get("source") or {})
     by_sev: dict[str, int] = {}
     for f in data.findings:
@@ -231,8 +233,8 @@ def build_context(
     verdict = s.get("verdict") if s.get("verdict") in ("pass", "fail", "error") else "error"
     return {
         "run_id": data.run_id,
-        "plan": _with_keys(s.get("plan") if isinstance(s.get("plan"), dict)
-                           else {"name": s.get("plan") or ""}, "name", "path", "sha256"),
+        "plan": _with_keys(plan if isinstance(plan := s.get("plan"), dict)
+                           else {"name": plan or ""}, "name", "path", "sha256"),
         "as_of": s.get("as_of", ""),
         "started_at": s.get("started_at", ""), "finished_at": s.get("finished_at", ""),
         "user": s.get("user", ""), "host": s.get("host", ""),
@@ -262,6 +264,7 @@ def build_context(
         "trend": trend,
         "trend_rows": _trend_rows(trend, [r["id"] for r in rule_rows]),
         "trend_totals": trend.totals,
+        "policy": policy_context(data, trend.previous_summary),
         "notebooks": notebooks,
         "stages": [(str(k), _seconds(v)) for k, v in (s.get("stages") or {}).items()
                    if _is_num(v)],

@@ -2,38 +2,29 @@
 (with its table and rows) and per failing or erroring rule (with its count and tables).
 
 Text from the data is printed as plain text: e-mail addresses, IPs and phone numbers are
-redacted (:func:`auditlib.report.privacy.scrub_personal`) and control characters (also
-the invisible format characters such as right-to-left overrides) are written as
-``\\xNN``/``\\uNNNN``, so a value cannot move the cursor, recolour the terminal or hide
-text. The caller prints with ``click.echo`` (no Rich markup is interpreted).
+redacted and control characters (also the invisible format characters such as
+right-to-left overrides) are written as ``\\xNN``/``\\uNNNN`` (:mod:`auditlib.redaction`),
+so a value cannot move the cursor, recolour the terminal or hide text. The caller prints
+with ``click.echo`` (no Rich markup is interpreted).
 """
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
-from auditlib.report.privacy import scrub_personal
+from auditlib.redaction import redact
 
 _MESSAGE_MAX = 160
 
 
 def plain_text(value: object) -> str:
-    """``value`` as one line of safe terminal text.
+    """``value`` as one line of safe terminal text (:func:`auditlib.redaction.redact`,
+    not truncated: personal data redacted, control and format characters escaped).
 
     >>> plain_text("a\\x1b[31mred\\n[bold]x[/]")
     'a\\\\x1b[31mred\\\\x0a[bold]x[/]'
     """
-    out = []
-    for ch in scrub_personal(str(value)):
-        cat = unicodedata.category(ch)
-        if cat == "Cc":
-            out.append(f"\\x{ord(ch):02x}")
-        elif cat == "Cf":
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
+    return redact(str(value), limit=None, keep_hashes=True)
 
 
 def _short(text: str) -> str:
@@ -65,7 +56,8 @@ def failure_lines(summary: dict[str, Any]) -> list[str]:
         if rid.startswith("DQ-"):
             if rid in gate_ids_listed:
                 continue  # named per table above
-            what = f"gate {rid} {status}: {r.get('findings', 0)} table(s)"
+            what = (f"gate {rid} fail: {r.get('findings', 0)} table(s)" if status == "fail"
+                    else f"gate {rid} error")
         else:
             rule = catalogue.get(rid)
             tables = f" (tables {', '.join(rule.tables)})" if rule else ""

@@ -12,6 +12,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from auditlib.config import SEVERITIES, Params
 
@@ -33,11 +34,7 @@ class Rule:
     policy_en: str = ""
     decisions: tuple[str, ...] = ()  # auditor decisions where the spec is silent
     observations_sql: str | None = None  # optional informational rows (e.g. held customers)
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def family(self) -> str:
-        return self.id.split("-")[0]
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _parse(text: str, origin: str) -> Rule:

@@ -93,7 +93,8 @@ def promise_rows(summary: dict[str, Any], catalogue: dict[str, Any]) -> list[dic
     """One row per promise for the report: texts, its rules with status and counts, verdict."""
     rules: dict[str, Any] = summary.get("rules") or {}
     severities: dict[str, str] = {
-        rid: (summary.get("severities") or {}).get(rid) or getattr(catalogue.get(rid), "severity", "")
+        rid: str((summary.get("severities") or {}).get(rid)
+                 or getattr(catalogue.get(rid), "severity", ""))
         for rid in catalogue
     }
     status = {rid: str((rules.get(rid) or {}).get("status") or "not run") for rid in catalogue}

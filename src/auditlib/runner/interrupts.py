@@ -33,7 +33,7 @@ from types import FrameType
 
 log = logging.getLogger("auditlib.runner")
 
-SIGNAL_NAMES = {signal.SIGINT: "SIGINT (Ctrl-C)", signal.SIGTERM: "SIGTERM"}
+SIGNAL_NAMES: dict[int, str] = {signal.SIGINT: "SIGINT (Ctrl-C)", signal.SIGTERM: "SIGTERM"}
 
 
 class RunInterrupted(BaseException):

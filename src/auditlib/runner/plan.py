@@ -29,6 +29,9 @@ Example::
     [report]
     pdf = true          # also write index.pdf into the run (needs the `pdf` extra)
 
+A plan may name the privacy policy it audits: ``policy = "policy/integritetspolicy.txt"``
+(relative to the plan file). The run then also runs the ``policy`` notebook (POL rules).
+
 Time limits (decisions, issue 12): ``run_timeout_seconds`` bounds the whole run; the
 default, one hour, is a few times the expected run of the monthly plan on the service's
 data (minutes) and far above the demo's (about a minute). When it passes, running
@@ -54,7 +57,8 @@ AUDIT_NOTEBOOKS = ("retention", "subprocessors", "dsr")
 SNAPSHOT_NOTEBOOK = "snapshot"
 
 _TOP_KEYS = {"name", "description", "notebooks", "params", "severities", "execution", "source",
-             "report"}
+             "policy", "report"}
+POLICY_NOTEBOOK = "policy"
 _EXECUTION_KEYS = {"timeout_seconds", "cell_timeout_seconds", "parallelism",
                    "run_timeout_seconds"}
 _PG_TIMEOUT_KEYS = ("connect_timeout_seconds", "lock_timeout_seconds",
@@ -101,6 +105,7 @@ class Plan:
     severities: dict[str, str] = field(default_factory=dict)  # overrides only
     execution: Execution = field(default_factory=Execution)
     source: SourceDefaults = field(default_factory=SourceDefaults)
+    policy: Path | None = None  # the privacy policy text the POL rules audit (absolute)
     report: ReportSettings = field(default_factory=ReportSettings)
 
     @property
@@ -114,9 +119,10 @@ class Plan:
 
 
 def _known_rule_ids() -> set[str]:
+    from auditlib.policy.rules import load_policy_rules
     from auditlib.rules.catalogue_loader import load_catalogue
 
-    return set(load_catalogue()) | set(DQ_GATE_IDS)
+    return set(load_catalogue()) | set(DQ_GATE_IDS) | set(load_policy_rules())
 
 
 def _check_keys(where: str, data: dict[str, Any], allowed: set[str], origin: str) -> None:
@@ -204,7 +210,24 @@ def parse_plan(data: dict[str, Any], origin: str, path: Path | None = None,
     return Plan(name=name, path=path, sha256=sha256, description=str(data.get("description", "")),
                 notebooks=notebooks, params=params, severities=severities,
                 execution=execution, source=source,
-                report=ReportSettings(pdf=bool(rep.get("pdf", False))))
+                report=ReportSettings(pdf=bool(rep.get("pdf", False))),
+                policy=_policy_path(data, origin, path))
+
+
+def _policy_path(data: dict[str, Any], origin: str, path: Path | None) -> Path | None:
+    """``policy = "..."``: relative to the plan file; it must exist (a run never audits
+    a text it cannot read)."""
+    value = data.get("policy")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise PlanError(f"{origin}: key 'policy' must be a path (a non-empty string)")
+    p = Path(value).expanduser()
+    if not p.is_absolute():
+        p = (path.parent if path is not None else Path.cwd()) / p
+    if not p.is_file():
+        raise PlanError(f"{origin}: key 'policy': {p} is not a readable file")
+    return p.resolve()
 
 
 def load_plan(path: str | Path) -> Plan:
@@ -222,6 +245,19 @@ def load_plan(path: str | Path) -> Plan:
     return parse_plan(data, str(p), path=p, sha256=hashlib.sha256(raw).hexdigest())
 
 
+PUBLISHED_POLICY = Path("audits") / "policy" / "integritetspolicy.txt"
+
+
+def published_policy() -> Path | None:
+    """The project's published policy in this checkout (None in an installed package)."""
+    import auditlib
+
+    p = Path(auditlib.__file__).resolve().parents[2] / PUBLISHED_POLICY
+    return p if p.is_file() else None
+
+
 def default_plan() -> Plan:
-    """The plan used without --plan: every notebook, spec defaults."""
-    return Plan(name="default", path=None, sha256=None, description="spec defaults")
+    """The plan used without --plan (e.g. ``--source demo``): every notebook, spec defaults,
+    and the project's published policy when the checkout has it."""
+    return Plan(name="default", path=None, sha256=None, description="spec defaults",
+                policy=published_policy())

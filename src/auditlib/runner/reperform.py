@@ -171,6 +171,15 @@ def reperform(run_dir: Path) -> Reperformance:
         for r in evaluate_rules(con, as_of, params, rule_ids=rule_ids, severities=severities):
             statuses[r.rule.id] = r.status
             findings += [f.to_dict() for f in r.findings]
+    pol_ids = [rid for rid in evaluated if rid.startswith("POL-")]
+    if pol_ids:  # the policy text: re-checked on the run's own copy of it
+        from auditlib.runner.policy_step import reperform_policy
+
+        pst, pfind, pnotes = reperform_policy(run_dir, summary, as_of, params, severities,
+                                              pol_ids)
+        statuses.update(pst)
+        findings += pfind
+        rep.notes += pnotes
     for rid in evaluated:
         if rid not in statuses:
             statuses[rid] = "absent"

@@ -16,23 +16,8 @@ Flow (docs/ARCHITECTURE.md "Findings and the run directory"):
 Exit status: 0 every rule passed, 1 some rule failed and none errored, 2 some rule
 errored or the run could not complete (:func:`auditlib.runner.results.exit_status`).
 
-Where the notebooks and the gate suites come from (decision, packaging)
------------------------------------------------------------------------
-The reviewed files live once in git, at the top of the checkout: ``notebooks/*.ipynb``
-and ``expectations/*.json`` (the design keeps them there, next to ``audits/``).
-``src/auditlib/notebooks`` and ``src/auditlib/expectations`` are relative symlinks to
-them, listed in ``[tool.setuptools.package-data]``; setuptools follows the links when
-it builds an sdist or a wheel, so a non-editable install carries real copies inside
-the package and nothing is duplicated in git. No build hook, no ``data-files``.
-
-Lookup order, so that what was reviewed is what runs:
-
-- notebooks (:func:`notebooks_dir`): ``$AUDITLIB_NOTEBOOKS``; else the checkout's
-  ``notebooks/`` (editable install); else the packaged ``auditlib/notebooks``;
-- gate suites: ``$AUDITLIB_EXPECTATIONS_DIR``; else the checkout's ``expectations/``
-  (both found by :func:`auditlib.quality.suites.expectations_dir`); else the
-  packaged ``auditlib/expectations``, which the runner hands to the notebook
-  workers through ``AUDITLIB_EXPECTATIONS_DIR`` (:func:`worker_environment`).
+Where the notebooks and the gate suites come from: :mod:`auditlib.resources` (one way,
+``importlib.resources``, in the runner and in every notebook kernel alike).
 """
 
 from __future__ import annotations
@@ -50,9 +35,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import auditlib
 from auditlib.jsonio import dumps, write_json_atomic, write_text_atomic
 from auditlib.redaction import RedactingFormatter
+from auditlib.resources import notebooks_dir
 from auditlib.runner.context import RunContext
 from auditlib.runner.execute import NotebookJob, NotebookOutcome, check_kernel, run_notebooks
 from auditlib.runner.interrupts import (
@@ -63,6 +48,7 @@ from auditlib.runner.interrupts import (
     run_leftovers,
 )
 from auditlib.runner.plan import DQ_GATE_IDS, SNAPSHOT_NOTEBOOK, Plan
+from auditlib.runner.policy_step import all_notebooks, job_parameters, stage_policy
 from auditlib.runner.sources import ResolvedSource
 from auditlib.runner.summary import assemble_summary, effective_severities
 from auditlib.source.postgres.timeouts import PgTimeouts
@@ -92,38 +78,6 @@ class RunOutcome:
     summary: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     stages: dict[str, float] = field(default_factory=dict)  # summary's stages + manifest
-
-
-def packaged_dir(name: str) -> Path:
-    """``auditlib/<name>`` inside the installed package (a symlink in a checkout)."""
-    return Path(auditlib.__file__).resolve().parent / name
-
-
-def notebooks_dir() -> Path:
-    """``$AUDITLIB_NOTEBOOKS``, else the repository's ``notebooks/``, else the packaged copy."""
-    env = os.environ.get("AUDITLIB_NOTEBOOKS")
-    if env:
-        return Path(env)
-    repo = Path(auditlib.__file__).resolve().parents[2] / "notebooks"
-    if (repo / "snapshot.ipynb").exists():
-        return repo
-    return packaged_dir("notebooks")
-
-
-def worker_environment() -> dict[str, str]:
-    """Extra environment for the notebook workers: ``AUDITLIB_EXPECTATIONS_DIR`` pointing
-    at the packaged suites when neither the variable nor a checkout provides them
-    (a non-editable install). Empty otherwise: the quality package finds them itself."""
-    from auditlib.quality.suites import ENV_DIR, SuiteError, expectations_dir
-
-    if os.environ.get(ENV_DIR):
-        return {}
-    try:
-        expectations_dir()
-        return {}
-    except SuiteError:
-        packaged = packaged_dir("expectations")
-        return {ENV_DIR: str(packaged)} if packaged.is_dir() else {}
 
 
 def new_run_id(plan_name: str, as_of: date, out: Path) -> str:
@@ -248,9 +202,7 @@ def _execute(req: RunRequest, out: Path, run_id: str, snap_dir: Path, state: dic
 
         nb_dir = req.notebooks_dir or notebooks_dir()
         ex = plan.execution
-        extra_env = worker_environment()
-        for k, v in extra_env.items():
-            log.info("notebook workers get %s=%s (no checkout: packaged copy)", k, v)
+        extra_env: dict[str, str] = {}  # packaged files: auditlib.resources, in every process
 
         def job(name: str, parameters: dict[str, Any],
                 env: dict[str, str] | None = None) -> NotebookJob:
@@ -261,8 +213,11 @@ def _execute(req: RunRequest, out: Path, run_id: str, snap_dir: Path, state: dic
                                env={**extra_env, **(env or {})})
 
         outcomes = ctx.outcomes
+        staged = stage_policy(plan, tmp)  # the policy text audited is the one in the run
+        policy_jobs = [] if staged is None else [job("policy", job_parameters(
+            staged, req.as_of.isoformat(), ctx.result_dir, ctx.params, ctx.severities))]
         if kernel_problem:
-            for name in plan.notebooks:
+            for name in all_notebooks(plan):
                 outcomes[name] = NotebookOutcome(name, "error", 0.0, error=kernel_problem,
                                                  error_kind="kernel")
         else:
@@ -289,11 +244,12 @@ def _execute(req: RunRequest, out: Path, run_id: str, snap_dir: Path, state: dic
                 _prepare_report_in_background()
                 with ctx.stage("audit_notebooks"):
                     outcomes.update(run_notebooks(
-                        [job(n, audit_params) for n in plan.audit_notebooks],
+                        [job(n, audit_params) for n in plan.audit_notebooks] + policy_jobs,
                         req.parallelism or ex.parallelism, progress, deadline))
                 for n in plan.audit_notebooks:
                     ctx.stages[f"notebook.{n}"] = round(outcomes[n].seconds, 3)
-            else:
+            else:  # the policy text does not need the snapshot
+                outcomes.update(run_notebooks(policy_jobs, 1, progress, deadline))
                 for n in plan.audit_notebooks:
                     outcomes[n] = NotebookOutcome(n, "error", 0.0, error_kind="not_run",
                                                   error="not run: the snapshot notebook failed")
@@ -315,7 +271,7 @@ def _execute(req: RunRequest, out: Path, run_id: str, snap_dir: Path, state: dic
         log.info("merged %d findings; verdict %s (exit %d) after %.1f s", len(findings),
                  summary["verdict"], summary["exit_status"], time.perf_counter() - t0)
 
-        _append_worker_logs(work, plan.notebooks)
+        _append_worker_logs(work, all_notebooks(plan))
         state["stage"] = "rendering the reports"
         want_pdf = plan.report.pdf if req.pdf is None else req.pdf
         summary = _report(tmp, out, summary, ctx.stages, pdf=want_pdf)

@@ -51,7 +51,14 @@ from typing import Any
 import auditlib
 from auditlib.hashing import sha256_file as _sha256
 from auditlib.runner.context import RunContext
-from auditlib.runner.plan import DQ_GATE_IDS, SNAPSHOT_NOTEBOOK, Plan
+from auditlib.runner.plan import DQ_GATE_IDS, POLICY_NOTEBOOK, SNAPSHOT_NOTEBOOK, Plan
+from auditlib.runner.policy_step import (
+    all_notebooks,
+    policy_notebooks,
+    policy_rule_ids,
+    policy_severities,
+    policy_summary,
+)
 from auditlib.runner.results import (
     VERDICTS,
     exit_status,
@@ -76,6 +83,8 @@ def effective_severities(plan: Plan) -> dict[str, str]:
 
     sev = {rid: r.severity for rid, r in load_catalogue().items()}
     sev.update(GATE_SEVERITY)
+    if plan.policy is not None:
+        sev.update(policy_severities())
     sev.update(plan.severities)
     return sev
 
@@ -143,6 +152,8 @@ def assemble_summary(ctx: RunContext) -> tuple[dict[str, Any], list[dict[str, An
         expected[n] = [rid for rid, r in catalogue.items() if r.notebook == n]
         if not expected[n]:
             warnings.append(f"the catalogue holds no rules for notebook {n}")
+    for n in policy_notebooks(plan):
+        expected[n] = policy_rule_ids()
     planned = {rid for ids in expected.values() for rid in ids}
     skipped = [rid for rid in catalogue if rid not in planned]
     nb_errors = {n: (o.error or o.status) if o.status != "ok" else None
@@ -177,10 +188,11 @@ def assemble_summary(ctx: RunContext) -> tuple[dict[str, Any], list[dict[str, An
                         "so its pseudonyms cannot be compared with other runs")
         log.warning("%s", warnings[-1])
     complete = all(o.status == "ok" for o in outcomes.values()) and len(outcomes) == len(
-        plan.notebooks)
+        all_notebooks(plan))
     statuses = [r["status"] for rid, r in merged.rules.items() if rid in planned]
     code = exit_status(statuses, complete)
-    ordered_rules = {rid: merged.rules[rid] for rid in (*DQ_GATE_IDS, *catalogue)
+    ordered_rules = {rid: merged.rules[rid]
+                     for rid in (*DQ_GATE_IDS, *catalogue, *expected.get(POLICY_NOTEBOOK, ()))
                      if rid in merged.rules}
     snapshot_path = ctx.snapshot_path
     summary: dict[str, Any] = {
@@ -206,14 +218,15 @@ def assemble_summary(ctx: RunContext) -> tuple[dict[str, Any], list[dict[str, An
         "packages": package_versions(),
         "auditlib": {"version": auditlib.__version__, "git_commit": git_commit()},
         "rule_files": rule_file_digests(),
-        "notebooks": {n: outcomes[n].summary(f"notebooks/{n}.ipynb") for n in plan.notebooks
-                      if n in outcomes},
+        "notebooks": {n: outcomes[n].summary(f"notebooks/{n}.ipynb")
+                      for n in all_notebooks(plan) if n in outcomes},
         "rules": ordered_rules,
         "rule_seconds": {rid: round(merged.rule_seconds[rid], 4) for rid in ordered_rules
                          if rid in merged.rule_seconds},
         "gates": gates,
         "held_customers": held_customers(merged.observations),
         "problems": merged.problems,
+        "policy": policy_summary(plan, ctx.tmp),
         "stages": dict(ctx.stages),
         "verdict": VERDICTS[code],
         "exit_status": code,

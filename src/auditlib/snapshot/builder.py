@@ -139,7 +139,8 @@ class _TablePlan:
 
 def plan_table(table: Table, cols: dict[str, ColumnPlan], st: SourceTable) -> _TablePlan:
     """The SELECT list for one table: planned columns only, in schema order."""
-    select, checks, missing, meta = [], {}, [], []
+    select, missing, meta = [], [], []
+    checks: dict[str, int] = {}
     fail_terms: list[str] = []
     # What the relation yields in DuckDB decides the cast (a PostgreSQL ``timestamptz`` is
     # already TIMESTAMPTZ: no TRY_CAST, no check bit); ``columns`` keeps the source spelling.
@@ -262,19 +263,19 @@ def _copy_table(
                                       rows_affected=n))
     if tp.checks:
         con.execute(f"ALTER TABLE {_q(name)} DROP COLUMN {chk}")
-    want, problem = manifest_row_count(st.extra.get("manifest_rows"))
+    listed, problem = manifest_row_count(st.extra.get("manifest_rows"))
     if problem:
         issues.append(ExtractionIssue(
             "manifest_rows", name,
             f"{name}: manifest.json gives its rows as {problem}, not a whole number; "
             f"{st.origin} has {rows} rows"))
-    elif want is not None and want != rows:
+    elif listed is not None and listed != rows:
         detail = st.extra.get("manifest_rows_detail")  # part files: name the parts that differ
         issues.append(ExtractionIssue(
             "manifest_rows", name,
             detail(con, rows) if callable(detail)
-            else f"{name}: {rows} rows in {st.origin}, manifest.json says {want}",
-            rows_affected=abs(rows - want)))
+            else f"{name}: {rows} rows in {st.origin}, manifest.json says {listed}",
+            rows_affected=abs(rows - listed)))
     return rows, tp.columns_meta
 
 

@@ -8,9 +8,11 @@ runner (:func:`read_result`). Layout (``format_version`` 1)::
                      "prefix": "..."},
      "rules": {"DSR-01": {"status", "findings", "error", "severity", "seconds"}},
      "findings": [finding dicts], "observations": {rule_id: [rows]},
-     "gates": [...] | null, "snapshot": {...} | null, "source": {...} | null}
+     "gates": [...] | null, "snapshot": {...} | null, "source": {...} | null,
+     "policy": {...} | null}
 
-``gates``, ``snapshot`` and ``source`` are set by the snapshot step only. A file of
+``gates``, ``snapshot`` and ``source`` are set by the snapshot step only, ``policy`` by
+the policy step (``auditlib.policy``). A file of
 another format version, or one that lacks a key, is refused with a message naming
 the file and the key (:class:`ResultError`): the runner then fails the notebook's
 rules closed. The runner compares ``as_of`` and ``environment`` with its own
@@ -84,6 +86,7 @@ class StepResult:
     gates: list[dict[str, Any]] | None = None
     snapshot: dict[str, Any] | None = None
     source: dict[str, Any] | None = None
+    policy: dict[str, Any] | None = None  # the policy step: which text was audited
     format_version: int = FORMAT_VERSION
 
     def to_json(self) -> dict[str, Any]:
@@ -119,7 +122,7 @@ class StepResult:
                 error=None if r.get("error") is None else str(r["error"]),
                 severity=r.get("severity"),
                 seconds=float(secs) if _is_number(secs) else None)
-        for key in ("gates", "snapshot", "source"):
+        for key in ("gates", "snapshot", "source", "policy"):
             if data.get(key) is not None and not isinstance(data[key], list | dict):
                 raise ResultError(f"{name}: '{key}' is neither null nor an object or list")
         return cls(
@@ -127,6 +130,7 @@ class StepResult:
             rules=rules, findings=[f for f in data["findings"] if isinstance(f, dict)],
             observations={k: v for k, v in data["observations"].items() if isinstance(v, list)},
             gates=data.get("gates"), snapshot=data.get("snapshot"), source=data.get("source"),
+            policy=data.get("policy"),
         )
 
 

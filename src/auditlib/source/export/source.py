@@ -184,7 +184,6 @@ class ExportSource(PartsMixin, Source):
         super().__init__()
         self._time_from = ""
         self._manifest: dict[str, Any] | None = None
-        self._opened = False
 
     # --- Source API -------------------------------------------------------------
     def open(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -240,7 +239,6 @@ class ExportSource(PartsMixin, Source):
                 if newest
                 else "time of reading (no manifest.json, no table files)"
             )
-        self._opened = True
 
     def describe(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -449,7 +447,7 @@ class ExportSource(PartsMixin, Source):
                 self._issue(
                     "manifest_sha256",
                     table,
-                    f"{table}: sha256 of {fname} is {digest[:12]}..., manifest says "
+                    f"{table}: sha256 of {fname} is {(digest or '')[:12]}..., manifest says "
                     f"{want[:12] or '(none)'}...; the file changed after export or is damaged",
                 )
             if st and st.origin == fname:

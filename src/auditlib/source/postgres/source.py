@@ -326,14 +326,6 @@ class PostgresSource(Source):
         """Same as ``ExportSource.read_error_message``: a message without secrets or row data."""
         return str(self.read_error(table, exc))
 
-    @contextlib.contextmanager
-    def reading(self, table: str) -> Iterator[None]:
-        """``with source.reading('users'): con.execute(...)``: turns DuckDB errors into SourceError."""
-        try:
-            yield
-        except duckdb.Error as exc:
-            raise self.read_error(table, exc) from None
-
     # ------------------------------------------------------------------ internals
     def _where(self) -> str:
         t = self._target

@@ -66,7 +66,7 @@ class PgTimeouts:
         "dbname=x host=db options='-c lock_timeout=2000 -c statement_timeout=60000' connect_timeout=5"
         """
         given = conninfo_to_dict(conninfo)
-        options = " ".join(x for x in (given.get("options"), self.options()) if x)
+        options = " ".join(str(x) for x in (given.get("options"), self.options()) if x)
         extra: dict[str, str] = {"options": options}
         if not given.get("connect_timeout"):
             extra["connect_timeout"] = str(self.connect)
