@@ -25,4 +25,4 @@ def skip_unused_format_checker() -> None:
     if "jsonschema" in sys.modules:
         return
     for name in UNUSED:
-        sys.modules.setdefault(name, None)  # type: ignore[assignment]
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]

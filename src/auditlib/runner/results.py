@@ -153,9 +153,9 @@ def gate_rows(data: Any) -> tuple[list[dict[str, Any]] | None, str | None]:
 
 def normalise_finding(f: Mapping[str, Any], severities: Mapping[str, str]) -> dict[str, Any]:
     """Exactly the findings contract's keys, entity_id a string, the plan's severity."""
-    out = {k: f.get(k) for k in FINDING_KEYS}
+    out: dict[str, Any] = {k: f.get(k) for k in FINDING_KEYS}
     out["entity_id"] = str(out["entity_id"])
-    out["severity"] = severities.get(out["rule_id"], out["severity"])
+    out["severity"] = severities.get(str(out["rule_id"]), out["severity"])
     out["evidence"] = out["evidence"] if isinstance(out["evidence"], dict) else {}
     out["message"] = out["message"] or ""
     return out

@@ -118,10 +118,11 @@ class StepResult:
                 continue  # the merge reports the rule as having no valid status
             n, secs = r.get("findings"), r.get("seconds")
             rules[rid] = RuleOutcome(
-                status=r["status"], findings=int(n) if _is_number(n) else 0,
+                status=r["status"], findings=int(n) if isinstance(n, int | float) and not isinstance(n, bool) else 0,
                 error=None if r.get("error") is None else str(r["error"]),
                 severity=r.get("severity"),
-                seconds=float(secs) if _is_number(secs) else None)
+                seconds=(float(secs) if isinstance(secs, int | float)
+                         and not isinstance(secs, bool) else None))
         for key in ("gates", "snapshot", "source", "policy"):
             if data.get(key) is not None and not isinstance(data[key], list | dict):
                 raise ResultError(f"{name}: '{key}' is neither null nor an object or list")

@@ -136,7 +136,8 @@ class SnapshotView:
     def overview(self) -> pd.DataFrame:
         keys = ("kind", "snapshot_time", "schema_sha256", "key_fingerprint", "key_source",
                 "seconds", "auditlib_version")
-        rows = [("snapshot sha256", self.sha256), ("snapshot file", self.path.name)]
+        rows: list[tuple[str, Any]] = [("snapshot sha256", self.sha256),
+                                       ("snapshot file", self.path.name)]
         rows += [(k, self.meta.get(k)) for k in keys]
         return pd.DataFrame(rows, columns=["item", "value"]).set_index("item")
 
