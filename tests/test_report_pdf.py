@@ -109,7 +109,7 @@ def test_runner_writes_index_pdf_before_the_manifest(tmp_path: Path) -> None:
     summary = json.loads((tmp / "summary.json").read_text())
     summary = _report(tmp, archive, summary, pdf=True)
     assert "report_error" not in summary
-    final = _publish(tmp, archive / "r1", [])
+    final = _publish(tmp, archive / "r1", [], {})
     files = json.loads((final / "manifest.json").read_text())["files"]
     assert "index.pdf" in files and "findings.xlsx" in files
 
