@@ -4,6 +4,7 @@ the demo generator's planted cases exactly, from the export and from live Postgr
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +125,30 @@ def test_export_run_summary_and_findings_hold_exactly_the_contract(
         assert "[redacted]" not in g["message"] and "@" not in g["message"], g
     index = (run_dir / "index.html").read_text()
     assert "Gates per table (source: summary.json)" in index
+
+
+@pytest.mark.slow
+def test_a_successful_run_logs_no_warning_or_error_and_its_stages(
+        export_run: tuple[int, Path]) -> None:
+    """run.log of a run that completed (verdict pass or fail) carries no warning or error
+    line, from the runner or from any worker or kernel: one there is for a DPO to act on.
+    (Issue 9: runpy's RuntimeWarning per worker, and the kernel's KeyboardInterrupt at
+    shutdown, were such noise.) The time per stage is in run.log, summary.json and
+    index.html."""
+    code, run_dir = export_run
+    assert code in (0, 1)
+    log = (run_dir / "run.log").read_text(encoding="utf-8")
+    noisy = [line for line in log.splitlines()
+             if re.search(r"\b(WARNING|ERROR|CRITICAL)\b|Warning|Traceback|KeyboardInterrupt",
+                          line)]
+    assert noisy == []
+    summary = json.loads((run_dir / "summary.json").read_text())
+    stages = summary["stages"]
+    assert list(stages)[:4] == ["kernel_check", "snapshot", "snapshot.extract", "snapshot.gates"]
+    assert {"audit_notebooks", "notebook.dsr", "merge", "report"} <= set(stages)
+    assert all(isinstance(v, float | int) and v >= 0 for v in stages.values())
+    assert "stages (seconds): kernel_check" in log
+    assert "snapshot.gates" in (run_dir / "index.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
