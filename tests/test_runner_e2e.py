@@ -200,7 +200,7 @@ def test_postgres_run_gives_the_same_findings(export_run: tuple[int, Path], pg_d
     assert pg == ex  # the same findings, message and evidence included
     truth = json.loads(Path(demo_export.ground_truth_path).read_text())
     expected = {(e["rule_id"], e["entity_id"]) for e in truth["expected"]}
-    got = _pairs(_findings(run_dir))
+    got = _pairs(_findings(run_dir), DATA_RULES)
     # DQ-05 "after the snapshot time" depends on the extraction time of a live source;
     # every other planted case must be found exactly.
     dq_time = {p for p in expected if p[0] == "DQ-05"}
