@@ -82,7 +82,8 @@ def test_rule_fixture(rule_id: str, case: dict[str, Any]) -> None:
             assert found[eid].evidence == _nulls(evidence), where
         for eid, subset in case.get("evidence_subset", {}).items():
             subset = _nulls(subset)
-            assert {k: found[eid].evidence.get(k) for k in subset} == subset, where
+            assert set(subset) <= set(found[eid].evidence), where
+            assert {k: found[eid].evidence[k] for k in subset} == subset, where
         for eid, texts in case.get("message_excludes", {}).items():
             assert not [t for t in texts if t.lower() in found[eid].message.lower()], where
         if "observations" in case:
