@@ -2,14 +2,15 @@
 
 Each ``[[case]]`` gives rows per snapshot table (``tables``, else ``[defaults.tables]``),
 ``as_of``, ``params`` and the expected entity ids; optionally ``evidence`` (exact, per entity
-id), ``evidence_subset``, ``message_excludes`` (texts a finding's message must not show),
+id), ``evidence_subset`` (those keys exactly),
 ``severity``, ``entity_type``, ``observations`` (the observation rows exactly; the string
 ``"NULL"`` stands for NULL, which TOML cannot spell; so it does in ``evidence`` and
 ``evidence_subset``), ``observed`` (``{column = [values]}``: the sorted values of that column
 over the observation rows, when the rest of a row is beside the point), ``status`` (the rule's
 status, e.g. ``"pass"``), ``timezones`` (session time zones the case must hold in) or
-``error_contains`` (the rule must be ``error`` with that text). ``message_excludes`` matches
-case-insensitively. Adding a rule = its TOML in the catalogue + one fixture file here.
+``error_contains`` (the rule must be ``error`` with that text). ``message_contains`` /
+``message_excludes`` (per entity id: texts a finding's message must / must not show; the latter
+case-insensitively). Adding a rule = its TOML in the catalogue + one fixture file here.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from rule_fixtures import by_id, make_snapshot, run_result
 FIXTURES = Path(__file__).with_name("rule_fixtures")
 _CASE_KEYS = {"name", "as_of", "params", "tables", "expected", "evidence", "evidence_subset",
               "severity", "entity_type", "timezones", "error_contains", "message_excludes",
-              "observations", "observed", "status"}
+              "observations", "observed", "status", "message_contains"}
 
 
 def _nulls(value: Any) -> Any:
@@ -84,6 +85,8 @@ def test_rule_fixture(rule_id: str, case: dict[str, Any]) -> None:
             subset = _nulls(subset)
             assert set(subset) <= set(found[eid].evidence), where
             assert {k: found[eid].evidence[k] for k in subset} == subset, where
+        for eid, texts in case.get("message_contains", {}).items():
+            assert [t for t in texts if t in found[eid].message] == texts, where
         for eid, texts in case.get("message_excludes", {}).items():
             assert not [t for t in texts if t.lower() in found[eid].message.lower()], where
         if "observations" in case:
