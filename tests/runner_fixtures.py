@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -67,18 +66,18 @@ def fake_notebooks(dest: Path, snapshot_file: Path, replace: dict[str, str] | No
     dest.mkdir(parents=True, exist_ok=True)
     for name in ("retention", "subprocessors", "dsr", "policy"):
         shutil.copy(REPO / "notebooks" / f"{name}.ipynb", dest / f"{name}.ipynb")
-    gates = {g: {"status": "pass", "findings": 0, "error": None} for g in DQ_GATE_IDS}
     snap = _nb(
-        "import json, os, shutil, sys\n"
+        "import os, shutil\n"
         f"shutil.copy({str(snapshot_file)!r}, snapshot_path)\n"
         "os.chmod(snapshot_path, 0o600)",
-        "os.makedirs(result_dir, exist_ok=True)\n"
-        "json.dump({'notebook': 'snapshot', 'rules': " + json.dumps(gates).replace("null", "None")
-        + ", 'findings': [], 'observations': {}, 'prefix': sys.prefix,"
-        " 'snapshot': {'rows': {}, 'key_fingerprint': 'test', 'key_source': 'random'},"
-        " 'source': {'kind': 'export', 'path': 'test'}},"
-        " open(os.path.join(result_dir, 'snapshot.json'), 'w'))",
-        params="source = None\nsnapshot_path = None\nresult_dir = None\nas_of = None",
+        "from auditlib.steps.results import Environment, RuleOutcome, StepResult, write_result\n"
+        f"gates = {list(DQ_GATE_IDS)!r}\n"
+        "write_result(result_dir, StepResult(\n"
+        "    notebook='snapshot', as_of=as_of, environment=Environment.current(),\n"
+        "    rules={g: RuleOutcome('pass', 0) for g in gates},\n"
+        "    snapshot={'rows': {}, 'key_fingerprint': 'test', 'key_source': 'random'},\n"
+        "    source={'kind': 'export', 'path': 'test'}))",
+        params="snapshot_path = None\nas_of = None\nresult_dir = None\nsource = None",
     )
     nbformat.write(snap, dest / "snapshot.ipynb")
     for name, tiny in (replace or {}).items():

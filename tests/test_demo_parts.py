@@ -264,3 +264,24 @@ def test_audit_run_on_parts_equals_single_files(exports: dict[str, Any], tmp_pat
         runs[kind] = (code, summary["rules"], findings, summary["verdict"])
     assert runs["parts"] == runs["single"]
     assert runs["single"][0] == 1 and runs["single"][2]  # the planted findings, no error
+
+
+def test_generation_streams_in_bounded_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory does not grow with scale: no chunk handed to the writer grows with the table."""
+    from auditlib.demo import bulk
+    from auditlib.demo.generate import stream_tables
+
+    monkeypatch.setattr(bulk, "CHUNK_ROWS", 2000)
+    monkeypatch.setattr(bulk, "DELIVERY_BATCH", 100)
+    largest, totals = {}, {}
+    for scale in (0.02, 0.2):
+        sizes: dict[str, list[int]] = {}
+
+        def sink(table: str, chunk: pa.Table, sizes: dict[str, list[int]] = sizes) -> None:
+            sizes.setdefault(table, []).append(chunk.num_rows)
+
+        stream_tables(sink, scale=scale, seed=3, as_of=AS_OF)
+        largest[scale] = max(max(v) for v in sizes.values())
+        totals[scale] = sum(sum(v) for v in sizes.values())
+    assert totals[0.2] > 8 * totals[0.02]
+    assert largest[0.2] <= 4 * 2000, largest  # bounded by the chunk size, not by the table (~400k rows)

@@ -64,6 +64,8 @@ def test_personal_values_are_redacted_also_when_glued(value: str) -> None:
     "2026-11-24", "2026-01-05T08:00:00+00:00", "20:00:00", "user_id=1234567890",
     "rows 1034, manifest says 1034", "0.00 0.00 0.00", "std::vector", "DQ-01",
     "sha256 " + "0123456789abcdef" * 4,
+    "run default-2025-01-01-20261204T181227Z: fail", "monthly-2026-11-24-20261124T213000Z-2",
+    "2026/01/05-0701", "v1.2.0-0123456",
 ])
 def test_ids_dates_counts_and_digests_are_kept(value: str) -> None:
     assert redact(value) == value

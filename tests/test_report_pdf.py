@@ -107,9 +107,9 @@ def test_runner_writes_index_pdf_before_the_manifest(tmp_path: Path) -> None:
     archive = tmp_path / "runs"
     tmp = make_run(archive, ".tmp-r1", "2026-11-24T20:00:00+00:00", failed_nb=False)
     summary = json.loads((tmp / "summary.json").read_text())
-    summary = _report(tmp, archive, summary, [], pdf=True)
+    summary = _report(tmp, archive, summary, pdf=True)
     assert "report_error" not in summary
-    final = _publish(tmp, archive / "r1", [])
+    final = _publish(tmp, archive / "r1", [], {})
     files = json.loads((final / "manifest.json").read_text())["files"]
     assert "index.pdf" in files and "findings.xlsx" in files
 
@@ -130,7 +130,7 @@ def test_runner_pdf_failure_makes_the_run_an_error(tmp_path: Path, monkeypatch) 
     archive = tmp_path / "runs"
     tmp = make_run(archive, ".tmp-r1", "2026-11-24T20:00:00+00:00", failed_nb=False)
     summary = json.loads((tmp / "summary.json").read_text())
-    summary = _report(tmp, archive, summary, [], pdf=True)
+    summary = _report(tmp, archive, summary, pdf=True)
     assert summary["exit_status"] == 2 and "index.pdf not written" in summary["report_error"]
     assert json.loads((tmp / "summary.json").read_text())["report_error"] == summary["report_error"]
     assert "index.pdf not written" in (tmp / "index.html").read_text()

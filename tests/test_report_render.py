@@ -191,7 +191,10 @@ def test_active_output_in_a_notebook_is_shown_as_text(tmp_path: Path) -> None:
         "<p onclick=...>", "<script>"]
 
 
-def test_gates_are_read_from_the_snapshot_when_summary_has_none(tmp_path: Path) -> None:
+def test_the_report_never_opens_the_snapshot_for_gates(tmp_path: Path) -> None:
+    """Issue 13: the report shows what the run directory holds; without a gates list in
+    summary.json it lists the failed gates of findings.jsonl, never the pseudonymised
+    snapshot's ``_audit_gates``."""
     import json
 
     import duckdb
@@ -211,8 +214,8 @@ def test_gates_are_read_from_the_snapshot_when_summary_has_none(tmp_path: Path) 
     render_run(run, archive)
     index = (run / "index.html").read_text()
     section = index[index.index('id="dq"'):index.index('id="trend"')]
-    assert "snapshot .snapshots/r1.duckdb" in section
-    assert "<code>invoices</code>" in section and "invoice_id 7 appears twice" in section
+    assert "findings.jsonl (failed gates only)" in section
+    assert ".snapshots/r1.duckdb" not in section and "invoice_id 7 appears twice" not in section
 
 
 def test_clean_first_run_renders_pass_without_charts_or_trend(tmp_path: Path) -> None:

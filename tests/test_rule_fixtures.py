@@ -2,11 +2,15 @@
 
 Each ``[[case]]`` gives rows per snapshot table (``tables``, else ``[defaults.tables]``),
 ``as_of``, ``params`` and the expected entity ids; optionally ``evidence`` (exact, per entity
-id), ``evidence_subset``, ``message_excludes`` (texts a finding's message must not show),
+id), ``evidence_subset`` (those keys exactly),
 ``severity``, ``entity_type``, ``observations`` (the observation rows exactly; the string
-``"NULL"`` stands for NULL, which TOML cannot spell), ``timezones`` (session time zones the
-case must hold in) or ``error_contains`` (the rule must be ``error`` with that text). Adding a
-rule = its TOML in the catalogue + one fixture file here.
+``"NULL"`` stands for NULL, which TOML cannot spell; so it does in ``evidence`` and
+``evidence_subset``), ``observed`` (``{column = [values]}``: the sorted values of that column
+over the observation rows, when the rest of a row is beside the point), ``status`` (the rule's
+status, e.g. ``"pass"``), ``timezones`` (session time zones the case must hold in) or
+``error_contains`` (the rule must be ``error`` with that text). ``message_contains`` /
+``message_excludes`` (per entity id: texts a finding's message must / must not show; the latter
+case-insensitively). Adding a rule = its TOML in the catalogue + one fixture file here.
 """
 
 from __future__ import annotations
@@ -25,7 +29,18 @@ from rule_fixtures import by_id, make_snapshot, run_result
 FIXTURES = Path(__file__).with_name("rule_fixtures")
 _CASE_KEYS = {"name", "as_of", "params", "tables", "expected", "evidence", "evidence_subset",
               "severity", "entity_type", "timezones", "error_contains", "message_excludes",
-              "observations"}
+              "observations", "observed", "status", "message_contains"}
+
+
+def _nulls(value: Any) -> Any:
+    """The fixture's ``"NULL"`` spelled as Python's None, at any depth."""
+    if value == "NULL":
+        return None
+    if isinstance(value, dict):
+        return {k: _nulls(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nulls(v) for v in value]
+    return value
 
 
 def _cases() -> list[Any]:
@@ -62,16 +77,22 @@ def test_rule_fixture(rule_id: str, case: dict[str, Any]) -> None:
         result = run_result(con, rule_id, case["as_of"], **params)
         found = by_id(result.findings)
         assert set(found) == set(case["expected"]), where
+        if "status" in case:
+            assert result.status == case["status"], where
         for eid, evidence in case.get("evidence", {}).items():
-            assert found[eid].evidence == evidence, where
+            assert found[eid].evidence == _nulls(evidence), where
         for eid, subset in case.get("evidence_subset", {}).items():
-            assert {k: found[eid].evidence.get(k) for k in subset} == subset, where
+            subset = _nulls(subset)
+            assert set(subset) <= set(found[eid].evidence), where
+            assert {k: found[eid].evidence[k] for k in subset} == subset, where
+        for eid, texts in case.get("message_contains", {}).items():
+            assert [t for t in texts if t in found[eid].message] == texts, where
         for eid, texts in case.get("message_excludes", {}).items():
-            assert not [t for t in texts if t in found[eid].message], where
+            assert not [t for t in texts if t.lower() in found[eid].message.lower()], where
         if "observations" in case:
-            want = [{k: None if v == "NULL" else v for k, v in row.items()}
-                    for row in case["observations"]]
-            assert result.observations == want, where
+            assert result.observations == _nulls(case["observations"]), where
+        for column, values in case.get("observed", {}).items():
+            assert sorted(o[column] for o in result.observations) == values, where
         for f in found.values():
             if "severity" in case:
                 assert f.severity == case["severity"], where

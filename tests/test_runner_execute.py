@@ -93,7 +93,7 @@ def test_run_with_a_broken_notebook_exits_2(tmp_path: Path, broken: str, tiny: s
     assert "fingerprint" in summary["source"]
     assert all(set(r) >= {"status", "findings", "error"} for r in summary["rules"].values())
     assert summary["notebooks"][broken]["status"] == "error"
-    from auditlib.notebook_api import rules_for
+    from auditlib.steps import rules_for
 
     for r in rules_for(broken):
         assert summary["rules"][r.id]["status"] == "error"  # never missing, never pass

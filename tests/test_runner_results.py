@@ -15,7 +15,9 @@ from auditlib.runner.results import (
     gate_rows,
     held_customers,
     merge_results,
+    read_results,
 )
+from auditlib.steps.results import FORMAT_VERSION, Environment, read_result
 
 
 @pytest.mark.parametrize(("statuses", "complete", "expected"), [
@@ -38,9 +40,17 @@ def _finding(rule: str, eid: int | str, **extra: object) -> dict:
             "message": "m", "evidence": {"received": "2025-01-01"}, **extra}
 
 
-def _write(d: Path, nb: str, rules: dict, findings: list) -> None:
+def _write(d: Path, nb: str, rules: dict, findings: list, **extra: object) -> None:
+    env = Environment.current()
     (d / f"{nb}.json").write_text(json.dumps(
-        {"notebook": nb, "rules": rules, "findings": findings, "observations": {}}))
+        {"format_version": FORMAT_VERSION, "notebook": nb, "as_of": "2025-06-30",
+         "environment": {"auditlib": env.auditlib, "python": env.python,
+                         "executable": env.executable, "prefix": env.prefix},
+         "rules": rules, "findings": findings, "observations": {}, **extra}))
+
+
+def _merge(d: Path, expected: dict, errors: dict, severities: dict, **kw: object):  # noqa: ANN202
+    return merge_results(read_results(d, expected), expected, errors, severities, **kw)
 
 
 def test_merge_fails_closed(tmp_path: Path) -> None:
@@ -52,7 +62,7 @@ def test_merge_fails_closed(tmp_path: Path) -> None:
         "DSR-04": {"status": "fail", "findings": 2, "error": None},  # count disagrees
     }, [_finding("DSR-01", 7, extra_key="dropped"), _finding("DSR-04", 1),
         _finding("RET-01", 3)])
-    m = merge_results(
+    m = _merge(
         tmp_path,
         {"dsr": ["DSR-01", "DSR-02", "DSR-03", "DSR-04"], "retention": ["RET-01"],
          "subprocessors": ["SUB-01"]},
@@ -83,14 +93,39 @@ def test_merge_fails_closed(tmp_path: Path) -> None:
 def test_pass_with_findings_is_an_error(tmp_path: Path) -> None:
     _write(tmp_path, "dsr", {"DSR-05": {"status": "pass", "findings": 1, "error": None}},
            [_finding("DSR-05", 1)])
-    m = merge_results(tmp_path, {"dsr": ["DSR-05"]}, {"dsr": None}, {})
+    m = _merge(tmp_path, {"dsr": ["DSR-05"]}, {"dsr": None}, {})
     assert m.rules["DSR-05"]["status"] == "error"
 
 
 def test_unreadable_result_file(tmp_path: Path) -> None:
     (tmp_path / "dsr.json").write_text("{not json")
-    m = merge_results(tmp_path, {"dsr": ["DSR-05"]}, {"dsr": None}, {})
+    m = _merge(tmp_path, {"dsr": ["DSR-05"]}, {"dsr": None}, {})
     assert m.rules["DSR-05"]["status"] == "error" and "not valid JSON" in m.rules["DSR-05"]["error"]
+
+
+def test_result_files_of_another_format_or_without_a_key_are_refused(tmp_path: Path) -> None:
+    _write(tmp_path, "dsr", {}, [], format_version=0)
+    m = _merge(tmp_path, {"dsr": ["DSR-05"]}, {"dsr": None}, {})
+    assert "format_version 0" in m.rules["DSR-05"]["error"]
+    data = json.loads((tmp_path / "dsr.json").read_text())
+    data["format_version"] = FORMAT_VERSION
+    del data["environment"]
+    (tmp_path / "dsr.json").write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="no dict 'environment'"):
+        read_result(tmp_path / "dsr.json")
+
+
+def test_a_result_round_trips_as_a_typed_object(tmp_path: Path) -> None:
+    _write(tmp_path, "dsr", {"DSR-05": {"status": "fail", "findings": 1, "error": None,
+                                        "severity": "high", "seconds": 0.5}},
+           [_finding("DSR-05", 1)])
+    r = read_result(tmp_path / "dsr.json")
+    assert r.rules["DSR-05"].seconds == 0.5 and r.environment == Environment.current()
+    assert r.to_json() == json.loads((tmp_path / "dsr.json").read_text()) | {
+        "gates": None, "snapshot": None, "source": None, "policy": None}
+    assert r.environment.differences(Environment("0.0", "3.0.0", "/x/python", "/x")) == [
+        f"auditlib {r.environment.auditlib}, not 0.0", f"Python {r.environment.python}, not 3.0.0",
+        f"environment {r.environment.prefix}, not /x"]
 
 
 def test_held_customers_ids_are_strings() -> None:

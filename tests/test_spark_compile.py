@@ -132,6 +132,8 @@ EXPRESSIONS = [
     "strftime(timezone('UTC', TIMESTAMPTZ '2025-03-30 01:30:00+00'), '%Y-%m-%dT%H:%M:%SZ')",
     "CAST(floor(epoch_ms(TIMESTAMPTZ '2025-03-30 01:30:00+00') / 3600000) AS BIGINT)",
     "sthlm_date(to_timestamp(484320 * 3600))",
+    "norm_country(' el ')",
+    "norm_country('se')",
     "CAST('0001-01-01 00:00:00+00' AS TIMESTAMPTZ) <= TIMESTAMPTZ '1900-01-01 00:00:00+00'",
     "strftime(timezone('UTC', CAST('0001-01-01 00:00:00+00' AS TIMESTAMPTZ)), '%Y-%m-%dT%H:%M:%SZ')",
 ]

@@ -20,9 +20,20 @@ SEVERITIES = ("critical", "high", "medium", "low", "info")
 
 
 def normalise_country(code: str) -> str:
-    """Upper-case a country code and read the EU's ``EL`` as ISO ``GR`` (spec)."""
+    """Upper-case a country code and read the EU's ``EL`` as ISO ``GR`` (spec).
+
+    The same normalisation in SQL is the macro ``norm_country(c)`` (:data:`COUNTRY_MACRO_SQL`,
+    installed with the rule parameters), which the SUB rules and the notebook charts use.
+    """
     c = code.strip().upper()
     return "GR" if c == "EL" else c
+
+
+# normalise_country in DuckDB (NULL stays NULL); a TEMP macro, so it works on a read-only snapshot.
+COUNTRY_MACRO_SQL = (
+    "CREATE OR REPLACE TEMP MACRO norm_country(c) AS "
+    "CASE WHEN upper(trim(c)) = 'EL' THEN 'GR' ELSE upper(trim(c)) END"
+)
 
 
 @dataclass(frozen=True)

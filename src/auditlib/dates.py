@@ -12,6 +12,10 @@ The same functions exist as DuckDB macros (``install_date_macros``) so rules
 stay in SQL. ``roll`` in SQL looks up a ``_calendar`` table that this module
 fills from the ``holidays`` package, so Python and SQL cannot disagree.
 
+The holiday list of the covered years is computed once per ``holidays`` version and
+kept in the cache directory (:mod:`auditlib.cache`, ``calendar/``): building it
+costs about a second of CPU, which every notebook kernel of a run would pay again.
+
 >>> add_months(date(2024, 1, 31), 1)
 datetime.date(2024, 2, 29)
 >>> roll(date(2025, 6, 20))  # Midsummer Eve is not a public holiday
@@ -24,16 +28,20 @@ datetime.date(2024, 3, 31)
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import holidays
 from dateutil.relativedelta import relativedelta
 
 if TYPE_CHECKING:
     import duckdb
+    import holidays
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 TZ_NAME = "Europe/Stockholm"
@@ -59,15 +67,59 @@ def add_months(d: date, n: int) -> date:
     return result
 
 
+def _categories(count_eves: bool) -> tuple[str, ...]:
+    return ("public", "de_facto") if count_eves else ("public",)
+
+
 @lru_cache(maxsize=4)
 def _swedish_holidays(count_eves: bool) -> holidays.HolidayBase:
-    categories: tuple[str, ...] = ("public", "de_facto") if count_eves else ("public",)
+    import holidays
+
     return holidays.country_holidays(
         "SE",
-        categories=categories,
+        categories=_categories(count_eves),
         years=range(CALENDAR_FIRST_YEAR, CALENDAR_LAST_YEAR + 1),
         language="en_US",  # names for reports (holiday_name); membership is the same
     )
+
+
+def _calendar_cache_file(count_eves: bool) -> Path | None:
+    from importlib import metadata
+
+    from auditlib.cache import cache_dir
+
+    try:
+        version = metadata.version("holidays")
+        folder = cache_dir() / "calendar"
+        folder.mkdir(exist_ok=True)
+    except (metadata.PackageNotFoundError, OSError):
+        return None
+    cats = "+".join(_categories(count_eves))
+    return folder / f"SE-{cats}-{CALENDAR_FIRST_YEAR}-{CALENDAR_LAST_YEAR}-holidays{version}.json"
+
+
+@lru_cache(maxsize=4)
+def holiday_days(count_eves_as_holidays: bool = False) -> frozenset[date]:
+    """The Swedish holidays of the covered years (public; with eves: also ``de_facto``).
+
+    Read from the cache file of this ``holidays`` version when it is there and well
+    formed; else computed from the package and written for the next process.
+    """
+    path = _calendar_cache_file(count_eves_as_holidays)
+    if path is not None and path.exists():
+        try:
+            days = frozenset(date.fromisoformat(d) for d in json.loads(path.read_text("utf-8")))
+        except (OSError, ValueError, TypeError):
+            days = frozenset()
+        if days and all(CALENDAR_FIRST_YEAR <= d.year <= CALENDAR_LAST_YEAR for d in days):
+            return days
+    days = frozenset(_swedish_holidays(count_eves_as_holidays))
+    if path is not None:
+        with contextlib.suppress(OSError):  # a read-only cache only costs time
+            tmp = path.with_name(f".{path.name}.{os.getpid()}")
+            tmp.write_text(json.dumps(sorted(d.isoformat() for d in days)), encoding="utf-8")
+            os.replace(tmp, path)
+    return days
 
 
 def holiday_name(d: date, count_eves_as_holidays: bool = False) -> str | None:
@@ -81,6 +133,8 @@ def holiday_name(d: date, count_eves_as_holidays: bool = False) -> str | None:
 
 def is_holiday(d: date, count_eves_as_holidays: bool = False) -> bool:
     """A Swedish public holiday by name (Sundays come from the weekday, not the package)."""
+    if CALENDAR_FIRST_YEAR <= d.year <= CALENDAR_LAST_YEAR:
+        return d in holiday_days(count_eves_as_holidays)
     return d in _swedish_holidays(count_eves_as_holidays)
 
 
@@ -94,22 +148,38 @@ def roll(d: date, count_eves_as_holidays: bool = False) -> date:
     return d
 
 
+_UNIX_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+@lru_cache(maxsize=2)
+def _calendar_ordinals(count_eves_as_holidays: bool) -> tuple[range, tuple[int, ...]]:
+    """Day ordinals of the covered years and, per day, the ordinal of roll(day).
+
+    One backward pass over integers (weekday of ordinal o is ``(o - 1) % 7``, Monday 0),
+    so a kernel pays milliseconds, not the half second of a loop over ``date`` objects.
+    """
+    first = date(CALENDAR_FIRST_YEAR, 1, 1).toordinal()
+    last = date(CALENDAR_LAST_YEAR, 12, 31).toordinal()
+    hol = {d.toordinal() for d in holiday_days(count_eves_as_holidays)}
+    # Start past the end so the last days roll into a working day too.
+    o = nxt = last + 14
+    rolled: list[int] = []
+    while o >= first:
+        if (o - 1) % 7 < 5 and o not in hol:
+            nxt = o
+        if o <= last:
+            rolled.append(nxt)
+        o -= 1
+    rolled.reverse()
+    return range(first, last + 1), tuple(rolled)
+
+
 @lru_cache(maxsize=2)
 def calendar_rows(count_eves_as_holidays: bool = False) -> tuple[tuple[date, date], ...]:
-    """(day, roll(day)) for every day of the covered years, computed backwards in one pass."""
-    first, last = date(CALENDAR_FIRST_YEAR, 1, 1), date(CALENDAR_LAST_YEAR, 12, 31)
-    # Start past the end so the last days roll into a working day too.
-    d = last + timedelta(days=14)
-    nxt = d
-    out: list[tuple[date, date]] = []
-    while d >= first:
-        if not is_non_working_day(d, count_eves_as_holidays):
-            nxt = d
-        if d <= last:
-            out.append((d, nxt))
-        d -= timedelta(days=1)
-    out.reverse()
-    return tuple(out)
+    """(day, roll(day)) for every day of the covered years."""
+    days, rolled = _calendar_ordinals(count_eves_as_holidays)
+    return tuple((date.fromordinal(d), date.fromordinal(r)) for d, r in zip(days, rolled,
+                                                                            strict=True))
 
 
 def install_date_macros(con: duckdb.DuckDBPyConnection,
@@ -120,8 +190,10 @@ def install_date_macros(con: duckdb.DuckDBPyConnection,
     """
     import pyarrow as pa
 
-    days, rolled = zip(*calendar_rows(count_eves_as_holidays), strict=True)
-    cal = pa.table({"day": pa.array(days, pa.date32()), "rolled": pa.array(rolled, pa.date32())})
+    days, rolled = _calendar_ordinals(count_eves_as_holidays)
+    epoch = _UNIX_EPOCH_ORDINAL
+    cal = pa.table({"day": pa.array([d - epoch for d in days], pa.int32()).cast(pa.date32()),
+                    "rolled": pa.array([r - epoch for r in rolled], pa.int32()).cast(pa.date32())})
     con.register("_calendar_arrow", cal)
     con.execute("CREATE OR REPLACE TEMP TABLE _calendar AS SELECT day, rolled FROM _calendar_arrow")
     con.unregister("_calendar_arrow")

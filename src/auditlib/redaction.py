@@ -95,7 +95,7 @@ _IPV6 = re.compile(
 )
 # ---- phones: "+", "00" or "0", a non-zero digit, then 6..14 digits, up to two
 # separators between digits.
-_PHONE = re.compile(r"(?<![\d+:])(?:\+|00|0)[1-9](?:[ ()/-]{0,2}\d){6,14}")
+_PHONE = re.compile(r"(?<![\d+:./-])(?:\+|00|0)[1-9](?:[ ()/-]{0,2}\d){6,14}")
 # ---- digests kept as they are (whole tokens of >= 32 hex digits).
 _HEX_HASH = re.compile(r"(?<![0-9A-Za-z@._+-])[0-9A-Fa-f]{32,}(?![0-9A-Za-z@._+-])")
 

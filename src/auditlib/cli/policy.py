@@ -65,9 +65,9 @@ def main(*, policy: Path | None, out: Path, plan_path: Path | None = None,
          as_of: date | None = None, fmt: str = "auto") -> int:
     """The command as a function (tests call it); returns the exit status."""
     from auditlib.config import Params
+    from auditlib.jsonio import dumps, write_json_atomic, write_text_atomic
     from auditlib.policy import PolicyInputError, audit_document, read_policy
     from auditlib.policy.document import clean
-    from auditlib.runner.jsonio import dumps, write_json_atomic, write_text_atomic
     from auditlib.runner.plan import PlanError, load_plan
 
     params, severities, plan_desc = Params(), {}, None

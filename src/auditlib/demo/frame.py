@@ -53,6 +53,8 @@ def _int_to_decimal(arr: pa.Array, typ: pa.DataType) -> pa.Array:
 def _to_arrow(values: Any, typ: pa.DataType, n: int) -> pa.Array:
     if values is None:
         return pa.nulls(n, typ)
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return values.cast(typ)
     if isinstance(values, np.ndarray):
         if pa.types.is_timestamp(typ):
             return pa.array(values.astype("datetime64[us]")).cast(typ)

@@ -56,10 +56,10 @@ def person_names(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarr
     return rng.choice(FIRST_NAMES, n), rng.choice(LAST_NAMES, n)
 
 
-def join(*parts: np.ndarray | str) -> np.ndarray:
+def join(*parts: np.ndarray | str, as_arrow: bool = False) -> np.ndarray:
     """Element-wise string concatenation of arrays (any dtype) and constants, in Arrow.
 
-    Returns an object array (None stays None). Arrow does the number-to-text casts and
+    Returns an object array (None stays None), or with ``as_arrow`` the Arrow array. Arrow does the number-to-text casts and
     the concatenation in C++, which is much faster than NumPy object arithmetic.
     """
     arrays: list[pa.Array | str] = []
@@ -73,7 +73,7 @@ def join(*parts: np.ndarray | str) -> np.ndarray:
     if all(isinstance(a, str) for a in arrays):
         raise ValueError("join needs at least one array")
     out = pc.binary_join_element_wise(*arrays, "")
-    return out.to_numpy(zero_copy_only=False)
+    return out if as_arrow else out.to_numpy(zero_copy_only=False)  # Arrow: ~4x less memory
 
 
 def emails(first: np.ndarray, last: np.ndarray, ids: np.ndarray, domains: np.ndarray) -> np.ndarray:
@@ -111,20 +111,25 @@ def mobile_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
     return join("+46", rng.choice(MOBILE_PREFIXES, n), pc.utf8_lpad(pa.array(tail).cast(pa.string()), 7, "0").to_numpy(zero_copy_only=False))
 
 
-_HEX = np.array(list("0123456789abcdef"), dtype=object)
+_HEX_GROUPS = np.array([f"{v:x}" for v in range(0x1000, 0x10000)], dtype=object)
 
 
 def hex_group(rng: np.random.Generator, n: int) -> np.ndarray:
     """IPv6 groups 1000..ffff: four hex digits, no leading zero (PostgreSQL's canonical text)."""
-    v = rng.integers(0x1000, 0x10000, size=n)
-    return join(*[_HEX[(v >> shift) & 0xF] for shift in (12, 8, 4, 0)])
+    return _HEX_GROUPS[rng.integers(0x1000, 0x10000, size=n) - 0x1000]
 
 
-def ipv6(rng: np.random.Generator, n: int) -> np.ndarray:
+def ipv6(rng: np.random.Generator, n: int, as_arrow: bool = False) -> np.ndarray:
     """'2a02:aa1:XXXX:XXXX::XXXX', already in canonical (RFC 5952) form."""
-    return join("2a02:aa1:", hex_group(rng, n), ":", hex_group(rng, n), "::", hex_group(rng, n))
+    return join("2a02:aa1:", hex_group(rng, n), ":", hex_group(rng, n), "::", hex_group(rng, n),
+                as_arrow=as_arrow)
 
 
-def ipv4(rng: np.random.Generator, n: int) -> np.ndarray:
+def ipv4(rng: np.random.Generator, n: int, as_arrow: bool = False) -> np.ndarray:
     o = [rng.choice(IP_FIRST_OCTETS, n)] + [rng.integers(1, 255, size=n) for _ in range(3)]
-    return join(o[0], ".", o[1], ".", o[2], ".", o[3])
+    return join(o[0], ".", o[1], ".", o[2], ".", o[3], as_arrow=as_arrow)
+
+
+def pick(rng: np.random.Generator, values: np.ndarray, n: int) -> pa.Array:
+    """``rng.choice(values, n)`` (the same draws) as an Arrow array: no fixed-width copy per row."""
+    return pa.array(values.tolist(), type=pa.string()).take(pa.array(rng.integers(0, len(values), n)))

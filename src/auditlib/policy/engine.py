@@ -6,7 +6,6 @@ other rules still run. Severities: the rule files' defaults, overridden by a pla
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -94,19 +93,17 @@ class PolicyAudit:
                 "sections": len(self.doc.sections), "sentences": len(self.doc.sentences)}
 
     def to_result(self) -> dict[str, Any]:
-        """``results/policy.json`` (the per-notebook results format of ARCHITECTURE.md)."""
-        return {
-            "notebook": "policy",
-            "as_of": self.as_of.isoformat(),
-            "rules": {rid: {"status": o.status, "findings": len(o.findings), "error": o.error,
-                            "severity": o.severity, "seconds": round(o.seconds, 4)}
-                      for rid, o in self.outcomes.items()},
-            "findings": self.findings,
-            "observations": {},
-            "policy": self.describe(),
-            "python": sys.executable,
-            "prefix": sys.prefix,
-        }
+        """``results/policy.json`` (the typed step result of :mod:`auditlib.steps.results`)."""
+        from auditlib.steps.results import Environment, StepResult
+        from auditlib.steps.results import RuleOutcome as ResultRule
+
+        return StepResult(
+            notebook="policy", as_of=self.as_of.isoformat(), environment=Environment.current(),
+            rules={rid: ResultRule(status=o.status, findings=len(o.findings), error=o.error,
+                                   severity=o.severity, seconds=round(o.seconds, 4))
+                   for rid, o in self.outcomes.items()},
+            findings=self.findings, policy=self.describe(),
+        ).to_json()
 
 
 def audit_document(doc: PolicyDocument, params: Params | None = None, as_of: date | None = None,

@@ -71,7 +71,7 @@ def run_policy(policy_path: str | Path | None = None, as_of: str | date | None =
                params: dict[str, Any] | None = None, severities: dict[str, str] | None = None,
                result_dir: str | Path | None = None) -> PolicyView:
     from auditlib.dates import today_stockholm
-    from auditlib.runner.jsonio import write_json_atomic
+    from auditlib.jsonio import write_json_atomic
 
     day = (as_of if isinstance(as_of, date) else date.fromisoformat(str(as_of))) if as_of \
         else today_stockholm()

@@ -10,7 +10,7 @@ import io
 from collections import Counter
 from typing import Any
 
-from auditlib.report.run_data import SEVERITY_ORDER
+from auditlib.config import SEVERITIES
 
 SEVERITY_COLOURS = {
     "critical": "#8b0000", "high": "#d9480f", "medium": "#f2a900", "low": "#5c7cfa",
@@ -41,7 +41,7 @@ def findings_by_rule_chart(
     fig = Figure(figsize=(max(4.0, 0.55 * len(ids) + 1.5), 3.2))
     ax = fig.add_subplot()
     bottom = [0] * len(ids)
-    for sev in SEVERITY_ORDER:
+    for sev in SEVERITIES:
         vals = [counts.get((r, sev), 0) for r in ids]
         if any(vals):
             ax.bar(ids, vals, bottom=bottom, label=sev, color=SEVERITY_COLOURS[sev])

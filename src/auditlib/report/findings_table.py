@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from auditlib.ranking import severity_rank
 from auditlib.report.deadlines import working_text
 from auditlib.report.privacy import safe_evidence, scrub_text
-from auditlib.report.run_data import severity_rank
 
 CSV_NAME, XLSX_NAME = "findings.csv", "findings.xlsx"
 FIXED_COLUMNS = ("n", "rule_id", "rule_title", "promise", "severity", "entity_type",

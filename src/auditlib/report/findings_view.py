@@ -22,8 +22,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from auditlib.config import SEVERITIES as SEVERITY_ORDER
 from auditlib.report.findings_table import NO_PROMISE, FindingsTable, view_rows
-from auditlib.report.run_data import SEVERITY_ORDER
 
 VIEW_NAME = "findings.html"
 STATIC_ROWS = 500

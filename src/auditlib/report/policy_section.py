@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditlib.ranking import severity_rank
 from auditlib.report.privacy import scrub_text
-from auditlib.report.run_data import RunData, severity_rank
+from auditlib.report.run_data import RunData
 
 PREFIX = "POL-"
 

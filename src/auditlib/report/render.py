@@ -45,6 +45,9 @@ def _notebook_rows(run_dir: Path, summary: dict[str, Any], rendered: dict[str, s
 def render_run(run_dir: Path, archive_dir: Path) -> None:
     """Write ``reports/<notebook>.html`` for every executed notebook, ``findings.csv``,
     ``findings.xlsx``, ``findings.html`` (every finding), then ``index.html``."""
+    from auditlib.jupyter_imports import skip_unused_format_checker
+
+    skip_unused_format_checker()  # before nbformat/nbconvert are imported
     run_dir, archive_dir = Path(run_dir), Path(archive_dir)
     data = load_run(run_dir, archive_dir)
     table = write_findings_files(run_dir, data.findings, data.summary)

@@ -15,11 +15,12 @@ from typing import Any
 import jinja2
 
 from auditlib.gate_registry import GATE_IDS, GATES
+from auditlib.ranking import magnitude, rank_key, severity_rank
 from auditlib.report.charts import findings_by_rule_chart, status_chart
 from auditlib.report.deadlines import working
 from auditlib.report.history import Trend
 from auditlib.report.privacy import safe_description, safe_evidence, scrub_text
-from auditlib.report.run_data import RunData, severity_rank
+from auditlib.report.run_data import RunData
 
 WORST_FINDINGS = 25
 STATUSES = ("pass", "fail", "error", "skipped")
@@ -52,19 +53,6 @@ def evidence_value(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
-
-
-def magnitude(evidence: dict[str, Any]) -> float:
-    """How bad a finding is within its severity: days late/overdue first, then counts."""
-    days = [v for k, v in evidence.items() if "day" in k.lower() and _is_num(v)]
-    if days:
-        return float(max(days))
-    counts = [v for k, v in evidence.items()
-              if any(w in k.lower() for w in ("count", "rows", "records", "customers")) and _is_num(v)]
-    if counts:
-        return float(max(counts))
-    nested = [v for v in evidence.values() if isinstance(v, dict)]
-    return float(sum(x for d in nested for x in d.values() if _is_num(x)))
 
 
 def _is_num(v: Any) -> bool:
@@ -105,8 +93,9 @@ def _seconds(value: Any) -> str:
 
 def _worst(findings: list[dict[str, Any]], summary: dict[str, Any],
            limit: int = WORST_FINDINGS) -> list[dict[str, Any]]:
+    """The worst findings, ranked as the notebooks rank them (:mod:`auditlib.ranking`)."""
     items: list[dict[str, Any]] = []
-    for f in findings:
+    for f in sorted(findings, key=rank_key)[:limit]:
         ev = safe_evidence(f.get("evidence"))
         items.append({
             "working": [scrub_text(step) for step in working(
@@ -119,9 +108,7 @@ def _worst(findings: list[dict[str, Any]], summary: dict[str, Any],
             "evidence": ev,
             "magnitude": magnitude(ev),
         })
-    items.sort(key=lambda x: (severity_rank(x["severity"]), -x["magnitude"], x["rule_id"],
-                              x["entity_id"]))
-    return items[:limit]
+    return items
 
 
 def _dq_section(data: RunData) -> dict[str, Any]:
@@ -279,6 +266,8 @@ def build_context(
         "trend_totals": trend.totals,
         "policy": policy_context(data, trend.previous_summary),
         "notebooks": notebooks,
+        "stages": [(str(k), _seconds(v)) for k, v in (s.get("stages") or {}).items()
+                   if _is_num(v)],
         "held_customers": [
             {k: scrub_text(evidence_value(v)) for k, v in h.items()}
             for h in (s.get("held_customers") or []) if isinstance(h, dict)

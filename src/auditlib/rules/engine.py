@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 import duckdb
 
-from auditlib.config import Params
+from auditlib.config import COUNTRY_MACRO_SQL, Params
 from auditlib.dates import install_date_macros
 from auditlib.gate_registry import blocked_tables
 from auditlib.redaction import redact, redact_data
@@ -107,6 +107,7 @@ def set_parameters(con: duckdb.DuckDBPyConnection, as_of: date, params: Params) 
     # (hand-made tables) read as UTC, whatever the machine's zone, never as local time.
     con.execute("SET TimeZone = 'UTC'")
     install_date_macros(con, params.count_eves_as_holidays)
+    con.execute(COUNTRY_MACRO_SQL)
     con.execute(f"SET VARIABLE as_of = {_sql_literal(as_of)}")
     for name, value in params.__dict__.items():
         con.execute(f"SET VARIABLE {name} = {_sql_literal(value)}")

@@ -11,9 +11,31 @@
   docstring for the packaging decision).
 """
 
-from auditlib.runner.plan import Plan, PlanError, load_plan
-from auditlib.runner.results import exit_status
-from auditlib.runner.run import RunOutcome, RunRequest, execute_run
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Names are imported on first use (PEP 562): ``python -m auditlib.runner.worker`` must not
+# find the worker module imported already by this package (runpy warns about that), and a
+# notebook worker should not pay for the runner's imports.
+_EXPORTS = {"Plan": "plan", "PlanError": "plan", "load_plan": "plan",
+            "exit_status": "results", "RunOutcome": "run", "RunRequest": "run",
+            "execute_run": "run"}
 
 __all__ = ["Plan", "PlanError", "RunOutcome", "RunRequest", "execute_run", "exit_status",
            "load_plan"]
+
+if TYPE_CHECKING:
+    from auditlib.runner.plan import Plan, PlanError, load_plan
+    from auditlib.runner.results import exit_status
+    from auditlib.runner.run import RunOutcome, RunRequest, execute_run
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'auditlib.runner' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"auditlib.runner.{module}"), name)
+    globals()[name] = value
+    return value

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditlib.jsonio import write_json_atomic
 from auditlib.redaction import redact
-from auditlib.runner.jsonio import write_json_atomic
 from auditlib.runner.worker import KERNEL_NAME
 
 log = logging.getLogger("auditlib.runner")

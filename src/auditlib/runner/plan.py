@@ -26,6 +26,10 @@ Example::
     connect_timeout_seconds = 10     # PostgreSQL: libpq connect_timeout
     lock_timeout_seconds = 30        # PostgreSQL: lock_timeout of the snapshot's session
     statement_timeout_seconds = 300  # PostgreSQL: statement_timeout of the snapshot's session
+    [duckdb]                  # auditlib.duckdb_resources: DuckDB spills to disk past the limit
+    memory_limit = "4GiB"
+    threads = 2
+    temp_directory = "/var/tmp/auditlib-spill"
     [engine]                 # optional: where the rules run (default: embedded DuckDB)
     name = "spark"           # "duckdb" | "spark" (auditlib[spark]); --engine overrides
     spark_master = "local[2]"  # a master URL (spark://, yarn, k8s://); --spark-master overrides
@@ -54,13 +58,14 @@ from pathlib import Path
 from typing import Any
 
 from auditlib.config import SEVERITIES, Params
+from auditlib.duckdb_resources import DuckDBResources
 from auditlib.gate_registry import GATE_IDS as DQ_GATE_IDS
 
 AUDIT_NOTEBOOKS = ("retention", "subprocessors", "dsr")
 SNAPSHOT_NOTEBOOK = "snapshot"
 
 _TOP_KEYS = {"name", "description", "notebooks", "params", "severities", "execution", "source",
-             "policy", "report", "engine"}
+             "policy", "report", "duckdb", "engine"}
 POLICY_NOTEBOOK = "policy"
 _EXECUTION_KEYS = {"timeout_seconds", "cell_timeout_seconds", "parallelism",
                    "run_timeout_seconds"}
@@ -124,6 +129,7 @@ class Plan:
     execution: Execution = field(default_factory=Execution)
     source: SourceDefaults = field(default_factory=SourceDefaults)
     engine: EngineSettings = field(default_factory=EngineSettings)
+    duckdb: DuckDBResources = field(default_factory=DuckDBResources)
     policy: Path | None = None  # the privacy policy text the POL rules audit (absolute)
     report: ReportSettings = field(default_factory=ReportSettings)
 
@@ -236,11 +242,16 @@ def parse_plan(data: dict[str, Any], origin: str, path: Path | None = None,
     if not isinstance(rep.get("pdf", False), bool):
         raise PlanError(f"{origin}: key 'report.pdf' must be true or false, got {rep.get('pdf')!r}")
 
+    try:
+        duck = DuckDBResources.from_mapping(data.get("duckdb") or {}, f"{origin}: [duckdb]")
+    except ValueError as exc:
+        raise PlanError(f"{origin}: {exc}" if not str(exc).startswith(origin) else str(exc)) from None
+
     return Plan(name=name, path=path, sha256=sha256, description=str(data.get("description", "")),
                 notebooks=notebooks, params=params, severities=severities,
                 execution=execution, source=source,
                 report=ReportSettings(pdf=bool(rep.get("pdf", False))),
-                policy=_policy_path(data, origin, path), engine=engine)
+                policy=_policy_path(data, origin, path), duckdb=duck, engine=engine)
 
 
 def _policy_path(data: dict[str, Any], origin: str, path: Path | None) -> Path | None:

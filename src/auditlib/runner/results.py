@@ -12,16 +12,16 @@ and the evaluation time in ``Merged.rule_seconds`` (``summary["rule_seconds"]``)
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditlib.steps.results import STATUSES, ResultError, StepResult, read_result, result_path
+
 FINDING_KEYS = ("rule_id", "severity", "entity_type", "entity_id", "message", "evidence")
 RULE_KEYS = ("status", "findings", "error")
 GATE_KEYS = ("gate_id", "table_name", "status", "rows_affected", "message")
-STATUSES = ("pass", "fail", "error", "skipped")
 VERDICTS = {0: "pass", 1: "fail", 2: "error"}
 
 
@@ -54,26 +54,27 @@ def _error(reason: str) -> dict[str, Any]:
     return _rule("error", 0, reason)
 
 
-def read_result(path: Path) -> tuple[dict[str, Any] | None, str | None]:
-    if not path.exists():
-        return None, f"{path.name} was not written"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        return None, f"{path.name} is not valid JSON: {exc}"
-    if not isinstance(data, dict) or not isinstance(data.get("rules"), dict):
-        return None, f"{path.name} has no 'rules' object"
-    return data, None
+def read_results(result_dir: Path, names: Iterable[str]) -> dict[str, StepResult | str]:
+    """Each notebook's ``results/<name>.json``, read once: the typed result, or why it
+    cannot be used (a sentence naming the file)."""
+    out: dict[str, StepResult | str] = {}
+    for name in names:
+        try:
+            out[name] = read_result(result_path(result_dir, name))
+        except ResultError as exc:
+            out[name] = str(exc)
+    return out
 
 
 def merge_results(
-    result_dir: Path,
+    results: Mapping[str, StepResult | str],
     expected: Mapping[str, list[str]],
     notebook_errors: Mapping[str, str | None],
     severities: Mapping[str, str],
     skipped: Iterable[str] = (),
 ) -> Merged:
-    """Merge ``results/<notebook>.json`` for the notebooks in ``expected`` (notebook -> rule ids).
+    """Merge the results (:func:`read_results`) of the notebooks in ``expected``
+    (notebook -> rule ids).
 
     ``notebook_errors[nb]`` is the notebook's error (None when it finished): then every
     rule of that notebook is ``error`` and its partial results are not used.
@@ -82,41 +83,39 @@ def merge_results(
     m = Merged()
     for nb, rule_ids in expected.items():
         err = notebook_errors.get(nb)
-        data, problem = (None, None) if err else read_result(result_dir / f"{nb}.json")
-        if err or problem:
-            reason = f"notebook {nb} did not finish: {err}" if err else f"notebook {nb}: {problem}"
+        res = results.get(nb, f"{nb}.json was not written")
+        if err or isinstance(res, str):
+            reason = f"notebook {nb} did not finish: {err}" if err else f"notebook {nb}: {res}"
             m.problems.append(reason)
             for rid in rule_ids:
                 m.rules[rid] = _error(reason)
             continue
-        assert data is not None
-        got = data["rules"]
-        findings = [f for f in data.get("findings", []) if isinstance(f, dict)]
+        findings = res.findings
         for rid in rule_ids:
-            r = got.get(rid)
-            if not isinstance(r, dict) or r.get("status") not in STATUSES:
+            r = res.rules.get(rid)
+            if r is None:
                 reason = f"rule {rid} has no valid status in results/{nb}.json"
                 m.problems.append(reason)
                 m.rules[rid] = _error(reason)
                 continue
             n = sum(1 for f in findings if f.get("rule_id") == rid)
-            status, error = r["status"], r.get("error")
-            if n != int(r.get("findings") or 0):
+            status, error = r.status, r.error
+            if n != r.findings:
                 status, error = "error", (f"results/{nb}.json lists {n} findings for {rid} "
-                                          f"but reports {r.get('findings')}")
+                                          f"but reports {r.findings}")
             elif status == "pass" and n:
                 status, error = "error", f"{rid} reports pass with {n} findings"
             m.rules[rid] = _rule(status, n, error)
-            if _is_number(r.get("seconds")):
-                m.rule_seconds[rid] = float(r["seconds"])
-        unexpected = sorted({f.get("rule_id") for f in findings} - set(rule_ids))
+            if r.seconds is not None:
+                m.rule_seconds[rid] = r.seconds
+        unexpected = sorted({str(f.get("rule_id")) for f in findings} - set(rule_ids))
         if unexpected:
             m.problems.append(f"results/{nb}.json holds findings of rules it should not run: "
                               f"{unexpected}; they are ignored")
         for f in findings:
             if f.get("rule_id") in rule_ids:
                 m.findings.append(normalise_finding(f, severities))
-        for rid, rows in (data.get("observations") or {}).items():
+        for rid, rows in res.observations.items():
             m.observations[rid] = rows
     for rid in skipped:
         m.rules.setdefault(rid, _rule("skipped", 0, "not in this plan"))
@@ -134,7 +133,7 @@ def gate_rows(data: Any) -> tuple[list[dict[str, Any]] | None, str | None]:
     in the snapshot); messages are scrubbed of anything that looks like personal data
     (defence in depth: the quality package writes table, column and row ids only).
     Returns ``(None, problem)`` when the list is absent or malformed, so the caller can
-    say so and the report falls back to the snapshot file.
+    say so (the report then shows the failed gates from the findings only).
     """
     from auditlib.report.privacy import scrub_personal
 
@@ -154,9 +153,9 @@ def gate_rows(data: Any) -> tuple[list[dict[str, Any]] | None, str | None]:
 
 def normalise_finding(f: Mapping[str, Any], severities: Mapping[str, str]) -> dict[str, Any]:
     """Exactly the findings contract's keys, entity_id a string, the plan's severity."""
-    out = {k: f.get(k) for k in FINDING_KEYS}
+    out: dict[str, Any] = {k: f.get(k) for k in FINDING_KEYS}
     out["entity_id"] = str(out["entity_id"])
-    out["severity"] = severities.get(out["rule_id"], out["severity"])
+    out["severity"] = severities.get(str(out["rule_id"]), out["severity"])
     out["evidence"] = out["evidence"] if isinstance(out["evidence"], dict) else {}
     out["message"] = out["message"] or ""
     return out

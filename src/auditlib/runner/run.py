@@ -27,6 +27,7 @@ import logging
 import os
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,8 +35,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from auditlib.jsonio import dumps, write_json_atomic, write_text_atomic
 from auditlib.redaction import RedactingFormatter
 from auditlib.resources import notebooks_dir
+from auditlib.runner.context import RunContext
 from auditlib.runner.execute import NotebookJob, NotebookOutcome, check_kernel, run_notebooks
 from auditlib.runner.interrupts import (
     RunInterrupted,
@@ -44,7 +47,6 @@ from auditlib.runner.interrupts import (
     remove_stale,
     run_leftovers,
 )
-from auditlib.runner.jsonio import dumps, write_json_atomic, write_text_atomic
 from auditlib.runner.plan import DQ_GATE_IDS, SNAPSHOT_NOTEBOOK, EngineSettings, Plan
 from auditlib.runner.policy_step import all_notebooks, job_parameters, stage_policy
 from auditlib.runner.sources import ResolvedSource
@@ -76,6 +78,7 @@ class RunOutcome:
     exit_status: int
     summary: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
+    stages: dict[str, float] = field(default_factory=dict)  # summary's stages + manifest
 
 
 def new_run_id(plan_name: str, as_of: date, out: Path) -> str:
@@ -185,19 +188,23 @@ def _execute(req: RunRequest, out: Path, run_id: str, snap_dir: Path, state: dic
                     float(plan.execution.run_timeout_seconds))
         log.info("run %s: plan %s, as_of %s, source kind %s", run_id, plan.name, req.as_of,
                  req.source.kind)
-        try:
-            kernel_python = check_kernel()
-            log.info("kernel python3 runs %s (prefix %s)", kernel_python, sys.prefix)
-            kernel_problem = None
-        except RuntimeError as exc:
-            kernel_problem = str(exc)
-            log.error("%s", exc)
+        ctx = RunContext(run_id=run_id, plan=plan, as_of=req.as_of, source=req.source, tmp=tmp,
+                         snapshot_path=snapshot_path, severities=effective_severities(plan),
+                         params=plan.params.to_dict(), started_at=started_at,
+                         warnings=warnings)
+        with ctx.stage("kernel_check"):
+            try:
+                kernel_python = check_kernel()
+                log.info("kernel python3 runs %s (prefix %s)", kernel_python, sys.prefix)
+                kernel_problem = None
+            except RuntimeError as exc:
+                kernel_problem = str(exc)
+                log.error("%s", exc)
 
         nb_dir = req.notebooks_dir or notebooks_dir()
         ex = plan.execution
-        params_dict = plan.params.to_dict()
-        severities = effective_severities(plan)
-        extra_env: dict[str, str] = {}  # packaged files: auditlib.resources, in every process
+        # packaged files: auditlib.resources, in every process; DuckDB limits from the plan
+        extra_env: dict[str, str] = plan.duckdb.to_env()
 
         def job(name: str, parameters: dict[str, Any],
                 env: dict[str, str] | None = None) -> NotebookJob:
@@ -207,10 +214,10 @@ def _execute(req: RunRequest, out: Path, run_id: str, snap_dir: Path, state: dic
                                wall_timeout=float(ex.timeout_seconds), work_dir=work,
                                env={**extra_env, **(env or {})})
 
-        outcomes: dict[str, NotebookOutcome] = {}
+        outcomes = ctx.outcomes
         staged = stage_policy(plan, tmp)  # the policy text audited is the one in the run
         policy_jobs = [] if staged is None else [job("policy", job_parameters(
-            staged, req.as_of.isoformat(), tmp / "results", params_dict, severities))]
+            staged, req.as_of.isoformat(), ctx.result_dir, ctx.params, ctx.severities))]
         if kernel_problem:
             for name in all_notebooks(plan):
                 outcomes[name] = NotebookOutcome(name, "error", 0.0, error=kernel_problem,
@@ -223,25 +230,27 @@ def _execute(req: RunRequest, out: Path, run_id: str, snap_dir: Path, state: dic
                                 statement=src.statement_timeout_seconds).to_env()
             pg_env = {k: os.environ.get(k, v) if k.endswith("CLIENT_CHECK_MS") else v
                       for k, v in pg_env.items()}
-            snap_job = job(SNAPSHOT_NOTEBOOK, {"source": req.source.spec,
-                                               "snapshot_path": str(snapshot_path),
-                                               "result_dir": str(tmp / "results"),
-                                               "as_of": req.as_of.isoformat()}, pg_env)
-            outcomes.update(run_notebooks([snap_job], 1, progress, deadline))
+            common = {"snapshot_path": str(snapshot_path), "as_of": req.as_of.isoformat(),
+                      "result_dir": str(ctx.result_dir)}
+            snap_job = job(SNAPSHOT_NOTEBOOK, {**common, "source": req.source.spec}, pg_env)
+            with ctx.stage("snapshot"):
+                outcomes.update(run_notebooks([snap_job], 1, progress, deadline))
             if snapshot_path.exists():
                 os.chmod(snapshot_path, 0o600)
             snap_ok = outcomes[SNAPSHOT_NOTEBOOK].status == "ok"
-            audit_params = {"snapshot_path": str(snapshot_path), "as_of": req.as_of.isoformat(),
-                            "result_dir": str(tmp / "results"), "params": params_dict,
+            audit_params = {**common, "params": ctx.params,
                             "severities": {k: v for k, v in plan.severities.items()
                                            if k not in DQ_GATE_IDS},
                             **(req.engine or plan.engine).notebook_parameters()}
             if snap_ok:
                 state["stage"] = "running the audit notebooks"
-                outcomes.update(run_notebooks([job(n, audit_params) for n in plan.audit_notebooks]
-                                              + policy_jobs,
-                                              req.parallelism or ex.parallelism, progress,
-                                              deadline))
+                _prepare_report_in_background()
+                with ctx.stage("audit_notebooks"):
+                    outcomes.update(run_notebooks(
+                        [job(n, audit_params) for n in plan.audit_notebooks] + policy_jobs,
+                        req.parallelism or ex.parallelism, progress, deadline))
+                for n in plan.audit_notebooks:
+                    ctx.stages[f"notebook.{n}"] = round(outcomes[n].seconds, 3)
             else:  # the policy text does not need the snapshot
                 outcomes.update(run_notebooks(policy_jobs, 1, progress, deadline))
                 for n in plan.audit_notebooks:
@@ -255,28 +264,55 @@ def _execute(req: RunRequest, out: Path, run_id: str, snap_dir: Path, state: dic
             log.error("%s", warnings[-1])
 
         state["stage"] = "merging the results"
-        summary, findings = assemble_summary(req, run_id, plan, outcomes, tmp, snapshot_path,
-                                                   severities, params_dict, started_at, warnings)
-        summary["engine"] = _engine_summary(req.engine or plan.engine, tmp / "results",
-                                            plan.audit_notebooks)
-        summary["evidence"] = evidence
-        write_text_atomic(tmp / "findings.jsonl",
-                          "".join(dumps(f, sort_keys=False) + "\n" for f in findings))
-        write_json_atomic(tmp / "summary.json", summary)
+        with ctx.stage("merge"):
+            summary, findings = assemble_summary(ctx)
+            summary["evidence"] = evidence
+            summary["engine"] = _engine_summary(req.engine or plan.engine, tmp / "results",
+                                                plan.audit_notebooks)
+            write_text_atomic(tmp / "findings.jsonl",
+                              "".join(dumps(f, sort_keys=False) + "\n" for f in findings))
+            write_json_atomic(tmp / "summary.json", summary)
+        summary["stages"] = dict(ctx.stages)
         log.info("merged %d findings; verdict %s (exit %d) after %.1f s", len(findings),
                  summary["verdict"], summary["exit_status"], time.perf_counter() - t0)
 
         _append_worker_logs(work, all_notebooks(plan))
         state["stage"] = "rendering the reports"
         want_pdf = plan.report.pdf if req.pdf is None else req.pdf
-        summary = _report(tmp, out, summary, warnings, pdf=want_pdf)
+        summary = _report(tmp, out, summary, ctx.stages, pdf=want_pdf)
+        log.info("stages (seconds): %s",
+                 ", ".join(f"{k} {v:.2f}" for k, v in ctx.stages.items()))
     finally:  # run.log is complete before the manifest hashes it
         logging.getLogger("auditlib").removeHandler(handler)
         handler.close()
     state["stage"] = "publishing the run"
+    t_publish = time.perf_counter()
     final = _publish(tmp, out / run_id, warnings, state, signer)
+    stages = {**ctx.stages, "manifest": round(time.perf_counter() - t_publish, 3)}
     shutil.rmtree(work, ignore_errors=True)
-    return RunOutcome(run_id, final, int(summary["exit_status"]), summary, warnings)
+    return RunOutcome(run_id, final, int(summary["exit_status"]), summary, warnings, stages)
+
+
+def _prepare_report_in_background() -> threading.Thread:
+    """Import the report's libraries (nbconvert, jinja2, matplotlib) and build the HTML
+    exporter while the audit notebooks run: this process only polls its workers then, and
+    the report's first seconds are otherwise spent importing after the last notebook."""
+    def target() -> None:
+        from auditlib.jupyter_imports import skip_unused_format_checker
+
+        skip_unused_format_checker()
+        # A failure here is not lost: the report imports the same names and reports it.
+        with contextlib.suppress(Exception):
+            import matplotlib.figure  # noqa: F401
+
+            from auditlib.report import notebook_html, run_index
+
+            notebook_html._exporter()
+            run_index.environment()
+
+    t = threading.Thread(target=target, name="prepare-report", daemon=True)
+    t.start()
+    return t
 
 
 def _engine_summary(engine: EngineSettings, results: Path,
@@ -304,16 +340,15 @@ def _append_worker_logs(work: Path, names: tuple[str, ...]) -> None:
                 log.info("worker output of %s: %s", n, line)
 
 
-def _report(tmp: Path, out: Path, summary: dict[str, Any], warnings: list[str],
-            pdf: bool = False) -> dict[str, Any]:
+def _report(tmp: Path, out: Path, summary: dict[str, Any],
+            stages: dict[str, float] | None = None, *, pdf: bool = False) -> dict[str, Any]:
     """Render reports (and index.pdf when asked, before the manifest seals the run); a
-    failing report or PDF makes the run exit 2."""
-    try:
-        from auditlib.report import render_run
-    except ImportError as exc:
-        warnings.append(f"auditlib.report is not importable ({exc}); no HTML reports")
-        log.warning("%s", warnings[-1])
-        return summary
+    failing report or PDF makes the run exit 2. summary.json is then rewritten with the
+    report's time added to ``stages`` (and the error, if any)."""
+    stages = {} if stages is None else stages
+    from auditlib.report import render_run
+
+    t0 = time.perf_counter()
     try:
         render_run(tmp, out)
         if pdf:
@@ -322,8 +357,9 @@ def _report(tmp: Path, out: Path, summary: dict[str, Any], warnings: list[str],
         log.exception("rendering the reports failed")
         summary = {**summary, "report_error": f"{type(exc).__name__}: {exc}",
                    "verdict": "error", "exit_status": 2}
-        # summary.json may have been made read-only by nobody yet: rewrite it.
-        write_json_atomic(tmp / "summary.json", summary)
+    stages["report"] = round(time.perf_counter() - t0, 3)
+    summary = {**summary, "stages": dict(stages)}
+    write_json_atomic(tmp / "summary.json", summary)
     return summary
 
 
@@ -359,15 +395,10 @@ def _signer(out: Path) -> tuple[Any, dict[str, Any]]:
 
 def _publish(tmp: Path, final: Path, warnings: list[str], state: dict[str, Any],
              signer: Any = None) -> Path:
-    try:
-        from auditlib.report.chain import seal_and_publish
-    except ImportError:
-        from auditlib.runner.fallback import publish_run, write_manifest
+    from auditlib.report.chain import seal_and_publish
 
-        write_manifest(tmp)
-        final = publish_run(tmp, final)
-    else:  # signed (when a key is set), chained to the archive's previous run, then moved
-        final = seal_and_publish(tmp, final, signer)
+    # signed (when a key is set), chained to the archive's previous run, then moved
+    final = seal_and_publish(tmp, final, signer)
     state["published"] = True  # from here on an interrupt removes nothing of the run
     try:
         from auditlib.report import update_archive_index

@@ -13,14 +13,13 @@ takes it from ``PGPASSWORD``, ``~/.pgpass`` or a service file instead.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
+from auditlib.demo.cached import demo_export
 from auditlib.source.spec import SourceSpecError, parse_source_spec
 
-__all__ = ["ResolvedSource", "SourceSpecError", "cache_dir", "demo_export", "resolve_source"]
+__all__ = ["ResolvedSource", "SourceSpecError", "resolve_source"]
 
 
 @dataclass(frozen=True)
@@ -28,30 +27,6 @@ class ResolvedSource:
     kind: str  # 'export' | 'postgres' | 'demo'
     spec: str  # what the snapshot notebook receives: a directory or a conninfo without password
     demo: dict | None = None  # scale, seed, ground_truth path for demo sources
-
-
-def cache_dir() -> Path:
-    """Where generated demo data and default notebook snapshots live."""
-    env = os.environ.get("AUDITLIB_CACHE")
-    base = Path(env) if env else Path.home() / ".cache" / "auditlib"
-    base.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return base
-
-
-def demo_export(as_of: date, scale: float = 0.05, seed: int = 7) -> Path:
-    """The demo export for ``as_of`` (generated once per day, scale and seed; then reused).
-
-    ``generate_export`` writes atomically (temp dir + rename) and puts
-    ``ground_truth.json`` beside the export, so a half-written export is never reused.
-    """
-    from auditlib.demo import generate_export
-
-    base = cache_dir() / "demo" / f"{as_of.isoformat()}-scale{scale:g}-seed{seed}"
-    export = base / "export"
-    if (export / "manifest.json").exists() and (base / "ground_truth.json").exists():
-        return export
-    generate_export(export, scale=scale, seed=seed, as_of=as_of, fmt="parquet", overwrite=True)
-    return export
 
 
 def resolve_source(spec: str, as_of: date, *, demo_scale: float = 0.05,

@@ -13,17 +13,29 @@ Beyond the documented layout:
   rules that were not evaluated);
 - ``gates``: the data-quality gate rows of the snapshot's ``_audit_gates``
   (``gate_id, table_name, status, rows_affected, message``; no ``details``), as
-  ``auditlib.notebook_api.run_snapshot`` wrote them into ``results/snapshot.json``,
+  ``auditlib.steps.run_snapshot`` wrote them into ``results/snapshot.json``,
   so the report needs nothing outside the run directory. ``null`` when the
-  snapshot notebook did not deliver them (the report then falls back to the
-  snapshot file). Messages name tables, columns and row ids only; e-mail
-  addresses, IPs and phone numbers are redacted again here in case a source
-  message carried one.
+  snapshot notebook did not deliver them (the report then shows the failed gates
+  from the findings only; it never opens the snapshot). Messages name tables,
+  columns and row ids only; e-mail addresses, IPs and phone numbers are redacted
+  again here in case a source message carried one.
+- ``stages``: seconds per stage of the run, in run order: ``kernel_check``,
+  ``snapshot`` (the whole notebook) with ``snapshot.extract`` and ``snapshot.gates``
+  (metadata, gates and hash) from the step, ``audit_notebooks`` (the parallel phase)
+  with one ``notebook.<name>`` entry per audit notebook, ``merge``, and ``report``
+  (summary.json is rewritten once the report is rendered). The manifest hashes every
+  other file, so its own time cannot be inside the run directory: it is in the run's
+  outcome (``RunOutcome.stages``, shown on the terminal).
+- ``snapshot.sha256`` is the hash the snapshot step took of the file it built
+  (``auditlib verify`` re-checks the kept file against it later).
+
+Every ``results/<notebook>.json`` is read once (:func:`auditlib.runner.results.read_results`)
+and must come from this run: its ``as_of`` and environment (auditlib version, Python
+version, prefix) must match the runner's, else the notebook is an error.
 """
 
 from __future__ import annotations
 
-import contextlib
 import getpass
 import hashlib
 import json
@@ -34,11 +46,11 @@ import sys
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import auditlib
 from auditlib.hashing import sha256_file as _sha256
-from auditlib.runner.execute import NotebookOutcome
+from auditlib.runner.context import RunContext
 from auditlib.runner.plan import DQ_GATE_IDS, POLICY_NOTEBOOK, SNAPSHOT_NOTEBOOK, Plan
 from auditlib.runner.policy_step import (
     all_notebooks,
@@ -53,11 +65,10 @@ from auditlib.runner.results import (
     gate_rows,
     held_customers,
     merge_results,
+    read_results,
 )
 from auditlib.runner.sources import ResolvedSource
-
-if TYPE_CHECKING:
-    from auditlib.runner.run import RunRequest
+from auditlib.steps.results import Environment, StepResult
 
 log = logging.getLogger("auditlib.runner")
 
@@ -112,14 +123,29 @@ def _source_summary(src: ResolvedSource, described: dict[str, Any] | None) -> di
     return out
 
 
-def assemble_summary(
-    req: RunRequest, run_id: str, plan: Plan, outcomes: dict[str, NotebookOutcome], tmp: Path,
-    snapshot_path: Path, severities: dict[str, str], params_dict: dict[str, Any],
-    started_at: datetime, warnings: list[str],
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _check_provenance(ctx: RunContext, results: dict[str, StepResult | str],
+                      nb_errors: dict[str, str | None]) -> None:
+    """A result written for another day or by another environment ran other code: error."""
+    here = Environment.current()
+    for n, res in results.items():
+        if nb_errors.get(n) is not None or isinstance(res, str):
+            continue
+        why = res.environment.differences(here)
+        if res.as_of != ctx.as_of.isoformat():
+            why.insert(0, f"as_of {res.as_of}, not the run's {ctx.as_of.isoformat()}")
+        if res.notebook != n:
+            why.insert(0, f"it is the result of notebook {res.notebook!r}")
+        if why:
+            nb_errors[n] = f"results/{n}.json does not belong to this run: " + "; ".join(why)
+            if n in ctx.outcomes:
+                ctx.outcomes[n].status, ctx.outcomes[n].error = "error", nb_errors[n]
+
+
+def assemble_summary(ctx: RunContext) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The summary.json object and the merged findings of a finished (or failed) run."""
     from auditlib.rules.catalogue_loader import load_catalogue, rule_file_digests
 
+    plan, outcomes, warnings = ctx.plan, ctx.outcomes, ctx.warnings
     catalogue = load_catalogue()
     expected: dict[str, list[str]] = {SNAPSHOT_NOTEBOOK: list(DQ_GATE_IDS)}
     for n in plan.audit_notebooks:
@@ -132,34 +158,31 @@ def assemble_summary(
     skipped = [rid for rid in catalogue if rid not in planned]
     nb_errors = {n: (o.error or o.status) if o.status != "ok" else None
                  for n, o in outcomes.items()}
-    # A notebook whose kernel ran in another environment ran other code: error.
-    for n in list(expected):
-        res = tmp / "results" / f"{n}.json"
-        if nb_errors.get(n) is None and res.exists():
-            try:
-                prefix = json.loads(res.read_text(encoding="utf-8")).get("prefix")
-            except ValueError:
-                prefix = None
-            if prefix is not None and Path(prefix).resolve() != Path(sys.prefix).resolve():
-                nb_errors[n] = f"the kernel ran in {prefix}, not in this environment"
-                outcomes[n].status, outcomes[n].error = "error", nb_errors[n]
-    merged = merge_results(tmp / "results", expected, nb_errors, severities, skipped)
+    results = read_results(ctx.result_dir, expected)
+    _check_provenance(ctx, results, nb_errors)
+    merged = merge_results(results, expected, nb_errors, ctx.severities, skipped)
     for p in merged.problems:
         log.error("%s", p)
 
+    snap = results.get(SNAPSHOT_NOTEBOOK)
     snap_data: dict[str, Any] = {}
     src_desc: dict[str, Any] | None = None
     gates: list[dict[str, Any]] | None = None
-    snap_file = tmp / "results" / "snapshot.json"
-    if snap_file.exists():
-        with contextlib.suppress(ValueError, AttributeError):
-            d = json.loads(snap_file.read_text(encoding="utf-8"))
-            snap_data, src_desc = d.get("snapshot") or {}, d.get("source")
-            gates, gate_problem = gate_rows(d.get("gates"))
-            if gate_problem:
-                warnings.append(f"{gate_problem}: the report reads the gates from the "
-                                "snapshot file instead")
-                log.warning("%s", warnings[-1])
+    if isinstance(snap, StepResult):
+        snap_data, src_desc = snap.snapshot or {}, snap.source
+        gates, gate_problem = gate_rows(snap.gates)
+        if gate_problem:
+            warnings.append(f"{gate_problem}: the report shows the failed gates from the "
+                            "findings only")
+            log.warning("%s", warnings[-1])
+    parts = {stage: round(float(snap_data[key]), 3) for key, stage in
+             (("extract_seconds", "snapshot.extract"), ("gates_seconds", "snapshot.gates"))
+             if isinstance(snap_data.get(key), int | float)}
+    if parts:  # right after the snapshot notebook that contains them
+        stages = list(ctx.stages.items())
+        at = next((i + 1 for i, (k, _) in enumerate(stages) if k == "snapshot"), len(stages))
+        ctx.stages.clear()
+        ctx.stages.update(stages[:at] + list(parts.items()) + stages[at:])
     if snap_data.get("key_source") == "random":
         warnings.append("AUDITLIB_PSEUDONYM_KEY is not set: this snapshot used a random key, "
                         "so its pseudonyms cannot be compared with other runs")
@@ -171,25 +194,27 @@ def assemble_summary(
     ordered_rules = {rid: merged.rules[rid]
                      for rid in (*DQ_GATE_IDS, *catalogue, *expected.get(POLICY_NOTEBOOK, ()))
                      if rid in merged.rules}
+    snapshot_path = ctx.snapshot_path
     summary: dict[str, Any] = {
-        "run_id": run_id,
+        "run_id": ctx.run_id,
         "plan": plan.describe(),
-        "as_of": req.as_of.isoformat(),
-        "started_at": started_at.isoformat(timespec="seconds"),
+        "as_of": ctx.as_of.isoformat(),
+        "started_at": ctx.started_at.isoformat(timespec="seconds"),
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "user": getpass.getuser(),
         "host": socket.gethostname(),
-        "source": _source_summary(req.source, src_desc),
+        "source": _source_summary(ctx.source, src_desc),
         "snapshot": {
-            "sha256": _sha256(snapshot_path) if snapshot_path.exists() else None,
-            "file": f".snapshots/{run_id}.duckdb",
+            "sha256": (snap_data.get("sha256") if snap_data.get("sha256")
+                       else _sha256(snapshot_path) if snapshot_path.exists() else None),
+            "file": f".snapshots/{ctx.run_id}.duckdb",
             "snapshot_time": snap_data.get("snapshot_time"),
             "rows": snap_data.get("rows") or {},
             "key_fingerprint": snap_data.get("key_fingerprint"),
             "key_source": snap_data.get("key_source"),
         },
-        "parameters": params_dict,
-        "severities": severities,
+        "parameters": ctx.params,
+        "severities": ctx.severities,
         "packages": package_versions(),
         "auditlib": {"version": auditlib.__version__, "git_commit": git_commit()},
         "rule_files": rule_file_digests(),
@@ -201,10 +226,9 @@ def assemble_summary(
         "gates": gates,
         "held_customers": held_customers(merged.observations),
         "problems": merged.problems,
-        "policy": policy_summary(plan, tmp),
+        "policy": policy_summary(plan, ctx.tmp),
+        "stages": dict(ctx.stages),
         "verdict": VERDICTS[code],
         "exit_status": code,
     }
     return summary, merged.findings
-
-

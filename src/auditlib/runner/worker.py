@@ -35,7 +35,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from auditlib.runner.jsonio import write_json_atomic
+from auditlib.jsonio import write_json_atomic
 
 KERNEL_NAME = "python3"
 
@@ -85,6 +85,27 @@ def unfinished_cell(nb: Any) -> int | None:
     return None
 
 
+def _kernel_manager_class() -> type:
+    """jupyter_client's kernel manager without the interrupt before a clean shutdown.
+
+    ``shutdown_kernel()`` sends SIGINT to the kernel before it asks it to shut down;
+    an idle kernel then logs ``ERROR | KeyboardInterrupt caught in kernel`` into the
+    worker log, which in a successful run is noise that looks like a fault. After the
+    last cell the kernel is idle, so the polite shutdown request suffices; a forced
+    shutdown (``now=True``) still kills it, and nbclient's cell timeout still
+    interrupts a running cell (that path is not a shutdown).
+    """
+    from jupyter_client import AsyncKernelManager
+
+    class QuietShutdownKernelManager(AsyncKernelManager):
+        async def _async_interrupt_kernel(self) -> None:
+            if self.shutting_down:
+                return
+            await super()._async_interrupt_kernel()
+
+    return QuietShutdownKernelManager
+
+
 _ANSI_CSI = re.compile(r"\x1b\[[0-9;?]{0,32}[ -/]{0,4}[@-~]")
 _TEXT_MIMES = ("text/plain", "text/html", "text/markdown")
 
@@ -122,6 +143,9 @@ def redact_outputs(nb: Any) -> bool:
 
 def execute(job: dict[str, Any]) -> dict[str, Any]:
     """Run one notebook as ``job`` says; never raises: the result says what happened."""
+    from auditlib.jupyter_imports import skip_unused_format_checker
+
+    skip_unused_format_checker()
     import nbformat
     import papermill as pm
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -135,6 +159,7 @@ def execute(job: dict[str, Any]) -> dict[str, Any]:
             kernel_name=job.get("kernel_name", KERNEL_NAME),
             execution_timeout=job.get("cell_timeout"), progress_bar=False,
             log_output=False, cwd=job.get("cwd"), request_save_on_cell_execute=True,
+            kernel_manager_class=_kernel_manager_class(),
         )
     except pm.PapermillExecutionError as exc:
         result.update(status="error", error_kind="cell_error", cell=exc.exec_count,

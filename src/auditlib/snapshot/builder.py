@@ -47,7 +47,7 @@ from typing import Any
 
 import duckdb
 
-from auditlib import __version__
+from auditlib import __version__, duckdb_resources
 from auditlib.gate_registry import blocked_tables
 from auditlib.hashing import sha256_file
 from auditlib.schema import SCHEMA_NAME, Table, load_schema
@@ -356,6 +356,7 @@ def build_snapshot(
         with atomic.building(out_path) as tmp:
             con = duckdb.connect(str(tmp))
             try:
+                duckdb_resources.apply(con)  # memory limit / threads / spill dir (out of core)
                 os.chmod(tmp, atomic.FILE_MODE)  # the one mode change: before any data goes in
                 info = _build_into(con, source, pkey, schema, plan, report, total, started,
                                    gates)

@@ -176,6 +176,17 @@ def _strftime_to_java(fmt: str) -> str:
     return "".join(out)
 
 
+def _norm_country(arg: exp.Expression) -> exp.Expression:
+    """The body of DuckDB's ``norm_country(c)`` macro (:data:`auditlib.config.COUNTRY_MACRO_SQL`,
+    the one definition) with ``c`` replaced by ``arg``."""
+    from auditlib.config import COUNTRY_MACRO_SQL
+
+    body = sqlglot.parse_one(COUNTRY_MACRO_SQL.split(" AS ", 1)[1], read="duckdb")
+    return body.transform(
+        lambda n: arg.copy() if isinstance(n, exp.Column) and n.name == "c" else n
+    )
+
+
 def _anon_name(node: exp.Expression) -> str:
     return node.name.upper() if isinstance(node, exp.Anonymous) else ""
 
@@ -199,6 +210,9 @@ class _Rewriter:
         if name == "STHLM_DATE":
             (arg,) = node.expressions
             return _fn("to_date", _fn("from_utc_timestamp", arg, _str(TZ_NAME)))
+        if name == "NORM_COUNTRY":
+            (arg,) = node.expressions
+            return _norm_country(arg)
         if name == "ROLL":
             (arg,) = node.expressions
             return self.roll(arg)

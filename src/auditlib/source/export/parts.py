@@ -15,7 +15,7 @@ Decisions (same fail-closed handling as single files, every message names the ta
   never guess which parts are right); so do parts in two formats, a directory
   without parts, and a sub-directory (a Hive ``col=value/`` partition layout is not
   supported: its rows would otherwise be silently missing).
-- A table given both as a file and as a directory is ``ambiguous`` (export.py).
+- A table given both as a file and as a directory is ``ambiguous`` (source.py).
 - ``manifest.json`` (demo/writer.py describes the extension): ``tables.<name>.parts``
   lists ``{"file": "<table>/<part>", "rows": n, "sha256": hex}``. A listed part that is
   missing (``manifest_missing_file``), a part whose hash differs (``manifest_sha256``),

@@ -1,4 +1,4 @@
-"""notebook_api on a tiny snapshot file: rules per notebook, result files, charts."""
+"""The notebook steps on a tiny snapshot file: rules per notebook, result files, charts."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from auditlib import notebook_api as nb
+from auditlib import steps as nb
 from auditlib.runner.results import FINDING_KEYS
+from auditlib.steps import charts
+from auditlib.steps.results import FORMAT_VERSION, read_result
 from runner_fixtures import AS_OF, write_snapshot
 
 
@@ -18,9 +20,13 @@ def snapshot(tmp_path: Path) -> Path:
 
 
 def test_run_audit_writes_the_result_contract(snapshot: Path, tmp_path: Path) -> None:
-    view = nb.run_audit("dsr", snapshot, AS_OF, {}, {"DSR-05": "high"}, tmp_path / "results")
+    view = nb.run_audit("dsr", snapshot, AS_OF, tmp_path / "results", {}, {"DSR-05": "high"})
     data = json.loads((tmp_path / "results" / "dsr.json").read_text())
-    assert data["notebook"] == "dsr"
+    assert data["notebook"] == "dsr" and data["as_of"] == AS_OF
+    assert data["format_version"] == FORMAT_VERSION
+    assert set(data["environment"]) == {"auditlib", "python", "executable", "prefix"}
+    typed = read_result(tmp_path / "results" / "dsr.json")
+    assert typed.rules["DSR-05"].findings == 1 and typed.as_of == AS_OF
     assert set(data["rules"]) == {r.id for r in nb.rules_for("dsr")}
     for r in data["rules"].values():
         assert set(r) == {"status", "findings", "error", "severity", "seconds"}
@@ -54,17 +60,18 @@ def test_unknown_notebook_and_parameter_are_refused(snapshot: Path) -> None:
     with pytest.raises(ValueError, match="unknown audit notebook"):
         nb.run_audit("gdpr", snapshot, AS_OF)
     with pytest.raises(ValueError, match="unknown rule parameter"):
-        nb.run_audit("dsr", snapshot, AS_OF, {"grace": 1})
+        nb.run_audit("dsr", snapshot, AS_OF, None, {"grace": 1})
 
 
 def test_charts_render_from_small_queries(snapshot: Path) -> None:
-    for name, chart in (("retention", nb.chart_retention_overdue),
-                        ("subprocessors", nb.chart_transfers_by_country),
-                        ("dsr", nb.chart_dsr_answer_time)):
+    for name, chart in (("retention", charts.retention_overdue),
+                        ("subprocessors", charts.transfers_chart),
+                        ("dsr", charts.dsr_answer_time_chart)):
         view = nb.run_audit(name, snapshot, AS_OF)
-        fig = chart(view)
-        assert fig.axes, name
-    times = nb.dsr_answer_times(nb.run_audit("dsr", snapshot, AS_OF))
+        c = chart(view)
+        assert c.axes, name
+        assert c._repr_png_().startswith(b"\x89PNG"), name  # how a notebook shows it
+    times = charts.dsr_answer_times(nb.run_audit("dsr", snapshot, AS_OF))
     # received Fri 2 May 2025 -> due_1m = Mon 2 June 2025; answered on 20 May
     assert list(times["days_to_answer"]) == [18, 18]
     assert str(times["due"].iloc[0])[:10] == "2025-06-02"
@@ -73,11 +80,13 @@ def test_charts_render_from_small_queries(snapshot: Path) -> None:
 @pytest.mark.slow
 def test_run_snapshot_writes_gates_and_a_private_file(demo_export: object, tmp_path: Path) -> None:
     out = tmp_path / "snaps" / "s.duckdb"
-    view = nb.run_snapshot(str(demo_export.out_dir), str(out), str(tmp_path / "results"))
+    view = nb.run_snapshot(str(demo_export.out_dir), str(out), demo_export.as_of,
+                           str(tmp_path / "results"))
     assert out.stat().st_mode & 0o777 == 0o600
     data = json.loads((tmp_path / "results" / "snapshot.json").read_text())
     assert set(data["rules"]) == {f"DQ-0{i}" for i in range(1, 7)}
     assert data["snapshot"]["sha256"] == view.sha256
+    assert data["snapshot"]["gates_seconds"] > 0 and data["snapshot"]["extract_seconds"] > 0
     assert sum(v or 0 for v in data["snapshot"]["rows"].values()) > 0
     assert data["source"]["kind"] == "export"
     assert len(view.tables) == 18 and not view.gates.empty
@@ -92,8 +101,8 @@ def test_run_snapshot_writes_gates_and_a_private_file(demo_export: object, tmp_p
 
 
 def test_run_snapshot_refuses_a_password(tmp_path: Path) -> None:
-    from auditlib.runner.sources import SourceSpecError
+    from auditlib.source import SourceError
 
-    with pytest.raises(SourceSpecError, match="contains a password"):
+    with pytest.raises(SourceError, match="password"):
         nb.run_snapshot("postgresql://a:s3cret@localhost/db", str(tmp_path / "s.duckdb"))
     assert not (tmp_path / "s.duckdb").exists()
