@@ -122,7 +122,7 @@ def test_a_result_round_trips_as_a_typed_object(tmp_path: Path) -> None:
     r = read_result(tmp_path / "dsr.json")
     assert r.rules["DSR-05"].seconds == 0.5 and r.environment == Environment.current()
     assert r.to_json() == json.loads((tmp_path / "dsr.json").read_text()) | {
-        "gates": None, "snapshot": None, "source": None, "policy": None}
+        "gates": None, "snapshot": None, "source": None, "policy": None, "engine": None}
     assert r.environment.differences(Environment("0.0", "3.0.0", "/x/python", "/x")) == [
         f"auditlib {r.environment.auditlib}, not 0.0", f"Python {r.environment.python}, not 3.0.0",
         f"environment {r.environment.prefix}, not /x"]
