@@ -38,9 +38,16 @@ def build(root: Path, runs: int, files: int, kib: int) -> tuple[Path, float]:
         (tmp / "results").mkdir(parents=True)
         for j in range(files):
             (tmp / "results" / f"f{j}.bin").write_bytes(os.urandom(kib * 1024))
-        (tmp / "summary.json").write_text(json.dumps({
-            "run_id": run_id, "started_at": "2026-11-24T20:00:00+00:00",
-            "finished_at": "2026-11-24T20:00:00+00:00", "evidence": evidence_status(signer)}))
+        (tmp / "summary.json").write_text(
+            json.dumps(
+                {
+                    "run_id": run_id,
+                    "started_at": "2026-11-24T20:00:00+00:00",
+                    "finished_at": "2026-11-24T20:00:00+00:00",
+                    "evidence": evidence_status(signer),
+                }
+            )
+        )
         t0 = time.perf_counter()
         seal_and_publish(tmp, archive / run_id, signer)
         sealing += time.perf_counter() - t0
@@ -79,13 +86,21 @@ def main() -> None:
         archive, seal = build(Path(d), args.runs, args.files, args.kib)
         t_naive, ok_naive = best(naive, archive)
         t_full, rep = best(verify_archive, archive)
-        print(json.dumps({
-            "runs": args.runs, "files_per_run": args.files, "kib_per_file": args.kib,
-            "seal_seconds_per_run": round(seal, 4),
-            "naive_hash_seconds": round(t_naive, 3), "verify_archive_seconds": round(t_full, 3),
-            "ratio_verify_archive_to_naive": round(t_full / t_naive, 2),
-            "naive_ok": ok_naive, "verify_archive_ok": rep.ok,  # type: ignore[attr-defined]
-        }))
+        print(
+            json.dumps(
+                {
+                    "runs": args.runs,
+                    "files_per_run": args.files,
+                    "kib_per_file": args.kib,
+                    "seal_seconds_per_run": round(seal, 4),
+                    "naive_hash_seconds": round(t_naive, 3),
+                    "verify_archive_seconds": round(t_full, 3),
+                    "ratio_verify_archive_to_naive": round(t_full / t_naive, 2),
+                    "naive_ok": ok_naive,
+                    "verify_archive_ok": rep.ok,  # type: ignore[attr-defined]
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

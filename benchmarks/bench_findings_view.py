@@ -24,25 +24,42 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
 
 
 def open_seconds(browser: str, page: Path) -> float:
     with tempfile.TemporaryDirectory() as profile:
         t0 = time.perf_counter()
-        subprocess.run([browser, *FLAGS, f"--user-data-dir={profile}", "--dump-dom",
-                        page.as_uri()], capture_output=True, check=True, timeout=900)
+        subprocess.run(
+            [browser, *FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
+            capture_output=True,
+            check=True,
+            timeout=900,
+        )
         return time.perf_counter() - t0
 
 
 def naive_page(rows: list[dict], out: Path) -> Path:
     cells = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(r[c]))}</td>" for c in
-                         ("n", "promise", "rule_id", "severity", "entity_id", "message", "working"))
-        + "</tr>\n" for r in rows)
-    out.write_text(f"<!DOCTYPE html><html><body><table>{cells}</table></body></html>",
-                   encoding="utf-8")
+        "<tr>"
+        + "".join(
+            f"<td>{html.escape(str(r[c]))}</td>"
+            for c in ("n", "promise", "rule_id", "severity", "entity_id", "message", "working")
+        )
+        + "</tr>\n"
+        for r in rows
+    )
+    out.write_text(
+        f"<!DOCTYPE html><html><body><table>{cells}</table></body></html>", encoding="utf-8"
+    )
     return out
 
 
@@ -60,9 +77,11 @@ def main() -> None:
         t = time.perf_counter()
         table = build_table(findings, SUMMARY)
         times = {"rows (scrub + working)": time.perf_counter() - t}
-        for name, fn in (("findings.csv", lambda: write_csv(table, d / "findings.csv")),
-                         ("findings.xlsx", lambda: write_xlsx(table, d / "findings.xlsx", SUMMARY)),
-                         ("findings.html", lambda: write_findings_view(d, table, SUMMARY))):
+        for name, fn in (
+            ("findings.csv", lambda: write_csv(table, d / "findings.csv")),
+            ("findings.xlsx", lambda: write_xlsx(table, d / "findings.xlsx", SUMMARY)),
+            ("findings.html", lambda: write_findings_view(d, table, SUMMARY)),
+        ):
             t = time.perf_counter()
             fn()
             times[name] = time.perf_counter() - t
@@ -75,8 +94,10 @@ def main() -> None:
             return
         paged = open_seconds(browser, d / "findings.html")
         naive = open_seconds(browser, naive_page(table.rows, d / "naive.html"))
-        print(f"open in chromium: paged view {paged:.1f} s, naive full table {naive:.1f} s, "
-              f"naive/paged = {naive / paged:.2f}")
+        print(
+            f"open in chromium: paged view {paged:.1f} s, naive full table {naive:.1f} s, "
+            f"naive/paged = {naive / paged:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -55,10 +55,14 @@ def build(path: Path, rows: int, bad: float) -> None:
         cols = ", ".join(f'"{c}" {ty}' for c, ty in snapshot_columns(schema.tables[t]).items())
         con.execute(f'CREATE TABLE "{t}" ({cols})')
     n_msg, n_rec = max(rows // 10, 1), max(rows // 50, 1)
-    con.execute(f"INSERT INTO messages SELECT i, 1, NULL, 'email', TIMESTAMPTZ '2025-01-01' "
-                f"FROM range(1, {n_msg} + 1) t(i)")
-    con.execute(f"INSERT INTO recipients SELECT i, 1, md5(i::VARCHAR), TIMESTAMPTZ '2025-01-01' "
-                f"FROM range(1, {n_rec} + 1) t(i)")
+    con.execute(
+        f"INSERT INTO messages SELECT i, 1, NULL, 'email', TIMESTAMPTZ '2025-01-01' "
+        f"FROM range(1, {n_msg} + 1) t(i)"
+    )
+    con.execute(
+        f"INSERT INTO recipients SELECT i, 1, md5(i::VARCHAR), TIMESTAMPTZ '2025-01-01' "
+        f"FROM range(1, {n_rec} + 1) t(i)"
+    )
     every = max(int(1 / bad), 5) if bad > 0 else rows + 5
     # row i: message i // 50 + 1, recipient i % 50 + 1 (unique pairs). Among every `every`
     # rows: #1 repeats row #0's key (duplicate), #2 has an unknown status, #3 a delivery
@@ -86,7 +90,9 @@ def run_child(path: Path, backend: str) -> dict:
     params = {SNAPSHOT_TIME_PARAMETER: SNAPSHOT_TIME}
     suite = read_suite_dicts()[TABLE]
     gx_types = {e["type"] for e in suite["expectations"]} - {
-        "unexpected_rows_expectation", "expect_table_columns_to_match_set"}
+        "unexpected_rows_expectation",
+        "expect_table_columns_to_match_set",
+    }
     con = duckdb.connect(str(path), read_only=True)
     con.execute("SET threads = 2")
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -130,7 +136,8 @@ def run_gates_child(snapshot: Path, backend: str) -> dict:
     t0 = time.perf_counter()
     con = duckdb.connect(str(snapshot))
     (value,) = con.execute(
-        "SELECT value FROM _snapshot_meta WHERE key = 'snapshot_time'").fetchone()
+        "SELECT value FROM _snapshot_meta WHERE key = 'snapshot_time'"
+    ).fetchone()
     snapshot_time = datetime.fromisoformat(json.loads(value))
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t1 = time.perf_counter()
@@ -145,8 +152,7 @@ def run_gates_child(snapshot: Path, backend: str) -> dict:
         "rss_before_mib": round(rss0),
         "great_expectations_imported": "great_expectations" in sys.modules,
         "not_pass": sum(r.status not in ("pass", "skipped") for r in results),
-        "verdicts": {f"{r.gate_id} {r.table_name}": [r.status, r.rows_affected]
-                     for r in results},
+        "verdicts": {f"{r.gate_id} {r.table_name}": [r.status, r.rows_affected] for r in results},
     }
 
 
@@ -160,7 +166,10 @@ def bench_snapshot(snapshot: Path, backends: list[str]) -> None:
             shutil.copyfile(snapshot, copy)
             proc = subprocess.run(
                 [sys.executable, __file__, "--gates-child", backend, "--db", str(copy)],
-                capture_output=True, text=True, check=True)
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
             copy.unlink()
             print(json.dumps({k: v for k, v in results[-1].items() if k != "verdicts"}))
@@ -172,8 +181,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=5_000_000)
     ap.add_argument("--bad", type=float, default=0.001)
-    ap.add_argument("--backends", help="default: duckdb,duckdb+orphans,gx "
-                    "(with --snapshot: duckdb,auto)")
+    ap.add_argument(
+        "--backends", help="default: duckdb,duckdb+orphans,gx (with --snapshot: duckdb,auto)"
+    )
     ap.add_argument("--snapshot", type=Path, help="run run_gates on (a copy of) this snapshot")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--gates-child", help=argparse.SUPPRESS)
@@ -194,12 +204,23 @@ def main() -> None:
         db = Path(tmp) / "bench.duckdb"
         t = time.perf_counter()
         build(db, args.rows, args.bad)
-        print(json.dumps({"built_rows": args.rows, "bad_fraction": args.bad,
-                          "build_s": round(time.perf_counter() - t, 1)}))
+        print(
+            json.dumps(
+                {
+                    "built_rows": args.rows,
+                    "bad_fraction": args.bad,
+                    "build_s": round(time.perf_counter() - t, 1),
+                }
+            )
+        )
         results = []
         for backend in args.backends.split(","):
-            proc = subprocess.run([sys.executable, __file__, "--child", backend, "--db", str(db)],
-                                  capture_output=True, text=True, check=True)
+            proc = subprocess.run(
+                [sys.executable, __file__, "--child", backend, "--db", str(db)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
             print(json.dumps(results[-1]))
         counts = [

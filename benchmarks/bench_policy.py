@@ -36,8 +36,9 @@ def main() -> None:
     text = (REPO / "audits" / "policy" / "integritetspolicy.txt").read_text(encoding="utf-8")
     base = None
     for k in (1, 2, 4, 8):
-        body = "\n\n".join(text.replace("\nIntegritetspolicy\n", f"\nIntegritetspolicy {i}\n")
-                           for i in range(k))
+        body = "\n\n".join(
+            text.replace("\nIntegritetspolicy\n", f"\nIntegritetspolicy {i}\n") for i in range(k)
+        )
         secs = _time(lambda body=body: audit_document(parse_policy(body), Params()))
         base = base or secs
         print(f"policy x{k}: {len(body):>7} chars  {secs:7.3f} s  ratio {secs / base:5.2f}")
@@ -49,8 +50,10 @@ def main() -> None:
         s = "ord " * words + "?"
         tn = _time(lambda s=s: naive.search(s), 1)
         tb = _time(lambda s=s: [p.search(s) for p in patterns], 1)
-        print(f"near-miss of {words} words: naive 1 pattern {tn:8.4f} s, checklist "
-              f"{len(patterns)} patterns {tb:8.6f} s, ratio {tn / max(tb, 1e-9):8.1f}")
+        print(
+            f"near-miss of {words} words: naive 1 pattern {tn:8.4f} s, checklist "
+            f"{len(patterns)} patterns {tb:8.6f} s, ratio {tn / max(tb, 1e-9):8.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -24,9 +24,12 @@ from auditlib.redaction import redact
 _OLD = [
     re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"),
     re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"),
-    re.compile(r"(?<![\w:])(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}"
-               r"|(?:[0-9a-f]{1,4}:){0,6}(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,5})?)"
-               r"(?![\w:])", re.I),
+    re.compile(
+        r"(?<![\w:])(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}"
+        r"|(?:[0-9a-f]{1,4}:){0,6}(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,5})?)"
+        r"(?![\w:])",
+        re.I,
+    ),
     re.compile(r"(?<![\w-])\+\d[\d ()-]{6,}\d"),
 ]
 
@@ -58,9 +61,18 @@ def main() -> None:
             else:
                 base = unit * (args.old_max // len(unit))
                 old, how = _time(old_scrub, base) * (n / args.old_max) ** 2, "extrapolated n^2"
-            print(json.dumps({"chars": n, "shape": shape, "old_seconds": round(old, 4),
-                              "old": how, "new_seconds": round(new, 4),
-                              "ratio_old_over_new": round(old / max(new, 1e-9), 1)}))
+            print(
+                json.dumps(
+                    {
+                        "chars": n,
+                        "shape": shape,
+                        "old_seconds": round(old, 4),
+                        "old": how,
+                        "new_seconds": round(new, 4),
+                        "ratio_old_over_new": round(old / max(new, 1e-9), 1),
+                    }
+                )
+            )
 
 
 if __name__ == "__main__":

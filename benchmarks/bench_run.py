@@ -60,9 +60,12 @@ def step_inproc(export: Path, out: Path, backend: str | None) -> dict:
     with duckdb.connect(str(out), read_only=True) as con:
         results = evaluate_rules(con, AS_OF, Params())
     t2 = time.perf_counter()
-    return {"snapshot_s": round(t1 - t0, 2), "rules_s": round(t2 - t1, 2),
-            "findings": sum(len(r.findings) for r in results),
-            "errors": sorted(r.rule.id for r in results if r.status == "error")}
+    return {
+        "snapshot_s": round(t1 - t0, 2),
+        "rules_s": round(t2 - t1, 2),
+        "findings": sum(len(r.findings) for r in results),
+        "errors": sorted(r.rule.id for r in results if r.status == "error"),
+    }
 
 
 def _children_cpu() -> float:
@@ -79,8 +82,7 @@ def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     return wall, cpu, p.stdout
 
 
-def bench_scale(scale: float, repeat: int, keep: Path | None,
-                baseline: Path | None = None) -> dict:
+def bench_scale(scale: float, repeat: int, keep: Path | None, baseline: Path | None = None) -> dict:
     env = {**os.environ, "AUDITLIB_PSEUDONYM_KEY": KEY}
     with tempfile.TemporaryDirectory(prefix=f"bench-run-{scale:g}-") as d:
         work = keep / f"scale{scale:g}" if keep else Path(d)
@@ -89,11 +91,13 @@ def bench_scale(scale: float, repeat: int, keep: Path | None,
         if not (export / "manifest.json").exists():
             from auditlib.demo import generate_export
 
-            generate_export(export, scale=scale, seed=7, as_of=AS_OF, fmt="parquet",
-                            overwrite=True)
+            generate_export(export, scale=scale, seed=7, as_of=AS_OF, fmt="parquet", overwrite=True)
         auditlib_bin = str(Path(sys.executable).with_name("auditlib"))
-        samples: dict[str, list[tuple[float, float]]] = {"inproc": [], "inproc-duckdb": [],
-                                                         "run": []}
+        samples: dict[str, list[tuple[float, float]]] = {
+            "inproc": [],
+            "inproc-duckdb": [],
+            "run": [],
+        }
         if baseline:
             samples["run-base"] = []
         stages: list[dict] = []
@@ -104,16 +108,36 @@ def bench_scale(scale: float, repeat: int, keep: Path | None,
                 if variant.startswith("run"):
                     out = work / f"{variant}-{i}"
                     shutil.rmtree(out, ignore_errors=True)
-                    cmd = [auditlib_bin, "run", "--source", str(export), "--as-of",
-                           AS_OF.isoformat(), "--out", str(out), "--quiet"]
+                    cmd = [
+                        auditlib_bin,
+                        "run",
+                        "--source",
+                        str(export),
+                        "--as-of",
+                        AS_OF.isoformat(),
+                        "--out",
+                        str(out),
+                        "--quiet",
+                    ]
                     if variant == "run-base":
-                        venv = {**env, "PYTHONPATH": str(baseline / "src"),
-                                "AUDITLIB_NOTEBOOKS": str(baseline / "notebooks")}
+                        venv = {
+                            **env,
+                            "PYTHONPATH": str(baseline / "src"),
+                            "AUDITLIB_NOTEBOOKS": str(baseline / "notebooks"),
+                        }
                 else:
                     snap = work / f"{variant}-{i}.duckdb"
                     snap.unlink(missing_ok=True)
-                    cmd = [sys.executable, __file__, "--step", variant, "--export", str(export),
-                           "--out", str(snap)]
+                    cmd = [
+                        sys.executable,
+                        __file__,
+                        "--step",
+                        variant,
+                        "--export",
+                        str(export),
+                        "--out",
+                        str(snap),
+                    ]
                 wall, cpu, stdout = _timed(cmd, venv)
                 samples[variant].append((wall, cpu))
                 if variant == "run-base":
@@ -122,24 +146,35 @@ def bench_scale(scale: float, repeat: int, keep: Path | None,
                     (run_dir,) = [p for p in out.iterdir() if (p / "summary.json").exists()]
                     summary = json.loads((run_dir / "summary.json").read_text())
                     stages.append(summary.get("stages") or {})
-                    details["run"] = {"verdict": summary["verdict"],
-                                      "findings": sum(r["findings"] for r in
-                                                      summary["rules"].values()
-)}
+                    details["run"] = {
+                        "verdict": summary["verdict"],
+                        "findings": sum(r["findings"] for r in summary["rules"].values()),
+                    }
                 else:
                     details[variant] = json.loads(stdout.strip().splitlines()[-1])
-    med = {v: (round(statistics.median(w for w, _ in s), 2),
-               round(statistics.median(c for _, c in s), 2)) for v, s in samples.items()}
+    med = {
+        v: (
+            round(statistics.median(w for w, _ in s), 2),
+            round(statistics.median(c for _, c in s), 2),
+        )
+        for v, s in samples.items()
+    }
     return {
-        "scale": scale, "repeat": repeat,
+        "scale": scale,
+        "repeat": repeat,
         "wall_s": {v: m[0] for v, m in med.items()},
         "cpu_s": {v: m[1] for v, m in med.items()},
         "run_over_inproc_wall": round(med["run"][0] / med["inproc"][0], 2),
         "run_over_inproc_cpu": round(med["run"][1] / med["inproc"][1], 2),
         "run_over_inproc_duckdb_wall": round(med["run"][0] / med["inproc-duckdb"][0], 2),
-        **({"base_over_inproc_wall": round(med["run-base"][0] / med["inproc"][0], 2),
-            "base_over_inproc_cpu": round(med["run-base"][1] / med["inproc"][1], 2)}
-           if "run-base" in med else {}),
+        **(
+            {
+                "base_over_inproc_wall": round(med["run-base"][0] / med["inproc"][0], 2),
+                "base_over_inproc_cpu": round(med["run-base"][1] / med["inproc"][1], 2),
+            }
+            if "run-base" in med
+            else {}
+        ),
         "samples": samples,
         "run_stages": stages,
         "details": details,
@@ -152,8 +187,11 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json", type=Path)
     ap.add_argument("--keep", type=Path, help="keep the exports here (and reuse them)")
-    ap.add_argument("--baseline-src", type=Path,
-                    help="an older checkout (src/, notebooks/) to run as 'run-base'")
+    ap.add_argument(
+        "--baseline-src",
+        type=Path,
+        help="an older checkout (src/, notebooks/) to run as 'run-base'",
+    )
     ap.add_argument("--step")
     ap.add_argument("--export", type=Path)
     ap.add_argument("--out", type=Path)
@@ -169,17 +207,23 @@ def main() -> None:
         print(json.dumps(r, indent=1), flush=True)
         target = 3.0 if scale <= 1 else 1.3
         ratio = r["run_over_inproc_wall"]
-        print(f"scale {scale:g}: auditlib run {r['wall_s']['run']} s wall / "
-              f"{r['cpu_s']['run']} s CPU; in one process {r['wall_s']['inproc']} s / "
-              f"{r['cpu_s']['inproc']} s (DuckDB-only gates {r['wall_s']['inproc-duckdb']} s / "
-              f"{r['cpu_s']['inproc-duckdb']} s); run / in-process = {ratio}x wall, "
-              f"{r['run_over_inproc_cpu']}x CPU "
-              f"[{'OK' if ratio <= target else 'OVER TARGET'} {target}x] "
-              f"(median of {a.repeat}, load average {os.getloadavg()[0]:.1f})", flush=True)
+        print(
+            f"scale {scale:g}: auditlib run {r['wall_s']['run']} s wall / "
+            f"{r['cpu_s']['run']} s CPU; in one process {r['wall_s']['inproc']} s / "
+            f"{r['cpu_s']['inproc']} s (DuckDB-only gates {r['wall_s']['inproc-duckdb']} s / "
+            f"{r['cpu_s']['inproc-duckdb']} s); run / in-process = {ratio}x wall, "
+            f"{r['run_over_inproc_cpu']}x CPU "
+            f"[{'OK' if ratio <= target else 'OVER TARGET'} {target}x] "
+            f"(median of {a.repeat}, load average {os.getloadavg()[0]:.1f})",
+            flush=True,
+        )
         if "run-base" in r["wall_s"]:
-            print(f"  baseline run {r['wall_s']['run-base']} s wall / {r['cpu_s']['run-base']} s "
-                  f"CPU = {r['base_over_inproc_wall']}x / {r['base_over_inproc_cpu']}x of "
-                  "in-process", flush=True)
+            print(
+                f"  baseline run {r['wall_s']['run-base']} s wall / {r['cpu_s']['run-base']} s "
+                f"CPU = {r['base_over_inproc_wall']}x / {r['base_over_inproc_cpu']}x of "
+                "in-process",
+                flush=True,
+            )
     if a.json:
         a.json.write_text(json.dumps(rows, indent=1) + "\n")
 

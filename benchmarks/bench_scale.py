@@ -64,7 +64,11 @@ def child_generate(out: Path, scale: float, naive: bool) -> dict[str, Any]:
         from auditlib.demo import generate_export
 
         rows = generate_export(out, scale=scale, seed=7, as_of=AS_OF, overwrite=True).rows
-    return {"seconds": time.perf_counter() - t0, "rows": sum(rows.values()), "peak_mib": _peak_mib()}
+    return {
+        "seconds": time.perf_counter() - t0,
+        "rows": sum(rows.values()),
+        "peak_mib": _peak_mib(),
+    }
 
 
 def child_audit(export: Path, snap: Path, resources: dict[str, Any] | None) -> dict[str, Any]:
@@ -93,8 +97,16 @@ def child_audit(export: Path, snap: Path, resources: dict[str, Any] | None) -> d
     progress("snapshot and gates done", 0, 0)
     t1 = time.perf_counter()
     progress = snap.with_suffix(".progress.json")  # partial result, if the rules do not finish
-    progress.write_text(json.dumps({"snapshot_s": t1 - t0, "rows": sum(info.rows.values()),
-                                    "peak_mib_so_far": _peak_mib(), "blocked": info.blocked}))
+    progress.write_text(
+        json.dumps(
+            {
+                "snapshot_s": t1 - t0,
+                "rows": sum(info.rows.values()),
+                "peak_mib_so_far": _peak_mib(),
+                "blocked": info.blocked,
+            }
+        )
+    )
     con = duckdb.connect(str(snap), read_only=True)
     duckdb_resources.apply(con)
     results = evaluate_rules(con, AS_OF, Params())
@@ -103,9 +115,17 @@ def child_audit(export: Path, snap: Path, resources: dict[str, Any] | None) -> d
     statuses: dict[str, int] = {}
     for r in results:
         statuses[r.status] = statuses.get(r.status, 0) + 1
-    return {"snapshot_s": t1 - t0, "rules_s": t2 - t1, "seconds": t2 - t0, "rows": sum(info.rows.values()),
-            "peak_mib": _peak_mib(), "snapshot_mib": snap.stat().st_size / 2**20, "rule_status": statuses,
-            "findings": sum(len(r.findings) for r in results), "blocked": info.blocked}
+    return {
+        "snapshot_s": t1 - t0,
+        "rules_s": t2 - t1,
+        "seconds": t2 - t0,
+        "rows": sum(info.rows.values()),
+        "peak_mib": _peak_mib(),
+        "snapshot_mib": snap.stat().st_size / 2**20,
+        "rule_status": statuses,
+        "findings": sum(len(r.findings) for r in results),
+        "blocked": info.blocked,
+    }
 
 
 def _run_child(args: list[str]) -> dict[str, Any]:
@@ -121,8 +141,15 @@ def _fmt_ratio(a: float | None, b: float | None) -> str:
     return f"{b / a:.2f}x" if a and b else "-"
 
 
-def measure(data_dir: Path, scales: list[float], naive_up_to: float, naive_gen_up_to: float, reuse: bool,
-            resources: dict[str, Any], skip_audit_above: float | None) -> list[dict[str, Any]]:
+def measure(
+    data_dir: Path,
+    scales: list[float],
+    naive_up_to: float,
+    naive_gen_up_to: float,
+    reuse: bool,
+    resources: dict[str, Any],
+    skip_audit_above: float | None,
+) -> list[dict[str, Any]]:
     results: list[dict[str, Any]] = []
     for scale in scales:
         tag = f"s{scale:g}"
@@ -130,38 +157,58 @@ def measure(data_dir: Path, scales: list[float], naive_up_to: float, naive_gen_u
         row: dict[str, Any] = {"scale": scale}
         manifest = export / "manifest.json"
         if reuse and manifest.exists():
-            row["generate"] = {"reused": True, "rows": sum(
-                int(e["rows"]) for e in json.loads(manifest.read_text())["tables"].values())}
+            row["generate"] = {
+                "reused": True,
+                "rows": sum(
+                    int(e["rows"]) for e in json.loads(manifest.read_text())["tables"].values()
+                ),
+            }
         else:
             row["generate"] = _run_child(["generate", str(export), str(scale)])
         if scale <= naive_gen_up_to:
-            row["generate_naive"] = _run_child(["generate-naive", str(data_dir / tag / "naive"), str(scale)])
+            row["generate_naive"] = _run_child(
+                ["generate-naive", str(data_dir / tag / "naive"), str(scale)]
+            )
         if skip_audit_above is None or scale <= skip_audit_above:
-            row["audit"] = _run_child(["audit", str(export), str(data_dir / tag / "plan.duckdb"),
-                                       json.dumps(resources)])
+            row["audit"] = _run_child(
+                ["audit", str(export), str(data_dir / tag / "plan.duckdb"), json.dumps(resources)]
+            )
             if scale <= naive_up_to:
-                row["audit_naive"] = _run_child(["audit", str(export), str(data_dir / tag / "naive.duckdb"),
-                                                 "null"])
+                row["audit_naive"] = _run_child(
+                    ["audit", str(export), str(data_dir / tag / "naive.duckdb"), "null"]
+                )
         results.append(row)
         print(json.dumps(row), flush=True)
     return results
 
 
 def table(results: list[dict[str, Any]]) -> str:
-    lines = ["| scale | rows | generate s | generate peak MiB | naive gen. peak MiB (ratio) | snapshot+gates s "
-             "| rules s | audit peak MiB | naive audit s / peak MiB (ratio time, memory) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| scale | rows | generate s | generate peak MiB | naive gen. peak MiB (ratio) | snapshot+gates s "
+        "| rules s | audit peak MiB | naive audit s / peak MiB (ratio time, memory) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in results:
-        g, gn, a, an = (r.get(k) or {} for k in ("generate", "generate_naive", "audit", "audit_naive"))
+        g, gn, a, an = (
+            r.get(k) or {} for k in ("generate", "generate_naive", "audit", "audit_naive")
+        )
         gen_s = "reused" if g.get("reused") else f"{g.get('seconds', 0):.0f}"
-        naive_gen = (f"{gn['peak_mib']:.0f} ({_fmt_ratio(g.get('peak_mib'), gn['peak_mib'])})"
-                     if "peak_mib" in gn else "-")
-        naive_audit = (f"{an['seconds']:.1f} / {an['peak_mib']:.0f} ({_fmt_ratio(a.get('seconds'), an['seconds'])}, "
-                       f"{_fmt_ratio(a.get('peak_mib'), an['peak_mib'])})" if "seconds" in an else "-")
+        naive_gen = (
+            f"{gn['peak_mib']:.0f} ({_fmt_ratio(g.get('peak_mib'), gn['peak_mib'])})"
+            if "peak_mib" in gn
+            else "-"
+        )
+        naive_audit = (
+            f"{an['seconds']:.1f} / {an['peak_mib']:.0f} ({_fmt_ratio(a.get('seconds'), an['seconds'])}, "
+            f"{_fmt_ratio(a.get('peak_mib'), an['peak_mib'])})"
+            if "seconds" in an
+            else "-"
+        )
         lines.append(
             f"| {r['scale']:g} | {a.get('rows') or g.get('rows', 0):,} | {gen_s} | "
             f"{g.get('peak_mib', 0):.0f} | {naive_gen} | {a.get('snapshot_s', float('nan')):.1f} | "
-            f"{a.get('rules_s', float('nan')):.1f} | {a.get('peak_mib', float('nan')):.0f} | {naive_audit} |")
+            f"{a.get('rules_s', float('nan')):.1f} | {a.get('peak_mib', float('nan')):.0f} | {naive_audit} |"
+        )
     return "\n".join(lines)
 
 
@@ -172,21 +219,37 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.4), dpi=80)
-    series = [("generate", "generate", "seconds"), ("generate, text in Arrow", "generate_fixed", "seconds"),
-              ("snapshot + gates", "audit", "snapshot_s"),
-              ("rules", "audit", "rules_s")]
+    series = [
+        ("generate", "generate", "seconds"),
+        ("generate, text in Arrow", "generate_fixed", "seconds"),
+        ("snapshot + gates", "audit", "snapshot_s"),
+        ("rules", "audit", "rules_s"),
+    ]
     for label, key, field in series:
-        pts = [((r.get(key) or {}).get("rows") or r["generate"].get("rows"), (r.get(key) or {}).get(field))
-               for r in results]
+        pts = [
+            (
+                (r.get(key) or {}).get("rows") or r["generate"].get("rows"),
+                (r.get(key) or {}).get(field),
+            )
+            for r in results
+        ]
         pts = [(x, y) for x, y in pts if x and y]
         if pts:
             ax1.plot(*zip(*pts, strict=True), marker="o", label=label)
-    for label, key in (("generate (streamed)", "generate"), ("generate, text in Arrow", "generate_fixed"),
-                       ("generate, in memory (naive)", "generate_naive"),
-                       ("snapshot + gates + rules, 4 GiB limit", "audit"),
-                       ("snapshot + gates + rules, DuckDB defaults", "audit_naive")):
-        pts = [((r.get(key) or {}).get("rows") or r["generate"].get("rows"), (r.get(key) or {}).get("peak_mib"))
-               for r in results]
+    for label, key in (
+        ("generate (streamed)", "generate"),
+        ("generate, text in Arrow", "generate_fixed"),
+        ("generate, in memory (naive)", "generate_naive"),
+        ("snapshot + gates + rules, 4 GiB limit", "audit"),
+        ("snapshot + gates + rules, DuckDB defaults", "audit_naive"),
+    ):
+        pts = [
+            (
+                (r.get(key) or {}).get("rows") or r["generate"].get("rows"),
+                (r.get(key) or {}).get("peak_mib"),
+            )
+            for r in results
+        ]
         pts = [(x, y) for x, y in pts if x and y]
         if pts:
             ax2.plot(*zip(*pts, strict=True), marker="o", label=label)
@@ -194,10 +257,22 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
         part = r.get("audit_partial")
         if part:
             x = r["generate"].get("rows")
-            ax1.plot([x], [part["extract_s"]], marker="x", linestyle="", color="black",
-                     label=f"scale {r['scale']:g}: extract only (gates/rules unfinished)")
-            ax2.plot([x], [part["peak_mib"]], marker="x", linestyle="", color="black",
-                     label=f"scale {r['scale']:g}: audit peak so far (4 GiB limit)")
+            ax1.plot(
+                [x],
+                [part["extract_s"]],
+                marker="x",
+                linestyle="",
+                color="black",
+                label=f"scale {r['scale']:g}: extract only (gates/rules unfinished)",
+            )
+            ax2.plot(
+                [x],
+                [part["peak_mib"]],
+                marker="x",
+                linestyle="",
+                color="black",
+                label=f"scale {r['scale']:g}: audit peak so far (4 GiB limit)",
+            )
     for ax, title, unit in ((ax1, "time", "seconds"), (ax2, "peak memory (RSS)", "MiB")):
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -214,34 +289,63 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         kind = sys.argv[2]
         if kind in ("generate", "generate-naive"):
-            out = child_generate(Path(sys.argv[3]), float(sys.argv[4]), naive=kind == "generate-naive")
+            out = child_generate(
+                Path(sys.argv[3]), float(sys.argv[4]), naive=kind == "generate-naive"
+            )
         else:
             out = child_audit(Path(sys.argv[3]), Path(sys.argv[4]), json.loads(sys.argv[5]))
         print(json.dumps(out))
         return
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-dir", type=Path, required=True, help="where exports and snapshots go (needs ~10 GB "
-                    "per scale 100)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--data-dir",
+        type=Path,
+        required=True,
+        help="where exports and snapshots go (needs ~10 GB per scale 100)",
+    )
     ap.add_argument("--scales", type=float, nargs="+", default=[1, 10, 100])
-    ap.add_argument("--naive-up-to", type=float, default=10, help="run the naive audit up to this scale")
-    ap.add_argument("--naive-gen-up-to", type=float, default=1,
-                    help="run the in-memory generator up to this scale (scale 10 needs ~8 GiB)")
+    ap.add_argument(
+        "--naive-up-to", type=float, default=10, help="run the naive audit up to this scale"
+    )
+    ap.add_argument(
+        "--naive-gen-up-to",
+        type=float,
+        default=1,
+        help="run the in-memory generator up to this scale (scale 10 needs ~8 GiB)",
+    )
     ap.add_argument("--reuse", action="store_true", help="reuse an existing export of a scale")
     ap.add_argument("--memory-limit", default="4GiB")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--skip-audit-above", type=float, default=None)
     ap.add_argument("--plot", type=Path, default=None)
-    ap.add_argument("--results", type=Path, default=None, help="merge into / plot from this JSON file")
-    ap.add_argument("--plot-only", action="store_true", help="only redraw table and plot from --results")
+    ap.add_argument(
+        "--results", type=Path, default=None, help="merge into / plot from this JSON file"
+    )
+    ap.add_argument(
+        "--plot-only", action="store_true", help="only redraw table and plot from --results"
+    )
     args = ap.parse_args()
     args.data_dir.mkdir(parents=True, exist_ok=True)
     res_path = args.results or args.data_dir / "scale-results.json"
     if args.plot_only:
         results = json.loads(res_path.read_text())
     else:
-        resources = {"memory_limit": args.memory_limit, "threads": args.threads,
-                     "temp_directory": str(args.data_dir / "spill")}
-        new = measure(args.data_dir, args.scales, args.naive_up_to, args.naive_gen_up_to, args.reuse, resources, args.skip_audit_above)
+        resources = {
+            "memory_limit": args.memory_limit,
+            "threads": args.threads,
+            "temp_directory": str(args.data_dir / "spill"),
+        }
+        new = measure(
+            args.data_dir,
+            args.scales,
+            args.naive_up_to,
+            args.naive_gen_up_to,
+            args.reuse,
+            resources,
+            args.skip_audit_above,
+        )
         old = json.loads(res_path.read_text()) if res_path.exists() else []
         by_scale = {r["scale"]: r for r in old}
         by_scale.update({r["scale"]: r for r in new})

@@ -135,12 +135,26 @@ def run_variant(name: str, conninfo: str, export_dir: Path, out_dir: Path) -> di
 
 
 # ---------------------------------------------------------------------- parent side
-def _measure(name: str, conninfo: str, password: str, export_dir: Path, out_dir: Path) -> dict[str, object]:
+def _measure(
+    name: str, conninfo: str, password: str, export_dir: Path, out_dir: Path
+) -> dict[str, object]:
     env = {**os.environ, "PGPASSWORD": password}
     proc = subprocess.run(
-        [sys.executable, __file__, "--child", name, "--conninfo", conninfo,
-         "--export", str(export_dir), "--out-dir", str(out_dir)],
-        capture_output=True, text=True, env=env,
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            name,
+            "--conninfo",
+            conninfo,
+            "--export",
+            str(export_dir),
+            "--out-dir",
+            str(out_dir),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
     )
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
@@ -192,12 +206,18 @@ def render(results: list[dict[str, object]], scale: float, load_s: float, total_
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--scale", type=float, default=1.0, help="demo data scale (1 = ~3.5M rows)")
-    ap.add_argument("--export", type=Path, help="use this export directory instead of generating one")
+    ap.add_argument(
+        "--export", type=Path, help="use this export directory instead of generating one"
+    )
     ap.add_argument("--as-of", default="2025-06-30", help="demo as_of day")
     ap.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated subset")
-    ap.add_argument("--work-dir", type=Path, help="where exports and outputs go (default: a temp dir)")
+    ap.add_argument(
+        "--work-dir", type=Path, help="where exports and outputs go (default: a temp dir)"
+    )
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--conninfo", help=argparse.SUPPRESS)
     ap.add_argument("--out-dir", type=Path, help=argparse.SUPPRESS)
@@ -219,8 +239,13 @@ def main() -> None:
         export_dir = work / f"export-s{args.scale:g}"
         if not (export_dir / "manifest.json").exists():
             t = time.perf_counter()
-            generate_export(export_dir, scale=args.scale, seed=1,
-                            as_of=date.fromisoformat(args.as_of), fmt="parquet")
+            generate_export(
+                export_dir,
+                scale=args.scale,
+                seed=1,
+                as_of=date.fromisoformat(args.as_of),
+                fmt="parquet",
+            )
             print(f"generated {export_dir} in {time.perf_counter() - t:.1f} s", file=sys.stderr)
     out_dir = work / "out"
     out_dir.mkdir(exist_ok=True)
@@ -233,7 +258,9 @@ def main() -> None:
         print(f"loaded {sum(rows.values()):,} rows in {load_s:.1f} s", file=sys.stderr)
         results = []
         for name in args.variants.split(","):
-            r = _measure(name, cluster.auditor_conninfo, cluster.auditor_password, export_dir, out_dir)
+            r = _measure(
+                name, cluster.auditor_conninfo, cluster.auditor_password, export_dir, out_dir
+            )
             print(f"{name}: {r}", file=sys.stderr)
             results.append(r)
     print(render(results, args.scale, load_s, sum(rows.values())))

@@ -61,8 +61,11 @@ def step_duckdb(snapshot: Path, out: Path) -> dict:
         results = evaluate_rules(con, AS_OF, Params())
         seconds = time.perf_counter() - t0
     out.write_text(json.dumps(_findings(results), default=str))
-    return {"rules_s": round(seconds, 2), "peak_rss_mib": _peak_rss() // MIB,
-            "per_rule": {r.rule.id: round(r.seconds, 3) for r in results}}
+    return {
+        "rules_s": round(seconds, 2),
+        "peak_rss_mib": _peak_rss() // MIB,
+        "per_rule": {r.rule.id: round(r.seconds, 3) for r in results},
+    }
 
 
 def step_spark(snapshot: Path, out: Path) -> dict:
@@ -95,14 +98,23 @@ def step_spark(snapshot: Path, out: Path) -> dict:
     seconds = time.perf_counter() - t1
     stop.set()
     out.write_text(json.dumps(_findings(results), default=str))
-    return {"session_start_s": round(start_s, 1), "rules_s": round(seconds, 2),
-            "peak_rss_mib": _peak_rss() // MIB, "jvm_peak_rss_mib": peak["jvm"] // MIB,
-            "spark": info, "per_rule": {r.rule.id: round(r.seconds, 3) for r in results}}
+    return {
+        "session_start_s": round(start_s, 1),
+        "rules_s": round(seconds, 2),
+        "peak_rss_mib": _peak_rss() // MIB,
+        "jvm_peak_rss_mib": peak["jvm"] // MIB,
+        "spark": info,
+        "per_rule": {r.rule.id: round(r.seconds, 3) for r in results},
+    }
 
 
 def _child(step: str, *args: str) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--child", step, *args],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", step, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"{step} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -133,13 +145,20 @@ def main() -> None:
             spark = _child("spark", str(work / "snapshot.duckdb"), str(work / "spark.json"))
             same = (work / "duck.json").read_text() == (work / "spark.json").read_text()
         ratio = spark["rules_s"] / max(duck["rules_s"], 1e-9)
-        report[scale] = {"rows": prep["rows"], "duckdb": duck, "spark": spark,
-                         "ratio_spark_over_duckdb": round(ratio, 1), "identical_findings": same}
-        print(f"scale {scale:g} ({prep['rows']:,} rows): DuckDB {duck['rules_s']} s "
-              f"(peak RSS {duck['peak_rss_mib']} MiB); Spark local[2] {spark['rules_s']} s "
-              f"+ {spark['session_start_s']} s session start (python {spark['peak_rss_mib']} MiB,"
-              f" JVM {spark['jvm_peak_rss_mib']} MiB); Spark/DuckDB {ratio:.1f}x; "
-              f"identical findings: {same}")
+        report[scale] = {
+            "rows": prep["rows"],
+            "duckdb": duck,
+            "spark": spark,
+            "ratio_spark_over_duckdb": round(ratio, 1),
+            "identical_findings": same,
+        }
+        print(
+            f"scale {scale:g} ({prep['rows']:,} rows): DuckDB {duck['rules_s']} s "
+            f"(peak RSS {duck['peak_rss_mib']} MiB); Spark local[2] {spark['rules_s']} s "
+            f"+ {spark['session_start_s']} s session start (python {spark['peak_rss_mib']} MiB,"
+            f" JVM {spark['jvm_peak_rss_mib']} MiB); Spark/DuckDB {ratio:.1f}x; "
+            f"identical findings: {same}"
+        )
         slow = sorted(spark["per_rule"].items(), key=lambda kv: -kv[1])[:5]
         print("  slowest rules on Spark:", ", ".join(f"{k} {v} s" for k, v in slow))
     if a.json:

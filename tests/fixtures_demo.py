@@ -25,10 +25,14 @@ DEMO_SEED = 7
 @pytest.fixture(scope="session")
 def demo_export(tmp_path_factory: pytest.TempPathFactory) -> DemoExport:
     base = tmp_path_factory.mktemp("demo_parquet")
-    return generate_export(base / "export", scale=DEMO_SCALE, seed=DEMO_SEED, as_of=DEMO_AS_OF, fmt="parquet")
+    return generate_export(
+        base / "export", scale=DEMO_SCALE, seed=DEMO_SEED, as_of=DEMO_AS_OF, fmt="parquet"
+    )
 
 
 @pytest.fixture(scope="session")
 def demo_export_csv(tmp_path_factory: pytest.TempPathFactory) -> DemoExport:
     base = tmp_path_factory.mktemp("demo_csv")
-    return generate_export(base / "export", scale=DEMO_SCALE, seed=DEMO_SEED, as_of=DEMO_AS_OF, fmt="mixed")
+    return generate_export(
+        base / "export", scale=DEMO_SCALE, seed=DEMO_SEED, as_of=DEMO_AS_OF, fmt="mixed"
+    )

@@ -30,8 +30,9 @@ def spark() -> Any:
         # Tiny data: one shuffle partition, no whole-stage code generation (compiling the
         # generated Java of every query costs more than running it), no adaptive re-planning,
         # a JVM tuned for short runs. These change how Spark executes, never what it answers.
-        session = get_session("local[2]", driver_memory="2g", app_name="auditlib-tests",
-                              extra_conf=TINY_DATA_CONF)
+        session = get_session(
+            "local[2]", driver_memory="2g", app_name="auditlib-tests", extra_conf=TINY_DATA_CONF
+        )
     except SparkUnavailable as exc:
         pytest.skip(str(exc))
     yield session

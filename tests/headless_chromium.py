@@ -14,9 +14,18 @@ from pathlib import Path
 
 import pytest
 
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-default-apps", "--disable-extensions", "--mute-audio")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--mute-audio",
+)
 
 
 def find_chromium() -> str | None:
@@ -30,13 +39,16 @@ def find_chromium() -> str | None:
 def require_chromium() -> str:
     path = find_chromium()
     if path is None:
-        pytest.skip("headless browser test skipped: no chromium found (make setup installs "
-                    "Debian's chromium with apt-get when it can; it could not here)")
+        pytest.skip(
+            "headless browser test skipped: no chromium found (make setup installs "
+            "Debian's chromium with apt-get when it can; it could not here)"
+        )
     return path
 
 
-def dump_dom(url: str, *, javascript: bool = True, netlog: Path | None = None,
-             timeout: float = 240) -> str:
+def dump_dom(
+    url: str, *, javascript: bool = True, netlog: Path | None = None, timeout: float = 240
+) -> str:
     """The DOM after the page's scripts ran (``--dump-dom``)."""
     browser = require_chromium()
     with tempfile.TemporaryDirectory(prefix="auditlib-chromium-") as profile:
@@ -46,12 +58,14 @@ def dump_dom(url: str, *, javascript: bool = True, netlog: Path | None = None,
             # --blink-settings=scriptEnabled=false makes headless --dump-dom print nothing.)
             prefs = Path(profile) / "Default" / "Preferences"
             prefs.parent.mkdir(parents=True)
-            prefs.write_text(json.dumps(
-                {"profile": {"default_content_setting_values": {"javascript": 2}}}))
+            prefs.write_text(
+                json.dumps({"profile": {"default_content_setting_values": {"javascript": 2}}})
+            )
         if netlog is not None:
             cmd += [f"--log-net-log={netlog}", "--net-log-capture-mode=Everything"]
-        r = subprocess.run([*cmd, "--dump-dom", url], capture_output=True, text=True,
-                           timeout=timeout, check=False)
+        r = subprocess.run(
+            [*cmd, "--dump-dom", url], capture_output=True, text=True, timeout=timeout, check=False
+        )
     if r.returncode != 0 or "<html" not in r.stdout:
         raise AssertionError(f"chromium failed ({r.returncode}): {r.stderr[-2000:]}")
     return r.stdout
@@ -72,7 +86,10 @@ def page_requests(netlog: Path) -> list[str]:
     out = []
     for e in data.get("events", []):
         params = e.get("params") or {}
-        if names.get(e.get("type")) == "URL_REQUEST_START_JOB" and "url" in params and \
-                params.get("initiator") != "not an origin":
+        if (
+            names.get(e.get("type")) == "URL_REQUEST_START_JOB"
+            and "url" in params
+            and params.get("initiator") != "not an origin"
+        ):
             out.append(str(params.get("url")))
     return out

@@ -48,8 +48,10 @@ def h(email: str) -> str:
 @lru_cache(maxsize=1)
 def snapshot_columns() -> dict[str, dict[str, str]]:
     """table -> {snapshot column -> DuckDB type}, in schema order (the builder's own plan)."""
-    return {t: {cp.snapshot_name: cp.snapshot_type for cp in cols.values() if cp.snapshot_name}
-            for t, cols in load_minimisation().items()}
+    return {
+        t: {cp.snapshot_name: cp.snapshot_type for cp in cols.values() if cp.snapshot_name}
+        for t, cols in load_minimisation().items()
+    }
 
 
 def _snapshot_row(table: str, row: dict[str, Any]) -> dict[str, Any]:
@@ -65,9 +67,7 @@ def _snapshot_row(table: str, row: dict[str, Any]) -> dict[str, Any]:
         elif action == "flag":
             out[f"{key}_present"] = value is not None and bool(str(value).strip())
         else:
-            raise KeyError(
-                f"table {table} has no snapshot column {key!r}; columns: {sorted(cols)}"
-            )
+            raise KeyError(f"table {table} has no snapshot column {key!r}; columns: {sorted(cols)}")
     return out
 
 

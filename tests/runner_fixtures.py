@@ -20,25 +20,46 @@ AS_OF = "2025-06-30"
 # One planted finding per notebook family, easy to recognise.
 TINY_TABLES: dict[str, list[dict[str, Any]]] = {
     "dsr_requests": [
-        {"request_id": 1, "controller": "netdialog", "subject_email": "a@example.org",
-         "request_type": "access", "channel": "email", "received_at": "2025-05-02 10:00:00+00",
-         "completed_at": "2025-05-20 10:00:00+00", "outcome": "refused", "refusal_ground": None,
-         "fee_sek": 0},
-        {"request_id": 2, "controller": "netdialog", "subject_email": "b@example.org",
-         "request_type": "access", "channel": "email", "received_at": "2025-05-02 10:00:00+00",
-         "completed_at": "2025-05-20 10:00:00+00", "outcome": "fulfilled", "fee_sek": 0},
+        {
+            "request_id": 1,
+            "controller": "netdialog",
+            "subject_email": "a@example.org",
+            "request_type": "access",
+            "channel": "email",
+            "received_at": "2025-05-02 10:00:00+00",
+            "completed_at": "2025-05-20 10:00:00+00",
+            "outcome": "refused",
+            "refusal_ground": None,
+            "fee_sek": 0,
+        },
+        {
+            "request_id": 2,
+            "controller": "netdialog",
+            "subject_email": "b@example.org",
+            "request_type": "access",
+            "channel": "email",
+            "received_at": "2025-05-02 10:00:00+00",
+            "completed_at": "2025-05-20 10:00:00+00",
+            "outcome": "fulfilled",
+            "fee_sek": 0,
+        },
     ],
 }
 
 
-def write_snapshot(path: Path, tables: dict[str, list[dict[str, Any]]] | None = None,
-                   gate_status: str = "pass") -> Path:
+def write_snapshot(
+    path: Path, tables: dict[str, list[dict[str, Any]]] | None = None, gate_status: str = "pass"
+) -> Path:
     """A snapshot file in the ARCHITECTURE layout with every gate row set to ``gate_status``."""
     con = make_snapshot(TINY_TABLES if tables is None else tables)
-    con.execute("CREATE TABLE _audit_gates (gate_id VARCHAR, table_name VARCHAR, status VARCHAR, "
-                "rows_affected BIGINT, message VARCHAR, details JSON)")
-    con.executemany("INSERT INTO _audit_gates VALUES (?, ?, ?, 0, '', '{}')",
-                    [(g, t, gate_status) for g in DQ_GATE_IDS for t in load_schema().tables])
+    con.execute(
+        "CREATE TABLE _audit_gates (gate_id VARCHAR, table_name VARCHAR, status VARCHAR, "
+        "rows_affected BIGINT, message VARCHAR, details JSON)"
+    )
+    con.executemany(
+        "INSERT INTO _audit_gates VALUES (?, ?, ?, 0, '', '{}')",
+        [(g, t, gate_status) for g in DQ_GATE_IDS for t in load_schema().tables],
+    )
     con.execute(f"ATTACH '{path}' AS f")
     con.execute("COPY FROM DATABASE memory TO f")
     con.execute("DETACH f")
@@ -49,9 +70,12 @@ def write_snapshot(path: Path, tables: dict[str, list[dict[str, Any]]] | None = 
 def _nb(*sources: str, params: str) -> Any:
     cells = [new_code_cell(params, metadata={"tags": ["parameters"]})]
     cells += [new_code_cell(s) for s in sources]
-    nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3",
-                                                            "display_name": "Python 3",
-                                                            "language": "python"}})
+    nb = new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+    )
     for i, c in enumerate(nb.cells):
         c["id"] = f"c{i}"
     return nb

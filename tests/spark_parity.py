@@ -45,7 +45,12 @@ class ParityRecorder:
         }
         register_from_duckdb(self.spark, con, sorted(needed))
         spark = evaluate_rules_spark(
-            self.spark, as_of, params, rule_ids, severities, require_gates,
+            self.spark,
+            as_of,
+            params,
+            rule_ids,
+            severities,
+            require_gates,
             gate_rows=gate_rows_from_duckdb(con),
         )
         assert_same_results(duck, spark)

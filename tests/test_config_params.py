@@ -18,7 +18,9 @@ def test_defaults_are_the_spec_defaults() -> None:
 
 
 def test_from_mapping_normalises_and_refuses_unknown_names() -> None:
-    p = Params.from_mapping({"allowed_countries": "se, el no", "notice_required_since": "2019-01-01"})
+    p = Params.from_mapping(
+        {"allowed_countries": "se, el no", "notice_required_since": "2019-01-01"}
+    )
     assert p.allowed_countries == ("GR", "NO", "SE")
     assert p.notice_required_since == date(2019, 1, 1)
     with pytest.raises(ValueError, match="unknown rule parameter"):

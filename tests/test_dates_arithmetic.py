@@ -163,7 +163,10 @@ def test_sql_macros_agree_with_python_every_day(
         utc = datetime(d.year, d.month, d.day, tzinfo=UTC)
         expected = (
             roll(d, count_eves_as_holidays=eves),
-            add_months(d, -13), add_months(d, -1), add_months(d, 1), add_months(d, 12),
+            add_months(d, -13),
+            add_months(d, -1),
+            add_months(d, 1),
+            add_months(d, 12),
             stockholm_date(utc + timedelta(hours=21, minutes=30)),
             stockholm_date(utc + timedelta(hours=22, minutes=30)),
             stockholm_date(utc + timedelta(hours=23, minutes=30)),

@@ -67,22 +67,32 @@ def test_tables_conform_to_schema(fixture, request):
     for name, table in SCHEMA.tables.items():
         # column names and order as in schema.sql
         if export.fmt == "parquet":
-            assert pq.read_schema(export.out_dir / f"{name}.parquet").names == table.column_names, name
+            assert pq.read_schema(export.out_dir / f"{name}.parquet").names == table.column_names, (
+                name
+            )
         n = con.sql(f'SELECT count(*) FROM "{name}"').fetchone()[0]
         assert n == export.rows[name] and n > 0, name
         for col in table.columns.values():
             if col.not_null:
-                nulls = con.sql(f'SELECT count(*) FROM "{name}" WHERE "{col.name}" IS NULL').fetchone()[0]
+                nulls = con.sql(
+                    f'SELECT count(*) FROM "{name}" WHERE "{col.name}" IS NULL'
+                ).fetchone()[0]
                 assert nulls == 0, f"{name}.{col.name}: {nulls} NULLs in a NOT NULL column"
             if col.check_values:
                 vals = ", ".join(f"'{v}'" for v in col.check_values)
-                bad = con.sql(f'SELECT count(*) FROM "{name}" WHERE "{col.name}" NOT IN ({vals})').fetchone()[0]
+                bad = con.sql(
+                    f'SELECT count(*) FROM "{name}" WHERE "{col.name}" NOT IN ({vals})'
+                ).fetchone()[0]
                 assert bad == 0, f"{name}.{col.name}: values outside the CHECK list"
         pk = ", ".join(f'"{c}"' for c in table.primary_key)
-        dup = con.sql(f'SELECT count(*) FROM (SELECT {pk} FROM "{name}" GROUP BY ALL HAVING count(*) > 1)').fetchone()[0]
+        dup = con.sql(
+            f'SELECT count(*) FROM (SELECT {pk} FROM "{name}" GROUP BY ALL HAVING count(*) > 1)'
+        ).fetchone()[0]
         assert dup == 0, f"{name}: duplicate primary keys"
         for (ucol,) in table.unique:
-            dup = con.sql(f'SELECT count(*) FROM (SELECT "{ucol}" FROM "{name}" GROUP BY 1 HAVING count(*) > 1)').fetchone()[0]
+            dup = con.sql(
+                f'SELECT count(*) FROM (SELECT "{ucol}" FROM "{name}" GROUP BY 1 HAVING count(*) > 1)'
+            ).fetchone()[0]
             assert dup == 0, f"{name}.{ucol}: not unique"
 
 
@@ -90,8 +100,11 @@ def test_csv_follows_the_export_format(demo_export_csv):
     out = demo_export_csv.out_dir
     names = sorted(p.name for p in out.iterdir())
     assert any(n.endswith(".csv") for n in names) and any(n.endswith(".csv.gz") for n in names)
-    text = gzip.decompress((out / "dsr_requests.csv.gz").read_bytes()).decode("utf-8") \
-        if (out / "dsr_requests.csv.gz").exists() else (out / "dsr_requests.csv").read_text(encoding="utf-8")
+    text = (
+        gzip.decompress((out / "dsr_requests.csv.gz").read_bytes()).decode("utf-8")
+        if (out / "dsr_requests.csv.gz").exists()
+        else (out / "dsr_requests.csv").read_text(encoding="utf-8")
+    )
     header, first = text.splitlines()[:2]
     assert header.replace('"', "").split(",") == SCHEMA.tables["dsr_requests"].column_names
     # timestamps ISO 8601 with an offset; empty field = NULL
@@ -127,8 +140,12 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
 
 
 def test_csv_gz_is_deterministic(tmp_path):
-    a = generate_export(tmp_path / "a" / "export", scale=0.003, seed=1, as_of=date(2026, 3, 31), fmt="csv.gz")
-    b = generate_export(tmp_path / "b" / "export", scale=0.003, seed=1, as_of=date(2026, 3, 31), fmt="csv.gz")
+    a = generate_export(
+        tmp_path / "a" / "export", scale=0.003, seed=1, as_of=date(2026, 3, 31), fmt="csv.gz"
+    )
+    b = generate_export(
+        tmp_path / "b" / "export", scale=0.003, seed=1, as_of=date(2026, 3, 31), fmt="csv.gz"
+    )
     assert _hashes(a.out_dir) == _hashes(b.out_dir)
 
 
@@ -140,8 +157,12 @@ def test_refuses_to_overwrite_and_ground_truth_inside(tmp_path):
         generate_export(out, scale=0.003, as_of=date(2026, 3, 31))
     assert (out / "something").exists()
     with pytest.raises(ValueError, match="beside"):
-        generate_export(tmp_path / "e2", scale=0.003, as_of=date(2026, 3, 31),
-                        ground_truth_path=tmp_path / "e2" / "ground_truth.json")
+        generate_export(
+            tmp_path / "e2",
+            scale=0.003,
+            as_of=date(2026, 3, 31),
+            ground_truth_path=tmp_path / "e2" / "ground_truth.json",
+        )
     with pytest.raises(ValueError, match="format"):
         generate_export(tmp_path / "e3", scale=0.003, as_of=date(2026, 3, 31), fmt="xlsx")
 
@@ -149,27 +170,48 @@ def test_refuses_to_overwrite_and_ground_truth_inside(tmp_path):
 def test_realistic_swedish_values(demo_export):
     con = duckdb.connect()
     d = demo_export.out_dir
-    orgs = [r[0] for r in con.sql(f"SELECT org_number FROM read_parquet('{d}/customers.parquet')").fetchall()]
+    orgs = [
+        r[0]
+        for r in con.sql(f"SELECT org_number FROM read_parquet('{d}/customers.parquet')").fetchall()
+    ]
     assert all(re.fullmatch(r"\d{6}-\d{4}", o) for o in orgs)
-    phones = con.sql(f"SELECT phone FROM read_parquet('{d}/recipients.parquet') WHERE phone IS NOT NULL").fetchall()
+    phones = con.sql(
+        f"SELECT phone FROM read_parquet('{d}/recipients.parquet') WHERE phone IS NOT NULL"
+    ).fetchall()
     assert phones and all(re.fullmatch(r"\+467\d{8}", p[0]) for p in phones)
-    plans = {r[0] for r in con.sql(f"SELECT DISTINCT plan FROM read_parquet('{d}/contracts.parquet')").fetchall()}
+    plans = {
+        r[0]
+        for r in con.sql(
+            f"SELECT DISTINCT plan FROM read_parquet('{d}/contracts.parquet')"
+        ).fetchall()
+    }
     assert plans == {"basic", "pro", "enterprise"}
-    kinds = {r[0] for r in con.sql(f"SELECT DISTINCT request_type FROM read_parquet('{d}/dsr_requests.parquet')").fetchall()}
+    kinds = {
+        r[0]
+        for r in con.sql(
+            f"SELECT DISTINCT request_type FROM read_parquet('{d}/dsr_requests.parquet')"
+        ).fetchall()
+    }
     assert kinds == set(SCHEMA.tables["dsr_requests"].columns["request_type"].check_values)
     # deliveries carry the gateway: SMS and e-mail deliveries have a subprocessor id
     n = con.sql(f"""SELECT count(*) FROM read_parquet('{d}/message_deliveries.parquet') x
                    JOIN read_parquet('{d}/messages.parquet') m USING (message_id)
-                   WHERE m.channel IN ('sms', 'email') AND x.status <> 'queued' AND x.subprocessor_id IS NULL""").fetchone()[0]
+                   WHERE m.channel IN ('sms', 'email') AND x.status <> 'queued' AND x.subprocessor_id IS NULL""").fetchone()[
+        0
+    ]
     assert n == 0
 
 
 def test_org_numbers_have_a_valid_luhn_digit():
     for o in org_numbers(np.random.default_rng(1), 50):
         digits = [int(c) for c in o.replace("-", "")]
-        total = sum((2 * x) // 10 + (2 * x) % 10 if i % 2 == 0 else x for i, x in enumerate(digits[:9]))
+        total = sum(
+            (2 * x) // 10 + (2 * x) % 10 if i % 2 == 0 else x for i, x in enumerate(digits[:9])
+        )
         assert (10 - total % 10) % 10 == digits[9], o
-    assert all(p.startswith("+467") and len(p) == 12 for p in mobile_numbers(np.random.default_rng(1), 20))
+    assert all(
+        p.startswith("+467") and len(p) == 12 for p in mobile_numbers(np.random.default_rng(1), 20)
+    )
 
 
 def test_vectorised_add_months_agrees_with_dates():
@@ -184,12 +226,28 @@ def test_cli_writes_an_export(tmp_path):
     from auditlib.cli import main
 
     out = tmp_path / "cli" / "export"
-    result = CliRunner().invoke(main, ["demo-data", "--out", str(out), "--scale", "0.003",
-                                       "--as-of", "2026-06-30", "--format", "csv", "--seed", "5"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "demo-data",
+            "--out",
+            str(out),
+            "--scale",
+            "0.003",
+            "--as-of",
+            "2026-06-30",
+            "--format",
+            "csv",
+            "--seed",
+            "5",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert (out / "manifest.json").exists() and (out / "users.csv").exists()
     assert (tmp_path / "cli" / "ground_truth.json").exists()
     again = CliRunner().invoke(main, ["demo-data", "--out", str(out), "--scale", "0.003"])
     assert again.exit_code == 2 and "--force" in again.output
-    bad = CliRunner().invoke(main, ["demo-data", "--out", str(tmp_path / "x"), "--as-of", "30/6/2026"])
+    bad = CliRunner().invoke(
+        main, ["demo-data", "--out", str(tmp_path / "x"), "--as-of", "30/6/2026"]
+    )
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output

@@ -34,10 +34,17 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     base = tmp_path_factory.mktemp("parts")
     return {
         "single": generate_export(base / "single" / "export", scale=SCALE, seed=7, as_of=AS_OF),
-        "parts": generate_export(base / "parts" / "export", scale=SCALE, seed=7, as_of=AS_OF,
-                                 part_rows=PART_ROWS),
-        "csv_parts": generate_export(base / "csv" / "export", scale=SCALE, seed=7, as_of=AS_OF,
-                                     fmt="mixed", part_rows=PART_ROWS),
+        "parts": generate_export(
+            base / "parts" / "export", scale=SCALE, seed=7, as_of=AS_OF, part_rows=PART_ROWS
+        ),
+        "csv_parts": generate_export(
+            base / "csv" / "export",
+            scale=SCALE,
+            seed=7,
+            as_of=AS_OF,
+            fmt="mixed",
+            part_rows=PART_ROWS,
+        ),
     }
 
 
@@ -46,7 +53,9 @@ def _copy(src: Path, dst: Path) -> Path:
     return dst
 
 
-def _issues(export: Path, con: duckdb.DuckDBPyConnection | None = None) -> list[tuple[str, str, str]]:
+def _issues(
+    export: Path, con: duckdb.DuckDBPyConnection | None = None
+) -> list[tuple[str, str, str]]:
     src = ExportSource(export)
     src.open(con or duckdb.connect())
     return [(i.kind, i.table_name, i.message) for i in src.issues()]
@@ -55,8 +64,10 @@ def _issues(export: Path, con: duckdb.DuckDBPyConnection | None = None) -> list[
 def _gate(snap: Path, gate: str, table: str) -> tuple[str, str]:
     con = duckdb.connect(str(snap), read_only=True)
     try:
-        row = con.execute("SELECT status, message FROM _audit_gates WHERE gate_id = ? AND table_name = ?",
-                          [gate, table]).fetchone()
+        row = con.execute(
+            "SELECT status, message FROM _audit_gates WHERE gate_id = ? AND table_name = ?",
+            [gate, table],
+        ).fetchone()
     finally:
         con.close()
     assert row is not None
@@ -73,7 +84,9 @@ def test_part_layout_and_manifest(exports: dict[str, Any]) -> None:
         names = sorted(p.name for p in (out / name).iterdir())
         assert names == [f"part-{i:05d}.parquet" for i in range(len(names))], name
         assert [p["file"] for p in entry["parts"]] == [f"{name}/{n}" for n in names]
-        assert sum(p["rows"] for p in entry["parts"]) == entry["rows"] == exports["parts"].rows[name]
+        assert (
+            sum(p["rows"] for p in entry["parts"]) == entry["rows"] == exports["parts"].rows[name]
+        )
         for p in entry["parts"]:
             assert 0 < p["rows"] <= PART_ROWS or entry["rows"] == 0
             assert p["sha256"] == hashlib.sha256((out / p["file"]).read_bytes()).hexdigest()
@@ -112,8 +125,9 @@ def _rule_results(snap: Path) -> dict[str, tuple[str, tuple[str, ...]]]:
     con = duckdb.connect(str(snap), read_only=True)
     try:
         results = evaluate_rules(con, AS_OF, Params())
-        gates = con.execute("SELECT gate_id, table_name, status, rows_affected FROM _audit_gates "
-                            "ORDER BY ALL").fetchall()
+        gates = con.execute(
+            "SELECT gate_id, table_name, status, rows_affected FROM _audit_gates ORDER BY ALL"
+        ).fetchall()
     finally:
         con.close()
     out = {r.rule.id: (r.status, tuple(sorted(f.entity_id for f in r.findings))) for r in results}
@@ -141,15 +155,25 @@ def test_a_missing_part(exports: dict[str, Any], tmp_path: Path) -> None:
     out = _copy(exports["parts"].out_dir, tmp_path / "export")
     (out / "message_deliveries" / "part-00001.parquet").unlink()
     issues = _issues(out)
-    assert ("manifest_missing_file", "message_deliveries",
-            "message_deliveries: manifest lists part message_deliveries/part-00001.parquet, "
-            "which is not in the export") in issues
+    assert (
+        "manifest_missing_file",
+        "message_deliveries",
+        "message_deliveries: manifest lists part message_deliveries/part-00001.parquet, "
+        "which is not in the export",
+    ) in issues
     snap = tmp_path / "snap.duckdb"
     build_gated_snapshot(str(out), snap, key=KEY)
     status, message = _gate(snap, "DQ-06", "message_deliveries")
     assert status == "fail" and "part-00001.parquet" in message
-    rows = [m for k, t, m in _snapshot_issues(snap) if k == "manifest_rows" and t == "message_deliveries"]
-    assert len(rows) == 1 and "message_deliveries/part-00001.parquet: not in the export, manifest says" in rows[0]
+    rows = [
+        m
+        for k, t, m in _snapshot_issues(snap)
+        if k == "manifest_rows" and t == "message_deliveries"
+    ]
+    assert (
+        len(rows) == 1
+        and "message_deliveries/part-00001.parquet: not in the export, manifest says" in rows[0]
+    )
 
 
 def _snapshot_issues(snap: Path) -> list[tuple[str, str, str]]:
@@ -164,12 +188,18 @@ def test_a_part_of_another_schema(exports: dict[str, Any], tmp_path: Path) -> No
     out = _copy(exports["parts"].out_dir, tmp_path / "export")
     part = out / "login_events" / "part-00001.parquet"
     t = pq.read_table(part)
-    pq.write_table(t.rename_columns([c if c != "ip_address" else "ip" for c in t.column_names]), part)
+    pq.write_table(
+        t.rename_columns([c if c != "ip_address" else "ip" for c in t.column_names]), part
+    )
     issues = _issues(out)
     (msg,) = [m for k, tb, m in issues if k == "unreadable" and tb == "login_events"]
-    assert "login_events: part login_events/part-00001.parquet is of another schema than " \
-           "login_events/part-00000.parquet" in msg
-    assert any(k == "manifest_sha256" and "login_events/part-00001.parquet" in m for k, _, m in issues)
+    assert (
+        "login_events: part login_events/part-00001.parquet is of another schema than "
+        "login_events/part-00000.parquet" in msg
+    )
+    assert any(
+        k == "manifest_sha256" and "login_events/part-00001.parquet" in m for k, _, m in issues
+    )
     snap = tmp_path / "snap.duckdb"
     build_gated_snapshot(str(out), snap, key=KEY)
     assert _gate(snap, "DQ-01", "login_events")[0] == "fail"
@@ -191,16 +221,21 @@ def test_a_part_the_manifest_does_not_list(exports: dict[str, Any], tmp_path: Pa
     extra = out / "message_deliveries" / "part-00099.parquet"
     pq.write_table(pq.read_table(last).slice(0, 0), extra)
     issues = _issues(out)
-    assert ("manifest_unlisted_file", "message_deliveries",
-            "message_deliveries: part message_deliveries/part-00099.parquet is not listed in "
-            "manifest.json") in issues
+    assert (
+        "manifest_unlisted_file",
+        "message_deliveries",
+        "message_deliveries: part message_deliveries/part-00099.parquet is not listed in "
+        "manifest.json",
+    ) in issues
     snap = tmp_path / "snap.duckdb"
     build_gated_snapshot(str(out), snap, key=KEY)
     status, message = _gate(snap, "DQ-06", "message_deliveries")
     assert status == "fail" and "part-00099.parquet" in message
 
 
-def test_part_row_count_and_hash_mismatch_name_the_part(exports: dict[str, Any], tmp_path: Path) -> None:
+def test_part_row_count_and_hash_mismatch_name_the_part(
+    exports: dict[str, Any], tmp_path: Path
+) -> None:
     out = _copy(exports["csv_parts"].out_dir, tmp_path / "export")
     mpath = out / "manifest.json"
     manifest = json.loads(mpath.read_text())
@@ -214,14 +249,21 @@ def test_part_row_count_and_hash_mismatch_name_the_part(exports: dict[str, Any],
     issues = _snapshot_issues(snap)
     (rows_msg,) = [m for k, t, m in issues if k == "manifest_rows" and t == "login_events"]
     rel = entry["parts"][1]["file"]
-    assert f"{rel}: {entry['parts'][1]['rows'] - 5} rows, manifest says {entry['parts'][1]['rows']}" in rows_msg
-    assert any(k == "manifest_sha256" and t == "users" and "users/part-00000" in m for k, t, m in issues)
+    assert (
+        f"{rel}: {entry['parts'][1]['rows'] - 5} rows, manifest says {entry['parts'][1]['rows']}"
+        in rows_msg
+    )
+    assert any(
+        k == "manifest_sha256" and t == "users" and "users/part-00000" in m for k, t, m in issues
+    )
     assert _gate(snap, "DQ-06", "login_events")[0] == "fail"
     assert _gate(snap, "DQ-06", "users")[0] == "fail"
     assert _gate(snap, "DQ-06", "customers")[0] == "pass"
 
 
-def test_markers_hidden_files_subdirectories_and_ambiguity(exports: dict[str, Any], tmp_path: Path) -> None:
+def test_markers_hidden_files_subdirectories_and_ambiguity(
+    exports: dict[str, Any], tmp_path: Path
+) -> None:
     out = _copy(exports["parts"].out_dir, tmp_path / "export")
     (out / "users" / "_SUCCESS").write_bytes(b"")
     (out / "users" / ".part-00000.parquet.crc").write_bytes(b"crc")
@@ -229,9 +271,14 @@ def test_markers_hidden_files_subdirectories_and_ambiguity(exports: dict[str, An
     shutil.copy(out / "customers" / "part-00000.parquet", out / "customers.parquet")
     issues = _issues(out)
     notes = {m for k, t, m in issues if k == "ignored_file" and t == "users"}
-    assert any("users/_SUCCESS" in m for m in notes) and any("users/.part-00000.parquet.crc" in m for m in notes)
+    assert any("users/_SUCCESS" in m for m in notes) and any(
+        "users/.part-00000.parquet.crc" in m for m in notes
+    )
     assert not [i for i in issues if i[1] == "users" and i[0] != "ignored_file"]
-    assert any(k == "unreadable" and t == "recipients" and "recipients/country=SE" in m for k, t, m in issues)
+    assert any(
+        k == "unreadable" and t == "recipients" and "recipients/country=SE" in m
+        for k, t, m in issues
+    )
     assert any(k == "ambiguous" and t == "customers" for k, t, _ in issues)
 
 
@@ -241,13 +288,19 @@ def test_an_empty_part_directory_and_mixed_formats(exports: dict[str, Any], tmp_
         p.unlink()
     (out / "message_deliveries" / "part-00050.csv").write_text("message_id\n1\n")
     issues = _issues(out)
-    assert any(k == "unreadable" and t == "orders" and "orders/ holds no part files" in m for k, t, m in issues)
-    assert any(k == "ambiguous" and t == "message_deliveries" and "2 formats" in m for k, t, m in issues)
+    assert any(
+        k == "unreadable" and t == "orders" and "orders/ holds no part files" in m
+        for k, t, m in issues
+    )
+    assert any(
+        k == "ambiguous" and t == "message_deliveries" and "2 formats" in m for k, t, m in issues
+    )
 
 
 @pytest.mark.slow
-def test_audit_run_on_parts_equals_single_files(exports: dict[str, Any], tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_audit_run_on_parts_equals_single_files(
+    exports: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """End to end through the notebooks (``auditlib run``): the same findings and rule statuses."""
     from auditlib.cli.run import main
 
@@ -256,11 +309,15 @@ def test_audit_run_on_parts_equals_single_files(exports: dict[str, Any], tmp_pat
     runs = {}
     for kind in ("single", "parts"):
         out = tmp_path / kind
-        code = main(source=str(exports[kind].out_dir), as_of=AS_OF, out=out, plan_path=plan, quiet=True)
+        code = main(
+            source=str(exports[kind].out_dir), as_of=AS_OF, out=out, plan_path=plan, quiet=True
+        )
         (run_dir,) = [p for p in out.iterdir() if (p / "summary.json").exists()]
         summary = json.loads((run_dir / "summary.json").read_text())
-        findings = sorted((f["rule_id"], f["entity_id"], f["message"]) for f in
-                          map(json.loads, (run_dir / "findings.jsonl").read_text().splitlines()))
+        findings = sorted(
+            (f["rule_id"], f["entity_id"], f["message"])
+            for f in map(json.loads, (run_dir / "findings.jsonl").read_text().splitlines())
+        )
         runs[kind] = (code, summary["rules"], findings, summary["verdict"])
     assert runs["parts"] == runs["single"]
     assert runs["single"][0] == 1 and runs["single"][2]  # the planted findings, no error
@@ -284,4 +341,6 @@ def test_generation_streams_in_bounded_chunks(monkeypatch: pytest.MonkeyPatch) -
         largest[scale] = max(max(v) for v in sizes.values())
         totals[scale] = sum(sum(v) for v in sizes.values())
     assert totals[0.2] > 8 * totals[0.02]
-    assert largest[0.2] <= 4 * 2000, largest  # bounded by the chunk size, not by the table (~400k rows)
+    assert largest[0.2] <= 4 * 2000, (
+        largest
+    )  # bounded by the chunk size, not by the table (~400k rows)

@@ -32,7 +32,11 @@ def test_every_rule_id_has_a_true_case(demo_export):
     assert sorted({e["rule_id"] for e in gt["expected"]}) == sorted(ALL_RULES)
     assert not {e["rule_id"] for e in gt["expected"]} & {"DQ-01", "DQ-02", "DQ-06"}
     for e in gt["expected"] + gt["near_misses"]:
-        assert set(e) == {"rule_id", "entity_id", "case"} and isinstance(e["entity_id"], str) and e["case"]
+        assert (
+            set(e) == {"rule_id", "entity_id", "case"}
+            and isinstance(e["entity_id"], str)
+            and e["case"]
+        )
     pairs = [(e["rule_id"], e["entity_id"]) for e in gt["expected"]]
     assert len(pairs) == len(set(pairs))
     assert not set(pairs) & {(n["rule_id"], n["entity_id"]) for n in gt["near_misses"]}
@@ -41,13 +45,49 @@ def test_every_rule_id_has_a_true_case(demo_export):
 def test_near_misses_cover_the_spec_edges(demo_export):
     gt = _gt(demo_export)
     near_rules = {n["rule_id"] for n in gt["near_misses"]}
-    assert {"RET-01", "RET-02", "RET-03", "RET-04", "RET-05", "RET-06", "RET-07", "RET-09", "SUB-01", "SUB-02",
-            "SUB-03", "SUB-04", "SUB-05", "SUB-06", "SUB-07", "DSR-01", "DSR-02", "DSR-03", "DSR-04", "DSR-05",
-            "DSR-06"} <= near_rules
+    assert {
+        "RET-01",
+        "RET-02",
+        "RET-03",
+        "RET-04",
+        "RET-05",
+        "RET-06",
+        "RET-07",
+        "RET-09",
+        "SUB-01",
+        "SUB-02",
+        "SUB-03",
+        "SUB-04",
+        "SUB-05",
+        "SUB-06",
+        "SUB-07",
+        "DSR-01",
+        "DSR-02",
+        "DSR-03",
+        "DSR-04",
+        "DSR-05",
+        "DSR-06",
+    } <= near_rules
     text = " ".join(e["case"] for e in gt["expected"] + gt["near_misses"])
-    for edge in ("Easter", "Ascension", "Midsummer Eve", "Christmas", "Epiphany", "New Year", "31 Jan",
-                 "legal hold", "hold lifted on D", "UTC", "'EL'", "NO and IS", "destroyed", "refus",
-                 "fee", "withdrawn", "extension"):
+    for edge in (
+        "Easter",
+        "Ascension",
+        "Midsummer Eve",
+        "Christmas",
+        "Epiphany",
+        "New Year",
+        "31 Jan",
+        "legal hold",
+        "hold lifted on D",
+        "UTC",
+        "'EL'",
+        "NO and IS",
+        "destroyed",
+        "refus",
+        "fee",
+        "withdrawn",
+        "extension",
+    ):
         assert edge in text, edge
     assert gt["held_customers"]
 
@@ -60,20 +100,27 @@ def test_reference_findings_equal_ground_truth(fixture, request):
 
 def test_held_customers_have_a_hold_in_force(demo_export):
     con = open_export(demo_export.out_dir, demo_export.as_of)
-    held = {str(r[0]) for r in con.sql(
-        "SELECT customer_id FROM legal_holds WHERE placed_on <= D() AND (lifted_on IS NULL OR lifted_on > D())"
-    ).fetchall()}
+    held = {
+        str(r[0])
+        for r in con.sql(
+            "SELECT customer_id FROM legal_holds WHERE placed_on <= D() AND (lifted_on IS NULL OR lifted_on > D())"
+        ).fetchall()
+    }
     assert set(_gt(demo_export)["held_customers"]) == held
 
 
 def test_planted_orphan_and_domain_value(demo_export):
     """DQ-03/04 plants touch one row each, in places no other rule reads."""
     con = open_export(demo_export.out_dir, demo_export.as_of)
-    orphans = con.sql("SELECT x.message_id, m.customer_id FROM message_deliveries x "
-                      "LEFT JOIN recipients r USING (recipient_id) JOIN messages m USING (message_id) "
-                      "WHERE r.recipient_id IS NULL").fetchall()
+    orphans = con.sql(
+        "SELECT x.message_id, m.customer_id FROM message_deliveries x "
+        "LEFT JOIN recipients r USING (recipient_id) JOIN messages m USING (message_id) "
+        "WHERE r.recipient_id IS NULL"
+    ).fetchall()
     assert len(orphans) == 1
-    bad_country = con.sql("SELECT count(*) FROM customers WHERE country <> upper(country)").fetchone()[0]
+    bad_country = con.sql(
+        "SELECT count(*) FROM customers WHERE country <> upper(country)"
+    ).fetchone()[0]
     assert bad_country == 1
 
 
@@ -86,13 +133,18 @@ def test_planted_set_is_the_same_at_every_scale_and_seed():
     assert small.held_customers == large.held_customers
 
 
-@pytest.mark.parametrize("as_of", [
-    date(2024, 2, 29),  # leap day
-    pytest.param(date(2025, 4, 22), marks=pytest.mark.slow),  # the Tuesday after Easter Monday
-    pytest.param(date(2026, 11, 29), marks=pytest.mark.slow),  # a Sunday: no due date falls on it
-    pytest.param(date(2026, 12, 31), marks=pytest.mark.slow),  # keep_until of D.year - 7 is D
-    pytest.param(date(2027, 1, 7), marks=pytest.mark.slow),  # just after Epiphany
-])
+@pytest.mark.parametrize(
+    "as_of",
+    [
+        date(2024, 2, 29),  # leap day
+        pytest.param(date(2025, 4, 22), marks=pytest.mark.slow),  # the Tuesday after Easter Monday
+        pytest.param(
+            date(2026, 11, 29), marks=pytest.mark.slow
+        ),  # a Sunday: no due date falls on it
+        pytest.param(date(2026, 12, 31), marks=pytest.mark.slow),  # keep_until of D.year - 7 is D
+        pytest.param(date(2027, 1, 7), marks=pytest.mark.slow),  # just after Epiphany
+    ],
+)
 def test_any_as_of_gives_an_exact_ground_truth(tmp_path, as_of):
     export = generate_export(tmp_path / "export", scale=0.003, seed=5, as_of=as_of, fmt="parquet")
     gt = _gt(export)
@@ -126,4 +178,8 @@ def test_planting_is_keyed_by_rule_family() -> None:
     for rule_id in [*load_catalogue(), *GATE_IDS]:
         assert planter_for(rule_id) is FAMILIES[rule_id.split("-")[0]], rule_id
     assert [f.__module__.rsplit(".", 1)[1] for f in FAMILIES.values()] == [
-        "retention", "subprocessors", "dsr", "quality"]
+        "retention",
+        "subprocessors",
+        "dsr",
+        "quality",
+    ]

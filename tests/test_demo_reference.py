@@ -22,7 +22,9 @@ from auditlib.dates import install_date_macros
 from auditlib.schema import load_schema
 
 
-def open_export(export_dir: Path, as_of: date, params: Params | None = None) -> duckdb.DuckDBPyConnection:
+def open_export(
+    export_dir: Path, as_of: date, params: Params | None = None
+) -> duckdb.DuckDBPyConnection:
     """The export loaded into in-memory tables typed by schema.sql, plus the date macros and ``D``."""
     params = params or Params()
     con = duckdb.connect()
@@ -35,10 +37,14 @@ def open_export(export_dir: Path, as_of: date, params: Params | None = None) -> 
             src = f"read_parquet('{path}')"
         else:
             src = f"read_csv('{path}', header = true, all_varchar = true, quote = '\"', escape = '\"')"
-        cols = ", ".join(f'CAST("{c.name}" AS {c.duck_type}) AS "{c.name}"' for c in table.columns.values())
+        cols = ", ".join(
+            f'CAST("{c.name}" AS {c.duck_type}) AS "{c.name}"' for c in table.columns.values()
+        )
         con.execute(f'CREATE TABLE "{name}" AS SELECT {cols} FROM {src}')
     allowed = ", ".join(f"'{c}'" for c in params.allowed_countries)
-    con.execute(f"CREATE MACRO allowed(c) AS (CASE WHEN upper(c) = 'EL' THEN 'GR' ELSE upper(c) END) IN ({allowed})")
+    con.execute(
+        f"CREATE MACRO allowed(c) AS (CASE WHEN upper(c) = 'EL' THEN 'GR' ELSE upper(c) END) IN ({allowed})"
+    )
     con.execute(f"CREATE MACRO D() AS DATE '{as_of.isoformat()}'")
     con.execute("CREATE MACRO norm(e) AS lower(trim(e))")
     con.execute(f"CREATE MACRO exported_at() AS TIMESTAMPTZ '{manifest['exported_at']}'")
@@ -96,10 +102,12 @@ WITH r AS (
 """
 
 RULES: dict[str, str] = {
-    "RET-01": _CUSTOMER_STATE + """
+    "RET-01": _CUSTOMER_STATE
+    + """
         SELECT CAST(customer_id AS VARCHAR) FROM state
         WHERE NOT held AND D() > deletion_due AND customer_id IN (SELECT customer_id FROM svc)""",
-    "RET-02": _CUSTOMER_STATE + """
+    "RET-02": _CUSTOMER_STATE
+    + """
         SELECT CAST(run_id AS VARCHAR) FROM deletion_runs x
         WHERE status = 'completed' AND completed_at IS NOT NULL AND sthlm_date(completed_at) <= D() AND (
           (scope = 'customer_offboarding' AND EXISTS (
@@ -107,7 +115,10 @@ RULES: dict[str, str] = {
           OR (scope = 'subject_erasure' AND EXISTS (
               SELECT 1 FROM (SELECT email, created_at FROM users UNION ALL SELECT email, created_at FROM recipients) u
               WHERE norm(u.email) = norm(x.subject_email) AND u.created_at < x.completed_at)))""",
-    "RET-03": _CUSTOMER_STATE + ", " + _EXISTING_BACKUPS + """
+    "RET-03": _CUSTOMER_STATE
+    + ", "
+    + _EXISTING_BACKUPS
+    + """
         , runs AS (
             SELECT customer_id, max(completed_at) AS done FROM deletion_runs
             WHERE scope = 'customer_offboarding' AND status = 'completed' AND completed_at IS NOT NULL
@@ -118,7 +129,9 @@ RULES: dict[str, str] = {
         WHERE NOT s.held AND s.deletion_due < D() AND c.created_at <= b.taken_at
           AND CASE WHEN runs.done IS NOT NULL THEN b.taken_at < runs.done
                    ELSE sthlm_date(b.taken_at) <= s.deletion_due END""",
-    "RET-04": "WITH " + _EXISTING_BACKUPS + """
+    "RET-04": "WITH "
+    + _EXISTING_BACKUPS
+    + """
         SELECT CAST(backup_id AS VARCHAR) FROM existing WHERE sthlm_date(expires_at) < D()""",
     "RET-05": f"""
         SELECT CAST(invoice_id AS VARCHAR) FROM invoices
@@ -138,7 +151,8 @@ RULES: dict[str, str] = {
     "RET-08": f"""
         SELECT DISTINCT 'cookie_consents' FROM cookie_consents
         WHERE add_months(sthlm_date(consented_at), {P.cookie_consent_retention_months}) < D()""",
-    "RET-09": _CUSTOMER_STATE + f"""
+    "RET-09": _CUSTOMER_STATE
+    + f"""
         , held AS (SELECT customer_id FROM legal_holds
                    WHERE placed_on <= D() AND (lifted_on IS NULL OR lifted_on > D()))
         SELECT DISTINCT CAST(customer_id AS VARCHAR) FROM login_events
@@ -178,22 +192,28 @@ RULES: dict[str, str] = {
         WHERE s.subprocessor_id IS NULL
            OR NOT (s.engaged_on <= x.day AND (s.disengaged_on IS NULL OR s.disengaged_on > x.day))
            OR s.dpa_signed_on IS NULL OR s.dpa_signed_on > x.day""",
-    "SUB-07": "WITH " + _EXISTING_BACKUPS + """
+    "SUB-07": "WITH "
+    + _EXISTING_BACKUPS
+    + """
         SELECT CAST(backup_id AS VARCHAR) FROM existing WHERE NOT allowed(storage_country)""",
-    "DSR-01": _DSR + """
+    "DSR-01": _DSR
+    + """
         SELECT CAST(request_id AS VARCHAR) FROM r2
         WHERE outcome IS DISTINCT FROM 'withdrawn'
           AND ((answered AND sthlm_date(completed_at) > due) OR (NOT answered AND D() > due))""",
-    "DSR-02": _DSR + """
+    "DSR-02": _DSR
+    + """
         SELECT CAST(request_id AS VARCHAR) FROM r2
         WHERE (extended_on IS NOT NULL OR extension_notified_at IS NOT NULL) AND NOT ext_valid""",
-    "DSR-03": _DSR + """
+    "DSR-03": _DSR
+    + """
         SELECT CAST(request_id AS VARCHAR) FROM r2 x
         WHERE fee_sek > 0 AND (request_type <> 'access' OR NOT EXISTS (
             SELECT 1 FROM dsr_requests o
             WHERE o.request_type = 'access' AND norm(o.subject_email) = norm(x.subject_email)
               AND o.received_at < x.received_at AND sthlm_date(o.received_at) >= add_months(x.received, -12)))""",
-    "DSR-04": _DSR + """
+    "DSR-04": _DSR
+    + """
         SELECT CAST(request_id AS VARCHAR) FROM r2 x
         WHERE request_type = 'erasure' AND outcome = 'fulfilled' AND answered AND (
           (controller = 'customer' AND EXISTS (
@@ -211,7 +231,8 @@ RULES: dict[str, str] = {
     "DSR-05": """
         SELECT CAST(request_id AS VARCHAR) FROM dsr_requests
         WHERE outcome = 'refused' AND coalesce(trim(refusal_ground), '') = ''""",
-    "DSR-06": _DSR + f"""
+    "DSR-06": _DSR
+    + f"""
         SELECT CAST(request_id AS VARCHAR) FROM r2
         WHERE outcome IS DISTINCT FROM 'withdrawn' AND NOT answered
           AND due > D() AND due <= D() + INTERVAL {P.dsr_due_soon_days} DAY""",
@@ -230,25 +251,36 @@ def dq_findings(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
             q = f'"{col.name}"'
             if col.references:
                 parent, pcol = col.references
-                n = con.sql(f'SELECT count(*) FROM "{name}" c WHERE {q} IS NOT NULL AND NOT EXISTS '
-                            f'(SELECT 1 FROM "{parent}" p WHERE p."{pcol}" = c.{q})').fetchone()[0]
+                n = con.sql(
+                    f'SELECT count(*) FROM "{name}" c WHERE {q} IS NOT NULL AND NOT EXISTS '
+                    f'(SELECT 1 FROM "{parent}" p WHERE p."{pcol}" = c.{q})'
+                ).fetchone()[0]
                 if n:
                     out["DQ-03"].add(name)
             if col.is_country:
-                n = con.sql(f'SELECT count(*) FROM "{name}" WHERE {q} IS NOT NULL AND {q} NOT IN ({iso})').fetchone()[0]
+                n = con.sql(
+                    f'SELECT count(*) FROM "{name}" WHERE {q} IS NOT NULL AND {q} NOT IN ({iso})'
+                ).fetchone()[0]
                 if n:
                     out["DQ-04"].add(name)
             if col.check_values:
                 vals = ", ".join(f"'{v}'" for v in col.check_values)
-                n = con.sql(f'SELECT count(*) FROM "{name}" WHERE {q} IS NOT NULL AND {q} NOT IN ({vals})').fetchone()[0]
+                n = con.sql(
+                    f'SELECT count(*) FROM "{name}" WHERE {q} IS NOT NULL AND {q} NOT IN ({vals})'
+                ).fetchone()[0]
                 if n:
                     out["DQ-04"].add(name)
             if col.is_timestamp and col.name != "expires_at":
-                n = con.sql(f'SELECT count(*) FROM "{name}" WHERE {q} > exported_at()').fetchone()[0]
+                n = con.sql(f'SELECT count(*) FROM "{name}" WHERE {q} > exported_at()').fetchone()[
+                    0
+                ]
                 if n:
                     out["DQ-05"].add(name)
-    for table, cond in [("contracts", "ends_on < signed_on"), ("dsr_requests", "completed_at < received_at"),
-                        ("support_tickets", "closed_at < opened_at")]:
+    for table, cond in [
+        ("contracts", "ends_on < signed_on"),
+        ("dsr_requests", "completed_at < received_at"),
+        ("support_tickets", "closed_at < opened_at"),
+    ]:
         if con.sql(f"SELECT count(*) FROM {table} WHERE {cond}").fetchone()[0]:
             out["DQ-05"].add(table)
     return out
@@ -263,8 +295,11 @@ def all_findings(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
 def compare_with_ground_truth(export_dir: Path, ground_truth_path: Path) -> list[str]:
     """Differences between the reference findings and ground_truth.json (empty = exact)."""
     gt = json.loads(ground_truth_path.read_text(encoding="utf-8"))
-    con = open_export(export_dir, date.fromisoformat(gt["as_of"]), Params.from_mapping(
-        {k: v for k, v in gt["params"].items()}))
+    con = open_export(
+        export_dir,
+        date.fromisoformat(gt["as_of"]),
+        Params.from_mapping({k: v for k, v in gt["params"].items()}),
+    )
     found = all_findings(con)
     expected: dict[str, set[str]] = {}
     for e in gt["expected"]:

@@ -6,10 +6,19 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("module", ["auditlib.schema", "auditlib.dates", "auditlib.gate_registry",
-                                    "auditlib.source.spec", "auditlib.source.postgres.conninfo",
-                                    "auditlib.redaction", "auditlib.source.postgres.timeouts",
-                                    "auditlib.snapshot.builder"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "auditlib.schema",
+        "auditlib.dates",
+        "auditlib.gate_registry",
+        "auditlib.source.spec",
+        "auditlib.source.postgres.conninfo",
+        "auditlib.redaction",
+        "auditlib.source.postgres.timeouts",
+        "auditlib.snapshot.builder",
+    ],
+)
 def test_docstring_examples(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0

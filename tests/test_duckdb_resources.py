@@ -27,19 +27,26 @@ def _plan(tmp_path: Path, duck: str) -> Path:
 
 
 def test_plan_duckdb_table(tmp_path: Path) -> None:
-    plan = load_plan(_plan(tmp_path, '[duckdb]\nmemory_limit = "2GiB"\nthreads = 1\n'
-                                     f'temp_directory = "{tmp_path}/spill"'))
+    plan = load_plan(
+        _plan(
+            tmp_path,
+            f'[duckdb]\nmemory_limit = "2GiB"\nthreads = 1\ntemp_directory = "{tmp_path}/spill"',
+        )
+    )
     assert plan.duckdb == DuckDBResources("2GiB", 1, f"{tmp_path}/spill")
     assert plan.duckdb.to_env()[ENV_MEMORY_LIMIT] == "2GiB"
     assert load_plan(_plan(tmp_path, "")).duckdb == DuckDBResources(DEFAULT_MEMORY_LIMIT)
     assert load_plan(REPO / "audits" / "monthly.toml").duckdb.memory_limit == "4GiB"
 
 
-@pytest.mark.parametrize("bad, message", [
-    ('memory_limit = "lots"', "not a size"),
-    ("threads = 0", "threads must be an integer >= 1"),
-    ('thread = 2', "unknown key"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ('memory_limit = "lots"', "not a size"),
+        ("threads = 0", "threads must be an integer >= 1"),
+        ("thread = 2", "unknown key"),
+    ],
+)
 def test_plan_refuses_bad_duckdb_values(tmp_path: Path, bad: str, message: str) -> None:
     with pytest.raises(PlanError, match=message):
         load_plan(_plan(tmp_path, f"[duckdb]\n{bad}"))
@@ -63,8 +70,10 @@ def test_a_sort_larger_than_the_limit_spills(tmp_path: Path) -> None:
     """The same sort fails in 64 MiB without a spill directory and succeeds with one."""
     query = "SELECT count(*), min(h) FROM (SELECT h, i FROM t ORDER BY h)"
     con = duckdb.connect(str(tmp_path / "db.duckdb"))
-    con.execute("CREATE TABLE t AS SELECT range AS i, md5(range::VARCHAR) || md5(range::VARCHAR) AS h "
-                "FROM range(3000000)")
+    con.execute(
+        "CREATE TABLE t AS SELECT range AS i, md5(range::VARCHAR) || md5(range::VARCHAR) AS h "
+        "FROM range(3000000)"
+    )
     con.close()
     con = duckdb.connect(str(tmp_path / "db.duckdb"))
     apply(con, DuckDBResources("64MiB", 1))

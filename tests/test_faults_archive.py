@@ -34,8 +34,8 @@ def test_a_snapshots_symlink_is_used_as_it_is(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_full_disk_prints_one_line_and_leaves_nothing(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import auditlib.runner.run as run_mod
     from auditlib.cli.run import main
 
@@ -48,8 +48,14 @@ def test_a_full_disk_prints_one_line_and_leaves_nothing(
     plan = tmp_path / "plan.toml"
     plan.write_text('name = "t"\nnotebooks = ["snapshot"]\n')
     archive = tmp_path / "archive"
-    code = main(source=str(tmp_path), as_of=date.fromisoformat(AS_OF), out=archive,
-                plan_path=plan, quiet=True, notebooks_dir=nbs)
+    code = main(
+        source=str(tmp_path),
+        as_of=date.fromisoformat(AS_OF),
+        out=archive,
+        plan_path=plan,
+        quiet=True,
+        notebooks_dir=nbs,
+    )
     err = capsys.readouterr().err
     assert code == 2
     lines = [x for x in err.splitlines() if x.strip()]

@@ -24,8 +24,9 @@ def _issues(path: Path) -> list[tuple]:
 
 def _gate(path: Path, gate: str, table: str) -> str:
     with duckdb.connect(str(path), read_only=True) as con:
-        return con.execute("SELECT status FROM _audit_gates WHERE gate_id = ? AND table_name = ?",
-                           [gate, table]).fetchone()[0]
+        return con.execute(
+            "SELECT status FROM _audit_gates WHERE gate_id = ? AND table_name = ?", [gate, table]
+        ).fetchone()[0]
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +40,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     rows = base_rows()
     # users: a 3 MB value in full_name, a column the snapshot never copies
     rows["users"][1]["full_name"] = "N" * 3_000_000
-    write_export(d, rows, fmt={"users": "csv", "subprocessor_locations": "csv",
-                               "legal_holds": "csv"})
+    write_export(
+        d, rows, fmt={"users": "csv", "subprocessor_locations": "csv", "legal_holds": "csv"}
+    )
     manifest = json.loads((d / "manifest.json").read_text())
     # subprocessor_locations: replaced by a link to a file outside the export
     (d / "subprocessor_locations.csv").unlink()
@@ -61,8 +63,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def test_a_symlink_out_of_the_export_is_refused_naming_the_file(hostile) -> None:
     d, snap = hostile
     msgs = [m for k, t, m in _issues(snap) if t == "subprocessor_locations"]
-    assert any("subprocessor_locations.csv: refused" in m and "outside the export" in m
-               for m in msgs), msgs
+    assert any(
+        "subprocessor_locations.csv: refused" in m and "outside the export" in m for m in msgs
+    ), msgs
     assert not any("passwd" in m or "outside/" in m for _, _, m in _issues(snap))
     assert b"root-secret-line" not in snap.read_bytes()
     assert _gate(snap, "DQ-01", "subprocessor_locations") == "fail"
@@ -108,10 +111,13 @@ def test_a_manifest_that_is_a_fifo_or_huge_is_refused(tmp_path: Path) -> None:
         ExportSource(d).open(con)
 
 
-@pytest.mark.parametrize("mangle", [
-    lambda b: b.replace(b"\n", b"\r"),  # old Mac line ends: one huge "header"
-    lambda b: b"x" * 3_000_000 + b"," + b,  # a 3 MB header field
-])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda b: b.replace(b"\n", b"\r"),  # old Mac line ends: one huge "header"
+        lambda b: b"x" * 3_000_000 + b"," + b,  # a 3 MB header field
+    ],
+)
 def test_an_unparsable_header_is_unreadable_not_a_crash(tmp_path: Path, mangle) -> None:
     d = write_export(tmp_path / "e", base_rows(), fmt={"customers": "csv"})
     p = d / "customers.csv"

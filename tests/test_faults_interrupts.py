@@ -28,8 +28,9 @@ def _processes_mentioning(text: str) -> list[list[str]]:
     for p in psutil.process_iter():
         with contextlib.suppress(psutil.Error):
             cmd = p.cmdline()
-            if any(text in c for c in cmd) or text in (p.environ().get("JUPYTER_RUNTIME_DIR")
-                                                        or ""):
+            if any(text in c for c in cmd) or text in (
+                p.environ().get("JUPYTER_RUNTIME_DIR") or ""
+            ):
                 found.append(cmd)
     return found
 
@@ -38,15 +39,31 @@ def _start_slow_run(tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
     snap = write_snapshot(tmp_path / "tiny.duckdb")
     nbs = fake_notebooks(tmp_path / "nbs", snap, replace={"dsr": "sleeps"})  # sleeps 60 s
     plan = tmp_path / "plan.toml"
-    plan.write_text('name = "t"\n[execution]\ntimeout_seconds = 600\n'
-                    "cell_timeout_seconds = 300\nparallelism = 2\n")
+    plan.write_text(
+        'name = "t"\n[execution]\ntimeout_seconds = 600\n'
+        "cell_timeout_seconds = 300\nparallelism = 2\n"
+    )
     archive = tmp_path / "archive"
     exe = Path(sys.executable).with_name("auditlib")
     proc = subprocess.Popen(
-        [str(exe), "run", "--source", str(tmp_path), "--as-of", AS_OF, "--out", str(archive),
-         "--plan", str(plan)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-        env={**os.environ, "AUDITLIB_NOTEBOOKS": str(nbs)})
+        [
+            str(exe),
+            "run",
+            "--source",
+            str(tmp_path),
+            "--as-of",
+            AS_OF,
+            "--out",
+            str(archive),
+            "--plan",
+            str(plan),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "AUDITLIB_NOTEBOOKS": str(nbs)},
+    )
     # wait until the slow notebook's kernel is executing (its output notebook exists)
     for _ in range(1200):
         if list(archive.glob(".tmp-*/notebooks/dsr.ipynb")) or proc.poll() is not None:
@@ -58,8 +75,7 @@ def _start_slow_run(tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
 
 
 def _assert_nothing_left(archive: Path) -> None:
-    leftovers = [p.relative_to(archive) for p in archive.rglob("*")
-                 if not p.is_dir()]
+    leftovers = [p.relative_to(archive) for p in archive.rglob("*") if not p.is_dir()]
     assert leftovers == [], leftovers
     assert not list(archive.glob(".tmp-*"))
     assert not list((archive / ".work").glob("*")) if (archive / ".work").exists() else True
@@ -67,8 +83,9 @@ def _assert_nothing_left(archive: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("sig", "code", "name"), [(signal.SIGINT, 130, "SIGINT"),
-                                                    (signal.SIGTERM, 143, "SIGTERM")])
+@pytest.mark.parametrize(
+    ("sig", "code", "name"), [(signal.SIGINT, 130, "SIGINT"), (signal.SIGTERM, 143, "SIGTERM")]
+)
 def test_a_signal_ends_the_run_cleanly(tmp_path: Path, sig: int, code: int, name: str) -> None:
     proc, archive = _start_slow_run(tmp_path)
     if sig == signal.SIGINT:
@@ -88,7 +105,7 @@ def test_a_signal_ends_the_run_cleanly(tmp_path: Path, sig: int, code: int, name
 def test_a_crashed_run_is_cleaned_up_by_the_next_one(tmp_path: Path) -> None:
     proc, archive = _start_slow_run(tmp_path)
     (run_tmp,) = archive.glob(".tmp-*")
-    run_id = run_tmp.name[len(".tmp-"):]
+    run_id = run_tmp.name[len(".tmp-") :]
     proc.kill()  # kill -9: no clean-up runs
     proc.communicate(timeout=60)
     assert run_tmp.exists() and (archive / ".work" / f"{run_id}.lock").exists()
@@ -125,11 +142,19 @@ def test_the_whole_run_time_limit_ends_the_run_as_error(tmp_path: Path) -> None:
     snap = write_snapshot(tmp_path / "tiny.duckdb")
     nbs = fake_notebooks(tmp_path / "nbs", snap, replace={"dsr": "sleeps"})
     plan = tmp_path / "plan.toml"
-    plan.write_text('name = "t"\n[execution]\ntimeout_seconds = 600\n'
-                    "cell_timeout_seconds = 300\nparallelism = 1\nrun_timeout_seconds = 40\n")
+    plan.write_text(
+        'name = "t"\n[execution]\ntimeout_seconds = 600\n'
+        "cell_timeout_seconds = 300\nparallelism = 1\nrun_timeout_seconds = 40\n"
+    )
     archive = tmp_path / "archive"
-    code = main(source=str(tmp_path), as_of=date.fromisoformat(AS_OF), out=archive,
-                plan_path=plan, quiet=True, notebooks_dir=nbs)
+    code = main(
+        source=str(tmp_path),
+        as_of=date.fromisoformat(AS_OF),
+        out=archive,
+        plan_path=plan,
+        quiet=True,
+        notebooks_dir=nbs,
+    )
     assert code == 2
     (run_dir,) = [p for p in archive.iterdir() if (p / "summary.json").exists()]
     s = json.loads((run_dir / "summary.json").read_text())

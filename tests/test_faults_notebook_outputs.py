@@ -15,15 +15,26 @@ from auditlib.runner.worker import execute
 
 @pytest.mark.slow
 def test_error_and_stream_outputs_are_redacted(tmp_path: Path) -> None:
-    nb = new_notebook(cells=[
-        new_code_cell("print('seen anna.svensson@example.se from 10.66.77.88line1 \\x1b[2J')"),
-        new_code_cell("raise ValueError('bad country +46 70 123 45 67 \\x1b[32mOK')"),
-    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                "language": "python"}})
+    nb = new_notebook(
+        cells=[
+            new_code_cell("print('seen anna.svensson@example.se from 10.66.77.88line1 \\x1b[2J')"),
+            new_code_cell("raise ValueError('bad country +46 70 123 45 67 \\x1b[32mOK')"),
+        ],
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+    )
     src, out = tmp_path / "in.ipynb", tmp_path / "out.ipynb"
     nbformat.write(nb, src)
-    result = execute({"input": str(src), "output": str(out), "parameters": {},
-                      "cell_timeout": 120, "cwd": str(tmp_path)})
+    result = execute(
+        {
+            "input": str(src),
+            "output": str(out),
+            "parameters": {},
+            "cell_timeout": 120,
+            "cwd": str(tmp_path),
+        }
+    )
     assert result["status"] == "error" and result["error_kind"] == "cell_error"
     import json
 

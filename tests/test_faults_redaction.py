@@ -13,8 +13,10 @@ from auditlib.report.privacy import scrub_personal, scrub_text
 TWO_MB = 2_000_000
 
 
-@pytest.mark.parametrize("unit", ["a", "a.", "a@", "a@a.", "1.", "1.1.1.1", "a:", "+1 ", "0",
-                                  "\x1b", ":@", "password=", "ab12"])
+@pytest.mark.parametrize(
+    "unit",
+    ["a", "a.", "a@", "a@a.", "1.", "1.1.1.1", "a:", "+1 ", "0", "\x1b", ":@", "password=", "ab12"],
+)
 def test_two_megabyte_adversarial_values_are_scanned_whole(unit: str) -> None:
     value = unit * (TWO_MB // len(unit))
     out = redact(value, limit=None)
@@ -39,20 +41,23 @@ def test_a_cut_never_leaves_half_an_address() -> None:
     assert "anna" not in redact(value, limit=100)
 
 
-@pytest.mark.parametrize("value", [
-    "anna.svensson@example.se",
-    "contactanna.svensson@example.seline1",
-    "10.66.77.88line1",
-    "ip10.66.77.88",
-    "2001:db8::1",
-    "fe80::1cafeline",
-    "2001:0db8:0000:0000:0000:0000:0000:0001",
-    "+46 70 123 45 67",
-    "+46701234567abc",
-    "tel0701234567",
-    "070-123 45 67",
-    "0046 70 123 45 67",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "anna.svensson@example.se",
+        "contactanna.svensson@example.seline1",
+        "10.66.77.88line1",
+        "ip10.66.77.88",
+        "2001:db8::1",
+        "fe80::1cafeline",
+        "2001:0db8:0000:0000:0000:0000:0000:0001",
+        "+46 70 123 45 67",
+        "+46701234567abc",
+        "tel0701234567",
+        "070-123 45 67",
+        "0046 70 123 45 67",
+    ],
+)
 def test_personal_values_are_redacted_also_when_glued(value: str) -> None:
     out = redact(f"country {value}!")
     assert REDACTED in out
@@ -60,13 +65,24 @@ def test_personal_values_are_redacted_also_when_glued(value: str) -> None:
         assert secret not in out, out
 
 
-@pytest.mark.parametrize("value", [
-    "2026-11-24", "2026-01-05T08:00:00+00:00", "20:00:00", "user_id=1234567890",
-    "rows 1034, manifest says 1034", "0.00 0.00 0.00", "std::vector", "DQ-01",
-    "sha256 " + "0123456789abcdef" * 4,
-    "run default-2025-01-01-20261204T181227Z: fail", "monthly-2026-11-24-20261124T213000Z-2",
-    "2026/01/05-0701", "v1.2.0-0123456",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-11-24",
+        "2026-01-05T08:00:00+00:00",
+        "20:00:00",
+        "user_id=1234567890",
+        "rows 1034, manifest says 1034",
+        "0.00 0.00 0.00",
+        "std::vector",
+        "DQ-01",
+        "sha256 " + "0123456789abcdef" * 4,
+        "run default-2025-01-01-20261204T181227Z: fail",
+        "monthly-2026-11-24-20261124T213000Z-2",
+        "2026/01/05-0701",
+        "v1.2.0-0123456",
+    ],
+)
 def test_ids_dates_counts_and_digests_are_kept(value: str) -> None:
     assert redact(value) == value
 

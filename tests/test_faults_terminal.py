@@ -30,17 +30,21 @@ def test_markup_and_escapes_in_data_neither_crash_nor_style_the_progress_display
     assert "[/]dsr\\x1b[31m" in out
 
 
-@pytest.mark.parametrize("spec", [
-    "POSTGRESQL://auditor:Secr3tPW@db.internal/one2many",
-    "postgresql:/auditor:Secr3tPW@db.internal/one2many",
-    "Postgres://auditor:Secr3tPW@db.internal/one2many?sslmode=require",
-    "host=db.internal dbname=one2many user=auditor password=Secr3tPW",
-    "host=db.internal password = 'Secr3tPW' dbname=one2many",
-    "postgresql://auditor@db.internal/one2many?password=Secr3tPW",
-    "pg://auditor:Secr3tPW@db.internal",
-])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "POSTGRESQL://auditor:Secr3tPW@db.internal/one2many",
+        "postgresql:/auditor:Secr3tPW@db.internal/one2many",
+        "Postgres://auditor:Secr3tPW@db.internal/one2many?sslmode=require",
+        "host=db.internal dbname=one2many user=auditor password=Secr3tPW",
+        "host=db.internal password = 'Secr3tPW' dbname=one2many",
+        "postgresql://auditor@db.internal/one2many?password=Secr3tPW",
+        "pg://auditor:Secr3tPW@db.internal",
+    ],
+)
 def test_source_strings_are_never_echoed_with_their_password(
-        spec: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(source=spec, as_of=date(2025, 1, 1), out=tmp_path / "runs", quiet=True)
     err = capsys.readouterr()
     assert code == 2
@@ -54,7 +58,8 @@ def test_snapshot_command_does_not_echo_the_password(tmp_path: Path) -> None:
 
     from auditlib.cli.snapshot import command
 
-    r = CliRunner().invoke(command, ["--source", "POSTGRESQL://a:Secr3tPW@h/db",
-                                     "--out", str(tmp_path / "s.duckdb")])
+    r = CliRunner().invoke(
+        command, ["--source", "POSTGRESQL://a:Secr3tPW@h/db", "--out", str(tmp_path / "s.duckdb")]
+    )
     assert r.exit_code == 2
     assert "Secr3tPW" not in r.output

@@ -49,23 +49,36 @@ def test_next_step_prose_agrees_with_the_blocking_flag() -> None:
 def test_no_module_retypes_the_gate_ids_or_blocking_set() -> None:
     """A tuple/set of gate ids, or a SQL IN list of them, belongs to the registry only."""
     literal = re.compile(r"""["']DQ-0\d["']\s*[,:]\s*["'](DQ-0\d|critical|high|medium)""")
-    offenders = [str(p.relative_to(SRC)) for p in SRC.rglob("*.py")
-                 if p.name != "gate_registry.py" and literal.search(p.read_text(encoding="utf-8"))]
+    offenders = [
+        str(p.relative_to(SRC))
+        for p in SRC.rglob("*.py")
+        if p.name != "gate_registry.py" and literal.search(p.read_text(encoding="utf-8"))
+    ]
     assert offenders == []
 
 
 def test_blocked_tables_is_a_pure_function_of_the_rows() -> None:
-    rows = [Row("DQ-01", "users", "pass"), Row("DQ-02", "users", "fail", "dup key"),
-            Row("DQ-03", "users", "fail"), Row("DQ-01", "backups", "pass"),
-            Row("DQ-03", "backups", "fail"), Row("DQ-06", "backups", "skipped"),
-            Row("DQ-02", "invoices", "pass")]
+    rows = [
+        Row("DQ-01", "users", "pass"),
+        Row("DQ-02", "users", "fail", "dup key"),
+        Row("DQ-03", "users", "fail"),
+        Row("DQ-01", "backups", "pass"),
+        Row("DQ-03", "backups", "fail"),
+        Row("DQ-06", "backups", "skipped"),
+        Row("DQ-02", "invoices", "pass"),
+    ]
     out = blocked_tables(rows, ["users", "backups", "invoices", "legal_holds"])
-    assert out == {"users": "DQ-02 fail: dup key",
-                   "invoices": "DQ-01 was not evaluated for this table",
-                   "legal_holds": "DQ-01 was not evaluated for this table"}
+    assert out == {
+        "users": "DQ-02 fail: dup key",
+        "invoices": "DQ-01 was not evaluated for this table",
+        "legal_holds": "DQ-01 was not evaluated for this table",
+    }
 
 
 def test_blocking_unevaluated_lists_only_blocking_errors() -> None:
-    rows = [Row("DQ-01", "users", "error"), Row("DQ-03", "users", "error"),
-            Row("DQ-06", "users", "fail")]
+    rows = [
+        Row("DQ-01", "users", "error"),
+        Row("DQ-03", "users", "error"),
+        Row("DQ-06", "users", "fail"),
+    ]
     assert [r.gate_id for r in blocking_unevaluated(rows)] == ["DQ-01"]

@@ -24,14 +24,16 @@ def test_pg_load_cli(pg_cluster: ThrowawayCluster, tiny_export: TinyExport) -> N
     conninfo = _create_database(pg_cluster, "cli_load")
     runner = CliRunner()
     res = runner.invoke(
-        main, ["pg", "load", "--export", str(tiny_export.out_dir), "--conninfo", conninfo],
+        main,
+        ["pg", "load", "--export", str(tiny_export.out_dir), "--conninfo", conninfo],
         env={"PGPASSWORD": pg_cluster.password},
     )
     assert res.exit_code == 0, res.output
     assert re.search(r"message_deliveries\s+5", res.output)
     assert re.search(r"total\s+49", res.output)
     res = runner.invoke(
-        main, ["pg", "load", "--export", str(tiny_export.out_dir), "--conninfo", conninfo],
+        main,
+        ["pg", "load", "--export", str(tiny_export.out_dir), "--conninfo", conninfo],
         env={"PGPASSWORD": pg_cluster.password},
     )
     assert res.exit_code == 2 and "already exists" in res.output and "--replace" in res.output
@@ -40,8 +42,14 @@ def test_pg_load_cli(pg_cluster: ThrowawayCluster, tiny_export: TinyExport) -> N
 def test_pg_load_cli_refuses_password_in_url(tiny_export: TinyExport) -> None:
     res = CliRunner().invoke(
         main,
-        ["pg", "load", "--export", str(tiny_export.out_dir), "--conninfo",
-         "postgresql://postgres:pw-in-url-123@127.0.0.1:1/x"],
+        [
+            "pg",
+            "load",
+            "--export",
+            str(tiny_export.out_dir),
+            "--conninfo",
+            "postgresql://postgres:pw-in-url-123@127.0.0.1:1/x",
+        ],
     )
     assert res.exit_code == 2
     assert "contains a password" in res.output and "pw-in-url-123" not in res.output
@@ -50,9 +58,18 @@ def test_pg_load_cli_refuses_password_in_url(tiny_export: TinyExport) -> None:
 def test_pg_sandbox_serves_the_export_until_interrupted(tiny_export: TinyExport) -> None:
     before = set(Path("/tmp").glob("auditlib-pg-*"))
     proc = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from auditlib.cli import main; sys.argv[0]='auditlib'; main()",
-         "pg", "sandbox", "--export", str(tiny_export.out_dir)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from auditlib.cli import main; sys.argv[0]='auditlib'; main()",
+            "pg",
+            "sandbox",
+            "--export",
+            str(tiny_export.out_dir),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     out: list[str] = []
     try:

@@ -32,7 +32,9 @@ def test_cluster_starts_and_stop_leaves_no_process_or_directory() -> None:
         with psycopg.connect(c.conninfo, password=c.password) as con:
             assert con.execute("SHOW server_version_num").fetchone()[0].startswith("15")
         with psycopg.connect(c.auditor_conninfo, password=c.auditor_password) as con:
-            row = con.execute("SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+            row = con.execute(
+                "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user"
+            ).fetchone()
             assert row == ("auditor", False)
     assert not base.exists()
     assert not _alive(pid)

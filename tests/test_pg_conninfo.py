@@ -67,13 +67,22 @@ def test_effective_target_falls_back_to_pg_environment(monkeypatch: pytest.Monke
     monkeypatch.setenv("PGUSER", "auditor")
     monkeypatch.delenv("PGDATABASE", raising=False)
     assert effective_target("dbname=one2many") == {
-        "host": "db.internal", "port": "6432", "dbname": "one2many", "user": "auditor"}
+        "host": "db.internal",
+        "port": "6432",
+        "dbname": "one2many",
+        "user": "auditor",
+    }
 
 
 @pytest.mark.parametrize(
     ("formatted", "expected"),
-    [("timestamp with time zone", "timestamptz"), ("character(2)", "char(2)"),
-     ("numeric(12,2)", "numeric(12,2)"), ("inet", "inet"), ("bigint", "bigint")],
+    [
+        ("timestamp with time zone", "timestamptz"),
+        ("character(2)", "char(2)"),
+        ("numeric(12,2)", "numeric(12,2)"),
+        ("inet", "inet"),
+        ("bigint", "bigint"),
+    ],
 )
 def test_pg_type_names_are_spelled_as_in_schema_sql(formatted: str, expected: str) -> None:
     assert normalise_pg_type(formatted) == expected
@@ -86,8 +95,10 @@ def test_schema_types_round_trip_through_normalise() -> None:
 
 
 def test_libpq_reason_drops_duckdbs_echo_of_the_dsn() -> None:
-    text = ('IO Error: Unable to connect to Postgres at "host=10.0.0.1 port=5432 user=a '
-            'application_name=auditlib-snapshot": connection to server at "10.0.0.1", port 5432 '
-            "failed: Connection refused")
+    text = (
+        'IO Error: Unable to connect to Postgres at "host=10.0.0.1 port=5432 user=a '
+        'application_name=auditlib-snapshot": connection to server at "10.0.0.1", port 5432 '
+        "failed: Connection refused"
+    )
     assert _libpq_reason(text).startswith('connection to server at "10.0.0.1"')
     assert "application_name" not in _libpq_reason(text)

@@ -129,8 +129,12 @@ def _ids(con: duckdb.DuckDBPyConnection, key: str, rel: str) -> list[int]:
 
 def _live_ids(db: LoadedDatabase) -> list[int]:
     with db.connect() as con:
-        return [r[0] for r in con.execute(
-            "SELECT message_id FROM one2many.messages WHERE message_id >= 10000 ORDER BY 1").fetchall()]
+        return [
+            r[0]
+            for r in con.execute(
+                "SELECT message_id FROM one2many.messages WHERE message_id >= 10000 ORDER BY 1"
+            ).fetchall()
+        ]
 
 
 def test_extract_reads_one_snapshot_while_a_writer_commits(
@@ -144,9 +148,13 @@ def test_extract_reads_one_snapshot_while_a_writer_commits(
     con.execute("SET pg_pages_per_task = 4")  # many ctid ranges -> parallel connections
     tables = src.tables()
     with src.consistent_read(con):
-        con.execute(f"CREATE TEMP TABLE m AS SELECT message_id, body FROM {tables['messages'].relation_sql}")
+        con.execute(
+            f"CREATE TEMP TABLE m AS SELECT message_id, body FROM {tables['messages'].relation_sql}"
+        )
         writer.wait_for_more(4)
-        con.execute(f"CREATE TEMP TABLE d AS SELECT * FROM {tables['message_deliveries'].relation_sql}")
+        con.execute(
+            f"CREATE TEMP TABLE d AS SELECT * FROM {tables['message_deliveries'].relation_sql}"
+        )
         writer.wait_for_more(4)
         con.execute(f"CREATE TEMP TABLE e AS SELECT * FROM {tables['login_events'].relation_sql}")
     messages = _ids(con, "messages", "m")
@@ -154,7 +162,9 @@ def test_extract_reads_one_snapshot_while_a_writer_commits(
     assert _ids(con, "message_deliveries", "d") == messages
     assert _ids(con, "deliveries_per_message", "d") == [3]
     assert _ids(con, "login_events", "e") == messages
-    assert con.execute("SELECT count(*) FROM m WHERE message_id BETWEEN 5000 AND 7999").fetchone() == (3000,)
+    assert con.execute(
+        "SELECT count(*) FROM m WHERE message_id BETWEEN 5000 AND 7999"
+    ).fetchone() == (3000,)
     # the database moved on during the extract: the check above could have failed
     assert _live_ids(writer_db) != messages
     src.close()

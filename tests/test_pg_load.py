@@ -82,7 +82,9 @@ def test_existing_schema_needs_replace_and_a_failed_load_changes_nothing(
         f"TO '{dirty / 'users.csv'}' (FORMAT csv, HEADER true)"
     )
     (dirty / "users.csv.gz").unlink()
-    with pytest.raises(LoadError, match=r"table users: rows break foreign key users_customer_id_fkey") as exc:
+    with pytest.raises(
+        LoadError, match=r"table users: rows break foreign key users_customer_id_fkey"
+    ) as exc:
         load_export(dirty, conninfo, replace=True)
     assert "Hans" not in str(exc.value)  # no row data in the message
     with psycopg.connect(conninfo, password=pg_cluster.password) as pg:
@@ -102,16 +104,26 @@ def test_ambiguous_export_is_refused(tiny_export: TinyExport, tmp_path: Path) ->
 
 
 def test_manifest_row_mismatch_rolls_back(
-    pg_cluster: ThrowawayCluster, tiny_export: TinyExport, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    pg_cluster: ThrowawayCluster,
+    tiny_export: TinyExport,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("PGPASSWORD", pg_cluster.password)
     exp = tmp_path / "with_manifest"
     shutil.copytree(tiny_export.out_dir, exp)
     tables = {t: {"file": f"{t}.x", "rows": n} for t, n in tiny_export.rows.items()}
     tables["orders"]["rows"] = 3  # the file has 2
-    (exp / "manifest.json").write_text(json.dumps({"exported_at": "2026-01-01T00:00:00+00:00", "tables": tables}))
+    (exp / "manifest.json").write_text(
+        json.dumps({"exported_at": "2026-01-01T00:00:00+00:00", "tables": tables})
+    )
     conninfo = _create_database(pg_cluster, "manifest_check")
-    with pytest.raises(LoadError, match="orders: manifest 3, file 2.*nothing was committed|nothing was committed.*orders: manifest 3, file 2"):
+    with pytest.raises(
+        LoadError,
+        match="orders: manifest 3, file 2.*nothing was committed|nothing was committed.*orders: manifest 3, file 2",
+    ):
         load_export(exp, conninfo)
     with psycopg.connect(conninfo, password=pg_cluster.password) as pg:
-        assert pg.execute("SELECT count(*) FROM pg_namespace WHERE nspname = 'one2many'").fetchone() == (0,)
+        assert pg.execute(
+            "SELECT count(*) FROM pg_namespace WHERE nspname = 'one2many'"
+        ).fetchone() == (0,)

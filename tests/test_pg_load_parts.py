@@ -21,14 +21,22 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture(scope="module")
 def part_export(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    return generate_export(tmp_path_factory.mktemp("pg_parts") / "export", scale=DEMO_SCALE, seed=DEMO_SEED,
-                           as_of=DEMO_AS_OF, fmt="mixed", part_rows=3000)
+    return generate_export(
+        tmp_path_factory.mktemp("pg_parts") / "export",
+        scale=DEMO_SCALE,
+        seed=DEMO_SEED,
+        as_of=DEMO_AS_OF,
+        fmt="mixed",
+        part_rows=3000,
+    )
 
 
 def test_part_export_loads_the_same_rows_as_single_files(
     part_export: Any, pg_cluster: ThrowawayCluster, pg_demo_csv: LoadedDatabase
 ) -> None:
-    db = load_into_new_database(pg_cluster, "demo_parts", Path(part_export.out_dir), fk_checks=False)
+    db = load_into_new_database(
+        pg_cluster, "demo_parts", Path(part_export.out_dir), fk_checks=False
+    )
     assert db.rows == pg_demo_csv.rows
     with db.connect() as a, pg_demo_csv.connect() as b:
         for table in ("message_deliveries", "login_events", "users", "invoices", "customers"):
@@ -37,16 +45,33 @@ def test_part_export_loads_the_same_rows_as_single_files(
 
 @pytest.fixture()
 def parquet_parts(tmp_path: Path) -> Path:
-    return generate_export(tmp_path / "export", scale=0.003, seed=1, as_of=DEMO_AS_OF, part_rows=1500).out_dir
+    return generate_export(
+        tmp_path / "export", scale=0.003, seed=1, as_of=DEMO_AS_OF, part_rows=1500
+    ).out_dir
 
 
-@pytest.mark.parametrize("damage, message", [
-    ("missing", r"message_deliveries: manifest lists part message_deliveries/part-00001\.parquet, which is not"),
-    ("schema", r"message_deliveries: part message_deliveries/part-00001\.parquet is of another schema"),
-    ("unlisted", r"message_deliveries: part message_deliveries/part-00042\.parquet is not listed"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (
+            "missing",
+            r"message_deliveries: manifest lists part message_deliveries/part-00001\.parquet, which is not",
+        ),
+        (
+            "schema",
+            r"message_deliveries: part message_deliveries/part-00001\.parquet is of another schema",
+        ),
+        (
+            "unlisted",
+            r"message_deliveries: part message_deliveries/part-00042\.parquet is not listed",
+        ),
+    ],
+)
 def test_bad_parts_are_refused_naming_table_and_part(
-    damage: str, message: str, parquet_parts: Path, pg_cluster: ThrowawayCluster,
+    damage: str,
+    message: str,
+    parquet_parts: Path,
+    pg_cluster: ThrowawayCluster,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     d = parquet_parts / "message_deliveries"

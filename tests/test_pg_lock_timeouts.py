@@ -23,8 +23,10 @@ from fixtures_pg import LoadedDatabase, TinyExport, load_into_new_database
 pytestmark = pytest.mark.postgres
 
 KEY = b"lock-timeout-test-key-0123456789"
-_ACTIVITY = ("SELECT pid, state, wait_event_type, query FROM pg_stat_activity "
-             "WHERE application_name = %s AND pid <> pg_backend_pid()")
+_ACTIVITY = (
+    "SELECT pid, state, wait_event_type, query FROM pg_stat_activity "
+    "WHERE application_name = %s AND pid <> pg_backend_pid()"
+)
 
 
 @pytest.fixture(scope="module")
@@ -54,14 +56,16 @@ def test_timeouts_from_the_environment_reach_the_connection_string(monkeypatch) 
 
 
 def test_a_locked_table_ends_the_snapshot_with_a_message(
-        pg_locked: LoadedDatabase, tmp_path: Path, monkeypatch) -> None:
+    pg_locked: LoadedDatabase, tmp_path: Path, monkeypatch
+) -> None:
     monkeypatch.setenv("PGPASSWORD", pg_locked.cluster.auditor_password)
     monkeypatch.setenv("AUDITLIB_PG_LOCK_TIMEOUT", "2")
     holder = _hold_lock(pg_locked)
     try:
         with pytest.raises(SourceError) as err:
-            build_snapshot(PostgresSource(pg_locked.auditor_conninfo), tmp_path / "s.duckdb",
-                           key=KEY)
+            build_snapshot(
+                PostgresSource(pg_locked.auditor_conninfo), tmp_path / "s.duckdb", key=KEY
+            )
         msg = str(err.value)
         assert "customers" in msg and "another session holds a lock" in msg, msg
         assert "lock_timeout (2 s" in msg
@@ -72,18 +76,25 @@ def test_a_locked_table_ends_the_snapshot_with_a_message(
 
 
 def test_a_killed_client_leaves_no_query_waiting_on_the_server(
-        pg_locked: LoadedDatabase, tmp_path: Path) -> None:
+    pg_locked: LoadedDatabase, tmp_path: Path
+) -> None:
     script = (
         "import sys\n"
         "from auditlib.quality import build_gated_snapshot as build_snapshot\n"
         "from auditlib.source.postgres import PostgresSource\n"
         "build_snapshot(PostgresSource(sys.argv[1]), sys.argv[2], key=b'x' * 32)\n"
     )
-    env = {**os.environ, "PGPASSWORD": pg_locked.cluster.auditor_password,
-           "AUDITLIB_PG_LOCK_TIMEOUT": "600", "AUDITLIB_PG_STATEMENT_TIMEOUT": "600"}
+    env = {
+        **os.environ,
+        "PGPASSWORD": pg_locked.cluster.auditor_password,
+        "AUDITLIB_PG_LOCK_TIMEOUT": "600",
+        "AUDITLIB_PG_STATEMENT_TIMEOUT": "600",
+    }
     holder = _hold_lock(pg_locked)
-    proc = subprocess.Popen([sys.executable, "-c", script, pg_locked.auditor_conninfo,
-                             str(tmp_path / "s.duckdb")], env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, pg_locked.auditor_conninfo, str(tmp_path / "s.duckdb")],
+        env=env,
+    )
     try:
         for _ in range(240):  # until its query waits for the lock
             if any(s[2] == "Lock" for s in _auditlib_sessions(pg_locked)):

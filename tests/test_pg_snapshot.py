@@ -20,9 +20,9 @@ KEY = b"pg-area-test-key-0123456789abcdef"
 
 def _table_digest(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, str]:
     cols = [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
-    row = " || chr(31) || ".join(f'coalesce(CAST("{c}" AS VARCHAR), \'<NULL>\')' for c in cols)
+    row = " || chr(31) || ".join(f"coalesce(CAST(\"{c}\" AS VARCHAR), '<NULL>')" for c in cols)
     r = con.execute(
-        f'SELECT count(*), coalesce(md5(string_agg({row}, chr(30) ORDER BY {row})), \'\') FROM "{table}"'
+        f"SELECT count(*), coalesce(md5(string_agg({row}, chr(30) ORDER BY {row})), '') FROM \"{table}\""
     ).fetchone()
     assert r is not None
     return int(r[0]), str(r[1])
@@ -34,8 +34,12 @@ def test_snapshot_from_postgres_equals_snapshot_from_export(
 ) -> None:
     monkeypatch.setenv("PGPASSWORD", pg_demo.cluster.auditor_password)
     monkeypatch.setenv("TZ", "UTC")
-    live = build_gated_snapshot(PostgresSource(pg_demo.auditor_conninfo), tmp_path / "live.duckdb", key=KEY)
-    export = build_gated_snapshot(ExportSource(pg_demo.export_dir), tmp_path / "export.duckdb", key=KEY)
+    live = build_gated_snapshot(
+        PostgresSource(pg_demo.auditor_conninfo), tmp_path / "live.duckdb", key=KEY
+    )
+    export = build_gated_snapshot(
+        ExportSource(pg_demo.export_dir), tmp_path / "export.duckdb", key=KEY
+    )
     assert live.rows == export.rows
     assert sum(live.rows.values()) > 1000
     a = duckdb.connect(str(tmp_path / "live.duckdb"), read_only=True)

@@ -26,7 +26,9 @@ def auditor_env(pg_cluster: ThrowawayCluster, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("PGPASSWORD", pg_cluster.auditor_password)
 
 
-def test_source_exposes_tables_with_postgres_types(pg_tiny: LoadedDatabase, auditor_env: None) -> None:
+def test_source_exposes_tables_with_postgres_types(
+    pg_tiny: LoadedDatabase, auditor_env: None
+) -> None:
     con = duckdb.connect()
     src = PostgresSource(pg_tiny.auditor_conninfo)
     before = datetime.now(UTC)
@@ -49,7 +51,9 @@ def test_source_exposes_tables_with_postgres_types(pg_tiny: LoadedDatabase, audi
         # every table reads back identical to what PostgreSQL holds
         with pg_tiny.connect() as pg:
             for name, st in tables.items():
-                assert duck_relation_checksum(con, name, st.relation_sql) == pg_table_checksum(pg, name)
+                assert duck_relation_checksum(con, name, st.relation_sql) == pg_table_checksum(
+                    pg, name
+                )
     finally:
         src.close()
 
@@ -132,7 +136,9 @@ def _terminate_reader(pg: psycopg.Connection, *, only_waiting: bool) -> int:
     return int(row[0]) if row else 0
 
 
-def test_connection_dropped_mid_read_is_a_source_error(pg_tiny: LoadedDatabase, auditor_env: None) -> None:
+def test_connection_dropped_mid_read_is_a_source_error(
+    pg_tiny: LoadedDatabase, auditor_env: None
+) -> None:
     """The reader's backend is killed while its COPY waits (behind a lock we hold) for a table."""
     con = duckdb.connect()
     src = PostgresSource(pg_tiny.auditor_conninfo)

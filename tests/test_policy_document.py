@@ -13,11 +13,18 @@ from auditlib.policy.rules import load_policy_rules
 
 
 def test_plain_text_headings_sentences_and_refs() -> None:
-    doc = parse_policy("Titel\n\nFörsta meningen, org. nr 556721-5685. Andra t.ex. här! "
-                       "Tredje?\n\nRubrik två\n\n- punkt ett\n- punkt två\n")
+    doc = parse_policy(
+        "Titel\n\nFörsta meningen, org. nr 556721-5685. Andra t.ex. här! "
+        "Tredje?\n\nRubrik två\n\n- punkt ett\n- punkt två\n"
+    )
     assert [s.ref for s in doc.sections] == ["Titel", "Rubrik två"]
-    assert [s.ref for s in doc.sentences] == ["Titel #1", "Titel #2", "Titel #3",
-                                              "Rubrik två #1", "Rubrik två #2"]
+    assert [s.ref for s in doc.sentences] == [
+        "Titel #1",
+        "Titel #2",
+        "Titel #3",
+        "Rubrik två #1",
+        "Rubrik två #2",
+    ]
     assert doc.sentences[0].text == "Första meningen, org. nr 556721-5685."
     assert doc.sentences[3].kind == "list_item"
 
@@ -29,22 +36,25 @@ def test_repeated_heading_gets_a_numbered_reference() -> None:
 
 
 def test_markdown_links_and_anchors() -> None:
-    doc = parse_policy("## Om oss\n\nSe [här](#om-oss), [där](#finns-inte), [tom](), "
-                       "[extern](https://x.se).\n", "markdown")
+    doc = parse_policy(
+        "## Om oss\n\nSe [här](#om-oss), [där](#finns-inte), [tom](), [extern](https://x.se).\n",
+        "markdown",
+    )
     dead = [lk.text for _, lk in doc.dead_links()]
     assert dead == ["där", "tom"]
 
 
 def test_html_blocks_links_and_ids() -> None:
-    html = ("<html><head><title>t</title><style>p{}</style></head><body>"
-            "<h1>Policy</h1><p id='x'>Text med <a href='#x'>länk</a> och "
-            "<a href='javascript:void(0)'>död</a>.</p><ul><li>Ett</li><li>Två</li></ul>"
-            "<p>Adress<br>Gatan 1<br>123 45 Stad</p></body></html>")
+    html = (
+        "<html><head><title>t</title><style>p{}</style></head><body>"
+        "<h1>Policy</h1><p id='x'>Text med <a href='#x'>länk</a> och "
+        "<a href='javascript:void(0)'>död</a>.</p><ul><li>Ett</li><li>Två</li></ul>"
+        "<p>Adress<br>Gatan 1<br>123 45 Stad</p></body></html>"
+    )
     doc = parse_policy(html, "html")
     assert [s.ref for s in doc.sections] == ["Policy"]
     assert [lk.text for _, lk in doc.dead_links()] == ["död"]
-    assert [s.kind for s in doc.sentences] == ["paragraph", "list_item", "list_item",
-                                               "paragraph"]
+    assert [s.kind for s in doc.sentences] == ["paragraph", "list_item", "list_item", "paragraph"]
     assert doc.sentences[-1].short_lines  # an address block, not a cut sentence
 
 
@@ -66,8 +76,10 @@ def test_sentence_split_keeps_abbreviations() -> None:
     assert len(split_sentences(text)) == 2
 
 
-@pytest.mark.parametrize(("number", "ok"), [("5567215685", True), ("5567235685", False),
-                                            ("2021005489", True), ("2021005488", False)])
+@pytest.mark.parametrize(
+    ("number", "ok"),
+    [("5567215685", True), ("5567235685", False), ("2021005489", True), ("2021005488", False)],
+)
 def test_luhn(number: str, ok: bool) -> None:
     assert luhn_ok(number) is ok
 
@@ -86,11 +98,26 @@ def test_bounded_patterns_pass(pattern: str) -> None:
 def test_checklist_loads_and_every_pattern_is_bounded() -> None:
     cl = load_checklist()  # the loader refuses unbounded patterns
     assert {e.id for e in cl.elements} >= {
-        "controller_identity", "controller_contact", "dpo_contact", "purposes", "legal_basis",
-        "legitimate_interests", "recipients", "transfer_safeguards", "retention",
-        "right_access", "right_rectification", "right_erasure", "right_restriction",
-        "right_portability", "right_object", "right_withdraw_consent", "right_complaint",
-        "automated_decisions", "provision_requirement"}
+        "controller_identity",
+        "controller_contact",
+        "dpo_contact",
+        "purposes",
+        "legal_basis",
+        "legitimate_interests",
+        "recipients",
+        "transfer_safeguards",
+        "retention",
+        "right_access",
+        "right_rectification",
+        "right_erasure",
+        "right_restriction",
+        "right_portability",
+        "right_object",
+        "right_withdraw_consent",
+        "right_complaint",
+        "automated_decisions",
+        "provision_requirement",
+    }
     assert all(e.article.startswith("Art.") for e in cl.elements)
     imy = next(s for s in cl.superseded if s.name == "Datainspektionen")
     assert imy.since.isoformat() == "2021-01-01"
@@ -134,11 +161,20 @@ def test_dsr03_policy_terms_match_its_sql() -> None:
     assert f"add_months(c.received, -{months})" in rule.sql
 
 
-@pytest.mark.parametrize(("text", "fmt"), [
-    ("# Policy\n\nFörsta meningen.\n\n**Vilka rättigheter har du**\n\nDu har rätt.\n", "markdown"),
-    ("<h1>Policy</h1><p>Första meningen.</p><p><strong>Vilka rättigheter har du</strong></p>"
-     "<p>Du har rätt.</p>", "html"),
-])
+@pytest.mark.parametrize(
+    ("text", "fmt"),
+    [
+        (
+            "# Policy\n\nFörsta meningen.\n\n**Vilka rättigheter har du**\n\nDu har rätt.\n",
+            "markdown",
+        ),
+        (
+            "<h1>Policy</h1><p>Första meningen.</p><p><strong>Vilka rättigheter har du</strong></p>"
+            "<p>Du har rätt.</p>",
+            "html",
+        ),
+    ],
+)
 def test_bold_lines_are_headings_beside_marked_up_ones(text: str, fmt: str) -> None:
     doc = parse_policy(text, fmt)
     assert [s.ref for s in doc.sections] == ["Policy", "Vilka rättigheter har du"]

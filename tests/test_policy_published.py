@@ -17,7 +17,8 @@ AS_OF = date(2026, 12, 1)
 def _pairs(text: str, fmt: str = "text", params: Params | None = None) -> set[tuple[str, str]]:
     audit = audit_document(parse_policy(text, fmt), params or Params(), AS_OF)
     assert {o.status for o in audit.outcomes.values()} <= {"pass", "fail"}, [
-        o.error for o in audit.outcomes.values() if o.error]
+        o.error for o in audit.outcomes.values() if o.error
+    ]
     return {(f["rule_id"], f["entity_id"]) for f in audit.findings}
 
 
@@ -36,17 +37,22 @@ def test_published_findings_quote_the_sentence_and_name_the_article() -> None:
     org = by[("POL-03", "Integritetspolicy #1")]
     assert "556723-5685" in org["message"] and "Luhn" in org["message"]
     assert {v["value"]: v["valid_check_digit"] for v in org["evidence"]["variants"]} == {
-        "556723-5685": False, "556721-5685": True}
+        "556723-5685": False,
+        "556721-5685": True,
+    }
     imy = by[("POL-04", "Vilka rättigheter har du? #10")]
     assert "Datainspektionen" in imy["evidence"]["quote"] and "2021-01-01" in imy["message"]
     basis = by[("POL-01", "element:legal_basis")]
     assert "Art. 13(1)(c)" in basis["message"] and "link without a target" in basis["message"]
     assert basis["evidence"]["delegated_to_dead_link"][0]["ref"] == (
-        "Vilka personuppgifter behandlar vi om dig? #4")
+        "Vilka personuppgifter behandlar vi om dig? #4"
+    )
     access = by[("POL-10", "Vilka rättigheter har du? #2")]
     assert "legal review" in access["message"]
-    assert {p["point"] for p in access["evidence"]["points"]} == {"access_condition",
-                                                                  "access_once_a_year"}
+    assert {p["point"] for p in access["evidence"]["points"]} == {
+        "access_condition",
+        "access_once_a_year",
+    }
     for f in audit.findings:
         assert f["entity_type"] in ("policy_section", "policy_sentence")
         assert f["severity"] in ("critical", "high", "medium", "low", "info")
@@ -68,9 +74,14 @@ def test_markdown_and_html_give_the_same_findings(baseline: set[tuple[str, str]]
         else:
             p = " ".join(lines)
             md.append(p.replace("Netdialog AB", "**Netdialog AB**"))
-            html.append("<p>" + p.replace("[Hantering av personuppgifter](#)",
-                                          '<a href="#">Hantering av\n personuppgifter</a>')
-                        .replace("[Cookie Policy sida](#)", "<a>Cookie Policy sida</a>") + "</p>")
+            html.append(
+                "<p>"
+                + p.replace(
+                    "[Hantering av personuppgifter](#)",
+                    '<a href="#">Hantering av\n personuppgifter</a>',
+                ).replace("[Cookie Policy sida](#)", "<a>Cookie Policy sida</a>")
+                + "</p>"
+            )
     html.append("</body></html>")
     assert _pairs("\n\n".join(md), "markdown") == baseline
     assert _pairs("\n".join(html), "html") == baseline
@@ -111,16 +122,18 @@ def test_a_changed_promise_names_the_rules_and_the_parameter() -> None:
     assert r1["evidence"]["closest"]["ref"] == "Hur länge sparar vi dina personuppgifter? #2"
 
 
-@pytest.mark.parametrize(("old", "new", "parameter"), [
-    ("inom EU/EES", "inom EU", "allowed_countries"),
-    ("inom EU/EES", "i Sverige", "allowed_countries"),
-    ("en gång per år", "en gång per kalenderår", "DSR-03 free_access_window_months"),
-    ("en gång per år", "två gånger per år", "DSR-03 free_access_window_months"),
-    ("efter 1 månad", "efter 30 dagar", "offboarding_grace_months"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "parameter"),
+    [
+        ("inom EU/EES", "inom EU", "allowed_countries"),
+        ("inom EU/EES", "i Sverige", "allowed_countries"),
+        ("en gång per år", "en gång per kalenderår", "DSR-03 free_access_window_months"),
+        ("en gång per år", "två gånger per år", "DSR-03 free_access_window_months"),
+        ("efter 1 månad", "efter 30 dagar", "offboarding_grace_months"),
+    ],
+)
 def test_text_scope_against_plan(old: str, new: str, parameter: str) -> None:
-    audit = audit_document(parse_policy(edited(published_text(), [(old, new)])), Params(),
-                           AS_OF)
+    audit = audit_document(parse_policy(edited(published_text(), [(old, new)])), Params(), AS_OF)
     pol9 = [f for f in audit.findings if f["rule_id"] == "POL-09"]
     assert [f["evidence"]["parameter"] for f in pol9] == [parameter]
 
@@ -140,16 +153,32 @@ def test_renaming_not_yet_in_force_is_not_a_finding() -> None:
 
 
 def test_a_former_name_explained_is_not_a_finding(baseline: set[tuple[str, str]]) -> None:
-    got = _pairs(edited(published_text(), [("till Datainspektionen",
-                                            "till Integritetsskyddsmyndigheten (tidigare "
-                                            "Datainspektionen)")]))
+    got = _pairs(
+        edited(
+            published_text(),
+            [
+                (
+                    "till Datainspektionen",
+                    "till Integritetsskyddsmyndigheten (tidigare Datainspektionen)",
+                )
+            ],
+        )
+    )
     assert ("POL-04", "Vilka rättigheter har du? #10") not in got
 
 
 def test_english_wording_satisfies_elements(baseline: set[tuple[str, str]]) -> None:
-    text = edited(published_text(), [("Leverantörerna har", "The legal basis is the contract; "
-                                      "our legitimate interest is to improve the Service. "
-                                      "Leverantörerna har")])
+    text = edited(
+        published_text(),
+        [
+            (
+                "Leverantörerna har",
+                "The legal basis is the contract; "
+                "our legitimate interest is to improve the Service. "
+                "Leverantörerna har",
+            )
+        ],
+    )
     got = _pairs(text)
     assert ("POL-01", "element:legal_basis") not in got
     assert ("POL-01", "element:legitimate_interests") not in got
@@ -157,8 +186,10 @@ def test_english_wording_satisfies_elements(baseline: set[tuple[str, str]]) -> N
 
 def test_quotes_redact_email_and_phone() -> None:
     text = edited(published_text(), [(", tilldela rättigheter.", ", tilldela rättigheter,")])
-    text = text.replace("Besöker du hemsidan", "Ring 08-123 456 78 eller skriv till "
-                        "dpo@netdialog.se, Besöker du hemsidan")
+    text = text.replace(
+        "Besöker du hemsidan",
+        "Ring 08-123 456 78 eller skriv till dpo@netdialog.se, Besöker du hemsidan",
+    )
     audit = audit_document(parse_policy(text), Params(), AS_OF)
     blob = repr(audit.findings)
     assert "dpo@netdialog.se" not in blob and "123 456 78" not in blob

@@ -49,17 +49,26 @@ def test_clean_snapshot_passes_every_gate_and_writes_one_row_per_gate_and_table(
     assert all(r.status == "skipped" for (g, _), r in res.items() if g == "DQ-06")
     cols = clean.execute("DESCRIBE _audit_gates").fetchall()
     assert [(c[0], c[1]) for c in cols] == [
-        ("gate_id", "VARCHAR"), ("table_name", "VARCHAR"), ("status", "VARCHAR"),
-        ("rows_affected", "BIGINT"), ("message", "VARCHAR"), ("details", "JSON")]
+        ("gate_id", "VARCHAR"),
+        ("table_name", "VARCHAR"),
+        ("status", "VARCHAR"),
+        ("rows_affected", "BIGINT"),
+        ("message", "VARCHAR"),
+        ("details", "JSON"),
+    ]
     assert clean.execute("SELECT count(*) FROM _audit_gates").fetchone()[0] == 108
     assert gate_blockers(clean, ["users", "message_deliveries"]) == {}
 
 
 # --- DQ-02 primary keys -------------------------------------------------------------------
 
+
 def test_duplicate_primary_key(clean):
-    insert(clean, "users", {"user_id": 1, "customer_id": 1, "email_hmac": "x",
-                            "created_at": "2025-01-01"})
+    insert(
+        clean,
+        "users",
+        {"user_id": 1, "customer_id": 1, "email_hmac": "x", "created_at": "2025-01-01"},
+    )
     r = gates(clean)[("DQ-02", "users")]
     assert r.status == "fail" and r.rows_affected == 2
     assert "users.user_id" in r.message and "user_id=1" in r.message
@@ -67,8 +76,11 @@ def test_duplicate_primary_key(clean):
 
 
 def test_null_primary_key(clean):
-    insert(clean, "users", {"user_id": None, "customer_id": 1, "email_hmac": "x",
-                            "created_at": "2025-01-01"})
+    insert(
+        clean,
+        "users",
+        {"user_id": None, "customer_id": 1, "email_hmac": "x", "created_at": "2025-01-01"},
+    )
     res = gates(clean)
     assert_only(res, {("DQ-02", "users")})
     assert "NULL in primary-key column users.user_id" in res[("DQ-02", "users")].message
@@ -88,13 +100,23 @@ def test_same_message_to_other_recipient_is_not_a_duplicate(clean):
 
 
 def test_unique_invoice_number_duplicate_is_a_key_violation(clean):
-    insert(clean, "invoices", {"invoice_id": 2, "customer_id": 1, "invoice_number": "2025-000001",
-                               "fiscal_year": 2025, "issued_on": "2025-01-03"})
+    insert(
+        clean,
+        "invoices",
+        {
+            "invoice_id": 2,
+            "customer_id": 1,
+            "invoice_number": "2025-000001",
+            "fiscal_year": 2025,
+            "issued_on": "2025-01-03",
+        },
+    )
     r = gates(clean)[("DQ-02", "invoices")]
     assert r.status == "fail" and "invoices.invoice_number" in r.message
 
 
 # --- DQ-03 orphans ------------------------------------------------------------------------
+
 
 def test_orphan_delivery(clean):
     insert(clean, "message_deliveries", {"message_id": 99, "recipient_id": 1, "status": "sent"})
@@ -109,24 +131,39 @@ def test_orphan_delivery(clean):
 
 def test_null_foreign_key_is_not_an_orphan(clean):
     # orders.customer_id NULL is in the clean data; a NULL sender is allowed too
-    insert(clean, "messages", {"message_id": 3, "customer_id": 1, "sender_user_id": None,
-                               "channel": "push", "created_at": "2025-01-01"})
+    insert(
+        clean,
+        "messages",
+        {
+            "message_id": 3,
+            "customer_id": 1,
+            "sender_user_id": None,
+            "channel": "push",
+            "created_at": "2025-01-01",
+        },
+    )
     res = gates(clean)
     assert res[("DQ-03", "orders")].status == "pass"
     assert res[("DQ-03", "messages")].status == "pass"
 
 
 def test_order_pointing_at_missing_customer_is_an_orphan(clean):
-    insert(clean, "orders", {"order_id": 3, "customer_id": 42, "contact_email_hmac": "x",
-                             "ordered_at": "2025-01-01"})
+    insert(
+        clean,
+        "orders",
+        {"order_id": 3, "customer_id": 42, "contact_email_hmac": "x", "ordered_at": "2025-01-01"},
+    )
     r = gates(clean)[("DQ-03", "orders")]
     assert r.status == "fail" and "order_id=3" in r.message and "orders.customer_id" in r.message
 
 
 def test_columns_without_references_are_not_orphans(clean):
     # login_events.user_id=999 and data_transfers.subprocessor_id=77 point nowhere (clean data)
-    insert(clean, "login_events", {"event_id": 2, "user_id": 12345, "customer_id": 777,
-                                   "occurred_at": "2025-01-01"})
+    insert(
+        clean,
+        "login_events",
+        {"event_id": 2, "user_id": 12345, "customer_id": 777, "occurred_at": "2025-01-01"},
+    )
     res = gates(clean)
     assert res[("DQ-03", "login_events")].status == "pass"
     assert res[("DQ-03", "data_transfers")].status == "pass"
@@ -145,6 +182,7 @@ def test_orphan_check_with_missing_parent_table_is_an_error_not_a_pass():
 
 # --- DQ-04 domains ------------------------------------------------------------------------
 
+
 def test_lower_case_country(clean):
     insert(clean, "customers", {"customer_id": 3, "country": "se", "created_at": "2025-01-01"})
     res = gates(clean)
@@ -158,9 +196,12 @@ def test_rows_affected_counts_distinct_rows_when_several_checks_fail(clean):
     # 'se' fails both the format and the ISO check: one row, not two
     insert(clean, "customers", {"customer_id": 3, "country": "se", "created_at": "2025-01-01"})
     # a duplicate pair and a NULL key: three rows
-    insert(clean, "users", {"user_id": 1, "customer_id": 1, "email_hmac": "x",
-                            "created_at": "2025-01-01"},
-           {"user_id": None, "customer_id": 1, "email_hmac": "y", "created_at": "2025-01-01"})
+    insert(
+        clean,
+        "users",
+        {"user_id": 1, "customer_id": 1, "email_hmac": "x", "created_at": "2025-01-01"},
+        {"user_id": None, "customer_id": 1, "email_hmac": "y", "created_at": "2025-01-01"},
+    )
     res = gates(clean)
     assert res[("DQ-04", "customers")].rows_affected == 1
     assert res[("DQ-02", "users")].rows_affected == 3
@@ -168,8 +209,16 @@ def test_rows_affected_counts_distinct_rows_when_several_checks_fail(clean):
 
 
 def test_upper_case_but_unassigned_country_code(clean):
-    insert(clean, "backups", {"backup_id": 2, "taken_at": "2025-01-01", "storage_country": "XX",
-                              "expires_at": "2025-02-01"})
+    insert(
+        clean,
+        "backups",
+        {
+            "backup_id": 2,
+            "taken_at": "2025-01-01",
+            "storage_country": "XX",
+            "expires_at": "2025-02-01",
+        },
+    )
     r = gates(clean)[("DQ-04", "backups")]
     assert r.status == "fail" and "ISO 3166-1" in r.message and "backup_id=2" in r.message
     checks = {c["check"]: c["unexpected"] for c in r.details["checks"]}
@@ -177,10 +226,20 @@ def test_upper_case_but_unassigned_country_code(clean):
 
 
 def test_unknown_enum_value(clean):
-    insert(clean, "dsr_requests", {"request_id": 2, "controller": "netdialog",
-                                   "subject_email_hmac": "x", "request_type": "complaint",
-                                   "channel": "email", "received_at": "2025-01-01",
-                                   "extension_reason_present": False, "fee_sek": 0})
+    insert(
+        clean,
+        "dsr_requests",
+        {
+            "request_id": 2,
+            "controller": "netdialog",
+            "subject_email_hmac": "x",
+            "request_type": "complaint",
+            "channel": "email",
+            "received_at": "2025-01-01",
+            "extension_reason_present": False,
+            "fee_sek": 0,
+        },
+    )
     res = gates(clean)
     assert_only(res, {("DQ-04", "dsr_requests")})
     msg = res[("DQ-04", "dsr_requests")].message
@@ -188,10 +247,20 @@ def test_unknown_enum_value(clean):
 
 
 def test_null_outcome_is_in_domain_but_null_in_not_null_column_is_not(clean):
-    insert(clean, "dsr_requests", {"request_id": 3, "controller": "customer",
-                                   "subject_email_hmac": None, "request_type": "erasure",
-                                   "channel": "letter", "received_at": "2025-01-01",
-                                   "extension_reason_present": False, "fee_sek": 0})
+    insert(
+        clean,
+        "dsr_requests",
+        {
+            "request_id": 3,
+            "controller": "customer",
+            "subject_email_hmac": None,
+            "request_type": "erasure",
+            "channel": "letter",
+            "received_at": "2025-01-01",
+            "extension_reason_present": False,
+            "fee_sek": 0,
+        },
+    )
     r = gates(clean)[("DQ-04", "dsr_requests")]
     assert r.status == "fail"
     failing = [c["check_id"] for c in r.details["checks"] if c["unexpected"]]
@@ -201,9 +270,13 @@ def test_null_outcome_is_in_domain_but_null_in_not_null_column_is_not(clean):
 
 # --- DQ-05 time ---------------------------------------------------------------------------
 
+
 def test_timestamp_after_snapshot_time(clean):
-    insert(clean, "login_events", {"event_id": 5, "user_id": 1, "customer_id": 1,
-                                   "occurred_at": "2026-01-01 00:00:01+00"})
+    insert(
+        clean,
+        "login_events",
+        {"event_id": 5, "user_id": 1, "customer_id": 1, "occurred_at": "2026-01-01 00:00:01+00"},
+    )
     res = gates(clean)
     assert_only(res, {("DQ-05", "login_events")})
     r = res[("DQ-05", "login_events")]
@@ -211,8 +284,11 @@ def test_timestamp_after_snapshot_time(clean):
 
 
 def test_timestamp_equal_to_snapshot_time_and_future_expiry_pass(clean):
-    insert(clean, "login_events", {"event_id": 5, "user_id": 1, "customer_id": 1,
-                                   "occurred_at": "2026-01-01 00:00:00+00"})
+    insert(
+        clean,
+        "login_events",
+        {"event_id": 5, "user_id": 1, "customer_id": 1, "occurred_at": "2026-01-01 00:00:00+00"},
+    )
     res = gates(clean)  # backups.expires_at is 2030 in the clean data: planned, not impossible
     assert res[("DQ-05", "login_events")].status == "pass"
     assert res[("DQ-05", "backups")].status == "pass"
@@ -220,26 +296,59 @@ def test_timestamp_equal_to_snapshot_time_and_future_expiry_pass(clean):
 
 def test_snapshot_time_compares_instants_not_local_clock(clean):
     # 00:30 Stockholm on 1 Jan 2026 is 23:30 UTC on 31 Dec 2025: not after the snapshot time
-    insert(clean, "login_events", {"event_id": 6, "user_id": 1, "customer_id": 1,
-                                   "occurred_at": "2026-01-01 00:30:00+01"})
+    insert(
+        clean,
+        "login_events",
+        {"event_id": 6, "user_id": 1, "customer_id": 1, "occurred_at": "2026-01-01 00:30:00+01"},
+    )
     assert gates(clean)[("DQ-05", "login_events")].status == "pass"
 
 
-@pytest.mark.parametrize(("table", "row", "cols", "ref"), [
-    ("contracts", {"contract_id": 9, "customer_id": 1, "plan": "pro",
-                   "signed_on": "2024-05-02", "ends_on": "2024-05-01"},
-     ("contracts.ends_on", "contracts.signed_on"), "contract_id=9"),
-    ("dsr_requests", {"request_id": 9, "controller": "netdialog", "subject_email_hmac": "x",
-                      "request_type": "access", "channel": "chat",
-                      "received_at": "2025-03-02 10:00:00+00",
-                      "completed_at": "2025-03-02 09:59:59+00",
-                      "extension_reason_present": False, "fee_sek": 0},
-     ("dsr_requests.completed_at", "dsr_requests.received_at"), "request_id=9"),
-    ("support_tickets", {"ticket_id": 9, "contact_email_hmac": "x", "channel": "email",
-                         "opened_at": "2025-03-02 10:00:00+00",
-                         "closed_at": "2025-03-01 10:00:00+00"},
-     ("support_tickets.closed_at", "support_tickets.opened_at"), "ticket_id=9"),
-])
+@pytest.mark.parametrize(
+    ("table", "row", "cols", "ref"),
+    [
+        (
+            "contracts",
+            {
+                "contract_id": 9,
+                "customer_id": 1,
+                "plan": "pro",
+                "signed_on": "2024-05-02",
+                "ends_on": "2024-05-01",
+            },
+            ("contracts.ends_on", "contracts.signed_on"),
+            "contract_id=9",
+        ),
+        (
+            "dsr_requests",
+            {
+                "request_id": 9,
+                "controller": "netdialog",
+                "subject_email_hmac": "x",
+                "request_type": "access",
+                "channel": "chat",
+                "received_at": "2025-03-02 10:00:00+00",
+                "completed_at": "2025-03-02 09:59:59+00",
+                "extension_reason_present": False,
+                "fee_sek": 0,
+            },
+            ("dsr_requests.completed_at", "dsr_requests.received_at"),
+            "request_id=9",
+        ),
+        (
+            "support_tickets",
+            {
+                "ticket_id": 9,
+                "contact_email_hmac": "x",
+                "channel": "email",
+                "opened_at": "2025-03-02 10:00:00+00",
+                "closed_at": "2025-03-01 10:00:00+00",
+            },
+            ("support_tickets.closed_at", "support_tickets.opened_at"),
+            "ticket_id=9",
+        ),
+    ],
+)
 def test_impossible_time_order(clean, table, row, cols, ref):
     insert(clean, table, row)
     res = gates(clean)
@@ -250,8 +359,17 @@ def test_impossible_time_order(clean, table, row, cols, ref):
 
 def test_same_day_contract_and_open_ticket_are_possible(clean):
     # the clean data has ends_on == signed_on and a ticket closed at its opening instant
-    insert(clean, "support_tickets", {"ticket_id": 2, "contact_email_hmac": "x", "channel": "chat",
-                                      "opened_at": "2025-01-01", "closed_at": None})
+    insert(
+        clean,
+        "support_tickets",
+        {
+            "ticket_id": 2,
+            "contact_email_hmac": "x",
+            "channel": "chat",
+            "opened_at": "2025-01-01",
+            "closed_at": None,
+        },
+    )
     assert gates(clean)[("DQ-05", "support_tickets")].status == "pass"
 
 
@@ -261,6 +379,7 @@ def test_naive_snapshot_time_is_refused(clean):
 
 
 # --- DQ-01 extraction issues and schema ---------------------------------------------------
+
 
 def test_missing_table_via_extraction_issues(clean):
     issue(clean, "missing_table", "legal_holds", message="no file legal_holds.* in the export")
@@ -289,8 +408,15 @@ def test_missing_needed_column_fails_missing_dropped_column_is_a_note(clean):
 
 
 def test_cast_failure_counts_rows(clean):
-    issue(clean, "cast_failure", "contracts", "signed_on", rows=3, row_ref="contract_id=7",
-          message="'2024-02-30' is not a date")
+    issue(
+        clean,
+        "cast_failure",
+        "contracts",
+        "signed_on",
+        rows=3,
+        row_ref="contract_id=7",
+        message="'2024-02-30' is not a date",
+    )
     r = gates(clean)[("DQ-01", "contracts")]
     assert r.status == "fail" and r.rows_affected == 3
     assert "contracts.signed_on" in r.message and "contract_id=7" in r.message
@@ -316,7 +442,10 @@ def test_snapshot_column_missing_or_mistyped_fails_schema_check(clean):
     assert "country" in res[("DQ-01", "customers")].message
     assert res[("DQ-04", "customers")].status == "error"  # its checks could not run
     assert "snapshot table users" in res[("DQ-01", "users")].message
-    assert "created_at is VARCHAR, expected TIMESTAMP WITH TIME ZONE" in res[("DQ-01", "users")].message
+    assert (
+        "created_at is VARCHAR, expected TIMESTAMP WITH TIME ZONE"
+        in res[("DQ-01", "users")].message
+    )
 
 
 def test_no_extraction_issues_table_is_an_error_never_a_pass():
@@ -331,11 +460,13 @@ def test_missing_suites_make_data_gates_error(clean, tmp_path, monkeypatch):
     monkeypatch.setenv("AUDITLIB_EXPECTATIONS_DIR", str(tmp_path))
     res = gates(clean)
     assert {res[(g, "users")].status for g in ("DQ-01", "DQ-02", "DQ-03", "DQ-04", "DQ-05")} == {
-        "error"}
+        "error"
+    }
     assert "no expectation suite for table" in res[("DQ-02", "users")].message
 
 
 # --- DQ-06 manifest -----------------------------------------------------------------------
+
 
 def test_manifest_mismatch_via_extraction_issues():
     con = make_snapshot(manifest={"present": True, "file": "manifest.json"})
@@ -349,14 +480,17 @@ def test_manifest_mismatch_via_extraction_issues():
     assert "DQ-06 fail" in gate_blockers(con, ["invoices"])["invoices"]
 
 
-@pytest.mark.parametrize(("meta", "status"), [
-    ({"manifest": None}, "skipped"),
-    ({"manifest": {"present": False}}, "skipped"),
-    ({"manifest": {"present": True}}, "pass"),
-    ({"kind": "postgres"}, "skipped"),
-    ({"kind": "export"}, "error"),
-    ({}, "error"),
-])
+@pytest.mark.parametrize(
+    ("meta", "status"),
+    [
+        ({"manifest": None}, "skipped"),
+        ({"manifest": {"present": False}}, "skipped"),
+        ({"manifest": {"present": True}}, "pass"),
+        ({"kind": "postgres"}, "skipped"),
+        ({"kind": "export"}, "error"),
+        ({}, "error"),
+    ],
+)
 def test_manifest_state_from_snapshot_meta(meta, status):
     con = make_snapshot(with_meta=False)
     con.execute("CREATE TABLE _snapshot_meta (key VARCHAR, value JSON)")
@@ -373,14 +507,22 @@ def test_no_manifest_issue_means_skipped():
 
 # --- findings and summary -----------------------------------------------------------------
 
+
 def test_findings_one_per_failed_gate_and_table_with_spec_severities(clean):
-    insert(clean, "users", {"user_id": 1, "customer_id": 5, "email_hmac": "x",
-                            "created_at": "2027-01-01"})
+    insert(
+        clean,
+        "users",
+        {"user_id": 1, "customer_id": 5, "email_hmac": "x", "created_at": "2027-01-01"},
+    )
     issue(clean, "missing_table", "backups", message="no file")
     gates(clean)
     found = {(f.rule_id, f.entity_id): f for f in gate_findings(clean)}
-    assert set(found) == {("DQ-01", "backups"), ("DQ-02", "users"), ("DQ-03", "users"),
-                          ("DQ-05", "users")}
+    assert set(found) == {
+        ("DQ-01", "backups"),
+        ("DQ-02", "users"),
+        ("DQ-03", "users"),
+        ("DQ-05", "users"),
+    }
     assert found[("DQ-01", "backups")].severity == "critical"
     assert found[("DQ-02", "users")].severity == "high"
     assert found[("DQ-05", "users")].severity == "medium"
@@ -389,7 +531,7 @@ def test_findings_one_per_failed_gate_and_table_with_spec_severities(clean):
     assert f.evidence["rows_affected"] == 2
     assert f.evidence["checks"][0]["sample_ids"] == ["user_id=1"]
     text = json.dumps([x.to_dict() for x in found.values()])
-    assert '"x"' not in text and "email_hmac\": " not in text  # no hashed personal data values
+    assert '"x"' not in text and 'email_hmac": ' not in text  # no hashed personal data values
 
 
 def test_gate_status_for_summary(clean):
@@ -411,15 +553,21 @@ def test_gate_status_without_gates_is_error():
 
 
 def test_rerun_replaces_previous_results(clean):
-    insert(clean, "users", {"user_id": 1, "customer_id": 1, "email_hmac": "x",
-                            "created_at": "2025-01-01"})
+    insert(
+        clean,
+        "users",
+        {"user_id": 1, "customer_id": 1, "email_hmac": "x", "created_at": "2025-01-01"},
+    )
     gates(clean)
     clean.execute("DELETE FROM users WHERE email_hmac = 'x'")
     gates(clean, datetime(2026, 1, 1, tzinfo=UTC))
-    assert clean.execute("SELECT count(*) FROM _audit_gates WHERE status = 'fail'").fetchone() == (0,)
+    assert clean.execute("SELECT count(*) FROM _audit_gates WHERE status = 'fail'").fetchone() == (
+        0,
+    )
 
 
 # --- a gate that crashes is an error, never a pass ----------------------------------------
+
 
 def test_gx_crash_makes_the_gates_error(clean, monkeypatch):
     from auditlib.quality import gx_backend
@@ -442,10 +590,14 @@ def test_uncompilable_expectation_makes_its_gate_error(clean, tmp_path, monkeypa
     for p in expectations_dir().glob("*.json"):
         (tmp_path / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
     suite = json.loads((tmp_path / "users.json").read_text(encoding="utf-8"))
-    suite["expectations"].append({
-        "type": "expect_column_values_to_be_dateutil_parseable", "kwargs": {"column": "user_id"},
-        "meta": {"gate": "DQ-04", "check": "odd", "check_id": "users.odd.user_id"},
-        "severity": "warning"})
+    suite["expectations"].append(
+        {
+            "type": "expect_column_values_to_be_dateutil_parseable",
+            "kwargs": {"column": "user_id"},
+            "meta": {"gate": "DQ-04", "check": "odd", "check_id": "users.odd.user_id"},
+            "severity": "warning",
+        }
+    )
     (tmp_path / "users.json").write_text(json.dumps(suite), encoding="utf-8")
     monkeypatch.setenv("AUDITLIB_EXPECTATIONS_DIR", str(tmp_path))
     r = gates(clean)[("DQ-04", "users")]
@@ -455,8 +607,11 @@ def test_uncompilable_expectation_makes_its_gate_error(clean, tmp_path, monkeypa
 def test_finding_evidence_passes_the_engines_personal_data_guard(clean):
     from auditlib.rules.engine import _check_evidence
 
-    insert(clean, "recipients", {"recipient_id": 1, "customer_id": 1, "email_hmac": None,
-                                 "created_at": "2025-01-01"})
+    insert(
+        clean,
+        "recipients",
+        {"recipient_id": 1, "customer_id": 1, "email_hmac": None, "created_at": "2025-01-01"},
+    )
     issue(clean, "cast_failure", "users", "created_at", rows=1, row_ref="user_id=1")
     gates(clean)
     findings = gate_findings(clean)

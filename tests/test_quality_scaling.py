@@ -35,16 +35,16 @@ def bad():
 
 
 def _outcome(results):
-    return {r.check_id: (r.error, r.unexpected_count, r.element_count, r.samples)
-            for r in results}
+    return {r.check_id: (r.error, r.unexpected_count, r.element_count, r.samples) for r in results}
 
 
 def test_partitioned_uniqueness_equals_one_pass(bad, monkeypatch) -> None:
     suites = read_suite_dicts()
     one_pass, failing = {}, 0
     for table, suite in suites.items():
-        one_pass[table] = _outcome(duckdb_backend.run_suite(bad, table, suite, PARAMS,
-                                                            UNIQUE_TYPES))
+        one_pass[table] = _outcome(
+            duckdb_backend.run_suite(bad, table, suite, PARAMS, UNIQUE_TYPES)
+        )
         failing += sum(1 for _e, n, _c, _s in one_pass[table].values() if n)
     assert failing >= 3  # users, invoices' number, message_deliveries (compound)
     monkeypatch.setattr(duckdb_backend, "UNIQUE_PARTITION_ROWS", 2)
@@ -58,8 +58,12 @@ def test_partitioned_uniqueness_equals_one_pass(bad, monkeypatch) -> None:
 
 def test_orphan_anti_join_equals_the_suite_query(bad) -> None:
     insert(bad, "orders", {"order_id": 91, "customer_id": 999})
-    insert(bad, "recipients", {"recipient_id": 93, "customer_id": 998},
-           {"recipient_id": 94, "customer_id": None})
+    insert(
+        bad,
+        "recipients",
+        {"recipient_id": 93, "customer_id": 998},
+        {"recipient_id": 94, "customer_id": None},
+    )
     types = {"unexpected_rows_expectation"}
     found = 0
     for table, suite in read_suite_dicts().items():
@@ -75,13 +79,15 @@ def test_orphan_anti_join_equals_the_suite_query(bad) -> None:
 
 def test_gx_is_given_only_the_columns_its_expectations_name() -> None:
     suite = read_suite_dicts()["dsr_requests"]
-    data_types = {e["type"] for e in suite["expectations"]} - {
-        "expect_table_columns_to_match_set"}
+    data_types = {e["type"] for e in suite["expectations"]} - {"expect_table_columns_to_match_set"}
     cols = gx_backend.needed_columns(suite, data_types)
     assert cols is not None and cols[0] == "request_id"
-    named = {c for e in suite["expectations"] if e["type"] in data_types
-             and e["type"] not in gx_backend.GX_UNSUPPORTED
-             for c in gx_backend.expectation_columns(e)}
+    named = {
+        c
+        for e in suite["expectations"]
+        if e["type"] in data_types and e["type"] not in gx_backend.GX_UNSUPPORTED
+        for c in gx_backend.expectation_columns(e)
+    }
     assert set(cols) == named | {"request_id"}
     assert len(cols) < len(suite["expectations"][0]["kwargs"]["column_set"])
     # the schema expectation compares the whole column set: everything is loaded
@@ -102,7 +108,12 @@ def test_default_backend_is_duckdb_and_never_imports_great_expectations() -> Non
             "duckdb", "catalog"}
         print("great_expectations" in sys.modules)
     """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=str(__import__("pathlib").Path(__file__).parent), check=False)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=str(__import__("pathlib").Path(__file__).parent),
+        check=False,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"

@@ -43,7 +43,8 @@ def test_committed_suites_equal_the_generated_ones():
         committed = (d / f"{table}.json").read_text(encoding="utf-8")
         assert committed == suite_json(suite), (
             f"expectations/{table}.json drifted from the schema: run `make regen`"
-            " and review the diff")
+            " and review the diff"
+        )
 
 
 def test_every_suite_loads_in_gx_and_round_trips_without_ids():
@@ -76,7 +77,8 @@ def test_suites_follow_the_schema():
     s = read_suite_dicts()
     deliveries = _by_check(s["message_deliveries"])
     assert deliveries["message_deliveries.pk_unique.message_id+recipient_id"]["type"] == (
-        "expect_compound_columns_to_be_unique")
+        "expect_compound_columns_to_be_unique"
+    )
     assert "message_deliveries.orphan.message_id" in deliveries
     assert "message_deliveries.orphan.recipient_id" in deliveries
     # no REFERENCES, no orphan check
@@ -86,10 +88,19 @@ def test_suites_follow_the_schema():
     assert "messages.orphan.sender_user_id" in _by_check(s["messages"])
     # CHECK lists and countries
     enum = _by_check(s["dsr_requests"])["dsr_requests.enum.outcome"]
-    assert enum["kwargs"]["value_set"] == ["fulfilled", "partially_fulfilled", "refused", "withdrawn"]
-    for table, col in [("customers", "country"), ("subprocessors", "legal_country"),
-                       ("subprocessor_locations", "country"),
-                       ("data_transfers", "destination_country"), ("backups", "storage_country")]:
+    assert enum["kwargs"]["value_set"] == [
+        "fulfilled",
+        "partially_fulfilled",
+        "refused",
+        "withdrawn",
+    ]
+    for table, col in [
+        ("customers", "country"),
+        ("subprocessors", "legal_country"),
+        ("subprocessor_locations", "country"),
+        ("data_transfers", "destination_country"),
+        ("backups", "storage_country"),
+    ]:
         checks = _by_check(s[table])
         assert checks[f"{table}.country_format.{col}"]["kwargs"]["regex"] == "^[A-Z]{2}$"
         assert "SE" in checks[f"{table}.country_iso.{col}"]["kwargs"]["value_set"]

@@ -49,8 +49,14 @@ def test_manifest_lists_every_file_with_sha256_and_size(sealed: Path) -> None:
     assert manifest["algorithm"] == "sha256"
     files = {p.relative_to(sealed).as_posix() for p in sealed.rglob("*") if p.is_file()}
     assert set(manifest["files"]) == files - {"manifest.json"}
-    assert {"index.html", "reports/retention.html", "notebooks/subprocessors.ipynb",
-            "summary.json", "findings.jsonl", "run.log"} <= set(manifest["files"])
+    assert {
+        "index.html",
+        "reports/retention.html",
+        "notebooks/subprocessors.ipynb",
+        "summary.json",
+        "findings.jsonl",
+        "run.log",
+    } <= set(manifest["files"])
     entry = manifest["files"]["summary.json"]
     assert entry["sha256"] == sha256_file(sealed / "summary.json")
     assert entry["size"] == (sealed / "summary.json").stat().st_size

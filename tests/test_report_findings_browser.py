@@ -18,11 +18,20 @@ from auditlib.report.findings_table import build_table
 from auditlib.report.findings_view import STATIC_ROWS, write_findings_view
 from headless_chromium import dump_dom, page_requests, require_chromium
 
-SUMMARY: dict[str, Any] = {"run_id": "monthly-2026-06-30-big", "as_of": "2026-06-30",
-                           "plan": {"name": "monthly"}, "parameters": {}}
-RULES = [("RET-01", "critical", "customer"), ("SUB-01", "critical", "subprocessor"),
-         ("DSR-01", "high", "request"), ("RET-06", "high", "invoice_number"),
-         ("SUB-04", "medium", "subprocessor"), ("DSR-06", "info", "request")]
+SUMMARY: dict[str, Any] = {
+    "run_id": "monthly-2026-06-30-big",
+    "as_of": "2026-06-30",
+    "plan": {"name": "monthly"},
+    "parameters": {},
+}
+RULES = [
+    ("RET-01", "critical", "customer"),
+    ("SUB-01", "critical", "subprocessor"),
+    ("DSR-01", "high", "request"),
+    ("RET-06", "high", "invoice_number"),
+    ("SUB-04", "medium", "subprocessor"),
+    ("DSR-06", "info", "request"),
+]
 
 
 def generated(n: int, canary: str = "") -> list[dict[str, Any]]:
@@ -32,17 +41,34 @@ def generated(n: int, canary: str = "") -> list[dict[str, Any]]:
         rid, sev, etype = RULES[i % len(RULES)]
         ev: dict[str, Any] = {"days_overdue": i % 97}
         if rid == "DSR-01":
-            ev = {"received": "2026-03-05", "due": "2026-04-07", "answered": "2026-04-08",
-                  "extension_used": False}
-        out.append({"rule_id": rid, "severity": sev, "entity_type": etype,
-                    "entity_id": str(100000 + i), "message": f"finding {i} of {rid}",
-                    "evidence": ev})
+            ev = {
+                "received": "2026-03-05",
+                "due": "2026-04-07",
+                "answered": "2026-04-08",
+                "extension_used": False,
+            }
+        out.append(
+            {
+                "rule_id": rid,
+                "severity": sev,
+                "entity_type": etype,
+                "entity_id": str(100000 + i),
+                "message": f"finding {i} of {rid}",
+                "evidence": ev,
+            }
+        )
     if canary:  # data that tries to become markup or code, and to call home
-        out.append({"rule_id": "SUB-02", "severity": "medium", "entity_type": "subprocessor",
-                    "entity_id": "x</script><img src=" + canary + "/img>",
-                    "message": "</script><script>fetch('" + canary + "/js')</script>"
-                               "<img src=" + canary + "/msg>",
-                    "evidence": {"legal_country": "<style>@import '" + canary + "/css'</style>"}})
+        out.append(
+            {
+                "rule_id": "SUB-02",
+                "severity": "medium",
+                "entity_type": "subprocessor",
+                "entity_id": "x</script><img src=" + canary + "/img>",
+                "message": "</script><script>fetch('" + canary + "/js')</script>"
+                "<img src=" + canary + "/msg>",
+                "evidence": {"legal_country": "<style>@import '" + canary + "/css'</style>"},
+            }
+        )
     return out
 
 
@@ -90,8 +116,9 @@ def big_view(tmp_path_factory: pytest.TempPathFactory, canary: str) -> tuple[Pat
 
 
 @pytest.mark.slow
-def test_100k_findings_load_paged_and_filter(big_view: tuple[Path, list], tmp_path: Path,
-                                             canary: str) -> None:
+def test_100k_findings_load_paged_and_filter(
+    big_view: tuple[Path, list], tmp_path: Path, canary: str
+) -> None:
     page, findings = big_view
     total = len(findings)
     netlog = tmp_path / "net.json"
@@ -128,8 +155,10 @@ def test_search_promise_filter_and_sort(big_view: tuple[Path, list]) -> None:
     dom = dump_dom(page.as_uri() + f"#promise={promise}&sort=id&dir=desc&size=25&page=2")
     assert status(dom)["matching"] == sub
     ids = [int(m) for m in re.findall(r'class="mono">subprocessor (\d+)<', "".join(body_rows(dom)))]
-    numeric = sorted((int(f["entity_id"]) for f in findings
-                      if f["rule_id"] in ("SUB-01", "SUB-04")), reverse=True)
+    numeric = sorted(
+        (int(f["entity_id"]) for f in findings if f["rule_id"] in ("SUB-01", "SUB-04")),
+        reverse=True,
+    )
     # page 2 of a descending sort: the hostile text id sorts first, then the numbers
     assert ids == numeric[24:49]
 

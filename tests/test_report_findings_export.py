@@ -14,18 +14,44 @@ from auditlib.report.findings_table import build_table, neutralise, write_csv, w
 from test_report_runfactory import PERSONAL_VALUES, make_run
 
 NASTY = [
-    {"rule_id": "SUB-02", "severity": "medium", "entity_type": "subprocessor",
-     "entity_id": "=HYPERLINK(\"http://evil.example/\",\"click\")",
-     "message": "+cmd|' /C calc'!A0 from anna.svensson@example.se",
-     "evidence": {"legal_country": "@SUM(1+1)", "note": "\tTAB", "cr": "\rCR",
-                  "minus": "-2+3", "bell": "a\x07b", "n": -3, "ratio": 1.5,
-                  "nested": {"a": 1, "b": "=1+1"}, "items": ["x", "=y"]}},
-    {"rule_id": "DSR-01", "severity": "high", "entity_type": "request", "entity_id": "11",
-     "message": "late", "evidence": {"received": "2026-03-05", "due": "2026-04-07",
-                                     "answered": "2026-04-08", "extension_used": False}},
+    {
+        "rule_id": "SUB-02",
+        "severity": "medium",
+        "entity_type": "subprocessor",
+        "entity_id": '=HYPERLINK("http://evil.example/","click")',
+        "message": "+cmd|' /C calc'!A0 from anna.svensson@example.se",
+        "evidence": {
+            "legal_country": "@SUM(1+1)",
+            "note": "\tTAB",
+            "cr": "\rCR",
+            "minus": "-2+3",
+            "bell": "a\x07b",
+            "n": -3,
+            "ratio": 1.5,
+            "nested": {"a": 1, "b": "=1+1"},
+            "items": ["x", "=y"],
+        },
+    },
+    {
+        "rule_id": "DSR-01",
+        "severity": "high",
+        "entity_type": "request",
+        "entity_id": "11",
+        "message": "late",
+        "evidence": {
+            "received": "2026-03-05",
+            "due": "2026-04-07",
+            "answered": "2026-04-08",
+            "extension_used": False,
+        },
+    },
 ]
-SUMMARY = {"run_id": "r1", "as_of": "2026-06-30", "verdict": "fail",
-           "parameters": {"count_eves_as_holidays": False}}
+SUMMARY = {
+    "run_id": "r1",
+    "as_of": "2026-06-30",
+    "verdict": "fail",
+    "parameters": {"count_eves_as_holidays": False},
+}
 
 
 def test_neutralise_prefixes_every_formula_start() -> None:
@@ -77,7 +103,9 @@ def test_xlsx_cells_are_text_never_formulas(written: tuple[Path, Path]) -> None:
     wb = load_workbook(written[1])
     ws = wb["findings"]
     header = [c.value for c in ws[1]]
-    values = [dict(zip(header, (c.value for c in row), strict=True)) for row in ws.iter_rows(min_row=2)]
+    values = [
+        dict(zip(header, (c.value for c in row), strict=True)) for row in ws.iter_rows(min_row=2)
+    ]
     assert len(values) == 2
     for row in ws.iter_rows(min_row=2):
         for c in row:
@@ -87,7 +115,12 @@ def test_xlsx_cells_are_text_never_formulas(written: tuple[Path, Path]) -> None:
     assert values[0]["evidence.n"] == -3 and values[0]["evidence.ratio"] == 1.5
     assert values[0]["entity_id"].startswith("'=HYPERLINK")
     assert [r[0].value for r in wb["run"].iter_rows()] == [
-        "run_id", "as_of", "verdict", "started_at", "finished_at"]
+        "run_id",
+        "as_of",
+        "verdict",
+        "started_at",
+        "finished_at",
+    ]
 
 
 def test_render_run_writes_them_before_the_manifest(tmp_path: Path) -> None:
@@ -100,7 +133,9 @@ def test_render_run_writes_them_before_the_manifest(tmp_path: Path) -> None:
         assert name in files, name
     rows = list(csv.DictReader((run / "findings.csv").open(encoding="utf-8-sig")))
     assert len(rows) == len((run / "findings.jsonl").read_text().splitlines())
-    text = (run / "findings.csv").read_text(encoding="utf-8-sig") + (run / "findings.html").read_text()
+    text = (run / "findings.csv").read_text(encoding="utf-8-sig") + (
+        run / "findings.html"
+    ).read_text()
     for value in PERSONAL_VALUES:
         assert value not in text
     assert "ab" * 32 not in text

@@ -36,8 +36,9 @@ def test_rule_that_errors_now_does_not_resolve_its_findings(tmp_path: Path) -> N
     summary = json.loads((current / "summary.json").read_text())
     summary["rules"]["RET-01"] = {"status": "error", "findings": 0, "error": "blocked"}
     (current / "summary.json").write_text(json.dumps(summary))
-    lines = [ln for ln in (current / "findings.jsonl").read_text().splitlines()
-             if '"RET-01"' not in ln]
+    lines = [
+        ln for ln in (current / "findings.jsonl").read_text().splitlines() if '"RET-01"' not in ln
+    ]
     (current / "findings.jsonl").write_text("\n".join(lines) + "\n")
     rt = compute_trend(archive, current).rules["RET-01"]
     assert not rt.comparable and rt.resolved == []
@@ -66,16 +67,18 @@ def test_index_shows_trend(tmp_path: Path) -> None:
     current = make_run(archive, "monthly-2", "2026-11-24T20:00:00+00:00", "second")
     render_run(current, archive)
     html = (current / "index.html").read_text()
-    section = html[html.index('id="trend"'):html.index('id="notebooks"')]
+    section = html[html.index('id="trend"') : html.index('id="notebooks"')]
     assert 'href="../monthly-1/index.html"' in section
     assert "1 new, 1 resolved" in section
 
 
 def test_archive_index_lists_runs_newest_first(tmp_path: Path) -> None:
     archive = tmp_path / "runs"
-    for rid, start in (("monthly-b", "2026-11-24T20:00:00+00:00"),
-                       ("monthly-a", "2026-09-24T20:00:00+00:00"),
-                       ("weekly-c", "2026-10-24T20:00:00+00:00")):
+    for rid, start in (
+        ("monthly-b", "2026-11-24T20:00:00+00:00"),
+        ("monthly-a", "2026-09-24T20:00:00+00:00"),
+        ("weekly-c", "2026-10-24T20:00:00+00:00"),
+    ):
         run = make_run(archive, rid, start, failed_nb=False)
         render_run(run, archive)
     make_run(archive, ".tmp-monthly-z", "2026-12-01T00:00:00+00:00")

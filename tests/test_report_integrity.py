@@ -38,8 +38,9 @@ START = "2026-11-{day:02d}T20:00:00+00:00"
 
 @pytest.fixture(scope="module")
 def run_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_run(tmp_path_factory.mktemp("integrity") / "staging", "template",
-                    START.format(day=1))
+    return make_run(
+        tmp_path_factory.mktemp("integrity") / "staging", "template", START.format(day=1)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -57,15 +58,18 @@ def _cli(*args: str) -> tuple[int, str]:
     return out.exit_code, out.output
 
 
-def publish(archive: Path, template: Path, run_id: str, day: int,
-            signer: Signer | None) -> Path:
+def publish(archive: Path, template: Path, run_id: str, day: int, signer: Signer | None) -> Path:
     """A run as the runner leaves it: written in ``.tmp-<id>``, sealed, chained, moved."""
     archive.mkdir(parents=True, exist_ok=True)
     tmp = archive / f".tmp-{run_id}"
     shutil.copytree(template, tmp)
     summary = json.loads((tmp / "summary.json").read_text())
-    summary.update(run_id=run_id, started_at=START.format(day=day),
-                   finished_at=START.format(day=day), evidence=evidence_status(signer))
+    summary.update(
+        run_id=run_id,
+        started_at=START.format(day=day),
+        finished_at=START.format(day=day),
+        evidence=evidence_status(signer),
+    )
     summary["snapshot"]["file"] = f".snapshots/{run_id}.duckdb"
     (tmp / "summary.json").write_text(json.dumps(summary, indent=2))
     return seal_and_publish(tmp, archive / run_id, signer)
@@ -90,8 +94,13 @@ def recompute_manifest(run: Path, **changes: object) -> None:
     _writable(run)
     manifest = json.loads((run / "manifest.json").read_text())
     names, _ = scan_run(run)
-    manifest["files"] = {n: {"sha256": hashlib.sha256((run / n).read_bytes()).hexdigest(),
-                             "size": (run / n).stat().st_size} for n in names}
+    manifest["files"] = {
+        n: {
+            "sha256": hashlib.sha256((run / n).read_bytes()).hexdigest(),
+            "size": (run / n).stat().st_size,
+        }
+        for n in names
+    }
     manifest.update(changes)
     (run / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
 
@@ -105,17 +114,21 @@ def edit_findings(run: Path) -> None:
 # ------------------------------------------------------------------ an intact archive
 
 
-def test_sealed_runs_are_signed_and_chained(tmp_path: Path, run_template: Path,
-                                            signer: Signer) -> None:
+def test_sealed_runs_are_signed_and_chained(
+    tmp_path: Path, run_template: Path, signer: Signer
+) -> None:
     archive = make_archive(tmp_path, run_template, signer)
     ledger, problems = read_ledger(archive)
     assert problems == [] and [e["sequence"] for e in ledger] == [1, 2, 3]
     m1, m2 = (json.loads((archive / r / "manifest.json").read_text()) for r in ("r1", "r2"))
     assert m1["chain"] == {"sequence": 1, "previous": None, "unchained_runs": []}
     assert m2["chain"]["previous"] == {
-        "sequence": 1, "run_id": "r1",
-        "manifest_sha256": hashlib.sha256((archive / "r1" / "manifest.json").read_bytes())
-        .hexdigest()}
+        "sequence": 1,
+        "run_id": "r1",
+        "manifest_sha256": hashlib.sha256(
+            (archive / "r1" / "manifest.json").read_bytes()
+        ).hexdigest(),
+    }
     assert m2["signing"]["fingerprint"] == signer.fingerprint
     assert m2["signing"]["public_key"].startswith("-----BEGIN PUBLIC KEY-----")
     assert "PRIVATE" not in (archive / "r2" / "manifest.json").read_text()
@@ -128,8 +141,9 @@ def test_sealed_runs_are_signed_and_chained(tmp_path: Path, run_template: Path,
     assert "head: sequence 3, run r3" in out
 
 
-def test_pinning_the_public_key_file(tmp_path: Path, run_template: Path, signer: Signer,
-                                     key_dir: Path) -> None:
+def test_pinning_the_public_key_file(
+    tmp_path: Path, run_template: Path, signer: Signer, key_dir: Path
+) -> None:
     archive = make_archive(tmp_path, run_template, signer, n=1)
     pub = key_dir / "pinned.pub"
     pub.write_text(signer.public_pem)
@@ -139,8 +153,9 @@ def test_pinning_the_public_key_file(tmp_path: Path, run_template: Path, signer:
     assert code == 1 and "not a trusted key" in out
 
 
-def test_unsigned_runs_are_still_hashed_chained_and_say_so(tmp_path: Path,
-                                                           run_template: Path) -> None:
+def test_unsigned_runs_are_still_hashed_chained_and_say_so(
+    tmp_path: Path, run_template: Path
+) -> None:
     archive = make_archive(tmp_path, run_template, None)
     m = json.loads((archive / "r2" / "manifest.json").read_text())
     assert m["signing"] is None and m["chain"]["sequence"] == 2
@@ -156,12 +171,15 @@ def test_unsigned_runs_are_still_hashed_chained_and_say_so(tmp_path: Path,
     assert code == 1 and "not signed" in out
 
 
-def test_concurrent_publishers_never_fork_the_chain(tmp_path: Path, run_template: Path,
-                                                    signer: Signer) -> None:
+def test_concurrent_publishers_never_fork_the_chain(
+    tmp_path: Path, run_template: Path, signer: Signer
+) -> None:
     archive = tmp_path / "runs"
     archive.mkdir()
-    threads = [threading.Thread(target=publish, args=(archive, run_template, f"p{i}", 5, signer))
-               for i in range(4)]
+    threads = [
+        threading.Thread(target=publish, args=(archive, run_template, f"p{i}", 5, signer))
+        for i in range(4)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -171,8 +189,9 @@ def test_concurrent_publishers_never_fork_the_chain(tmp_path: Path, run_template
     assert sorted(e["sequence"] for e in read_ledger(archive)[0]) == [1, 2, 3, 4]
 
 
-def test_first_chained_run_records_the_older_unchained_runs(tmp_path: Path,
-                                                            run_template: Path) -> None:
+def test_first_chained_run_records_the_older_unchained_runs(
+    tmp_path: Path, run_template: Path
+) -> None:
     from auditlib.report.manifest import write_manifest
 
     archive = tmp_path / "runs"
@@ -198,8 +217,9 @@ def test_first_chained_run_records_the_older_unchained_runs(tmp_path: Path,
 
 
 @pytest.mark.parametrize("signed", [True, False])
-def test_edited_findings_with_recomputed_manifest_hash(tmp_path: Path, run_template: Path,
-                                                       signer: Signer, signed: bool) -> None:
+def test_edited_findings_with_recomputed_manifest_hash(
+    tmp_path: Path, run_template: Path, signer: Signer, signed: bool
+) -> None:
     archive = make_archive(tmp_path, run_template, signer if signed else None)
     run = archive / "r2"
     edit_findings(run)
@@ -280,7 +300,8 @@ def test_deleted_run(tmp_path: Path, run_template: Path, signer: Signer, which: 
 
 
 def test_deleted_newest_run_with_its_ledger_line_needs_the_recorded_head(
-        tmp_path: Path, run_template: Path, signer: Signer) -> None:
+    tmp_path: Path, run_template: Path, signer: Signer
+) -> None:
     archive = make_archive(tmp_path, run_template, signer)
     head = hashlib.sha256((archive / "r3" / "manifest.json").read_bytes()).hexdigest()
     shutil.rmtree(archive / "r3")
@@ -292,8 +313,7 @@ def test_deleted_newest_run_with_its_ledger_line_needs_the_recorded_head(
 
 
 @pytest.mark.parametrize("signed", [True, False])
-def test_rewritten_run(tmp_path: Path, run_template: Path, signer: Signer,
-                       signed: bool) -> None:
+def test_rewritten_run(tmp_path: Path, run_template: Path, signer: Signer, signed: bool) -> None:
     """An older run rewritten wholesale: new findings, a new manifest that is signed again
     with the attacker's own key (or left unsigned)."""
     archive = make_archive(tmp_path, run_template, signer if signed else None)
@@ -307,8 +327,9 @@ def test_rewritten_run(tmp_path: Path, run_template: Path, signer: Signer,
     from auditlib.report.manifest import write_manifest
 
     old = json.loads((archive / "r2" / "manifest.json").read_text())
-    write_manifest(run, chain={"sequence": 1, "previous": None, "unchained_runs": []},
-                   signer=attacker)
+    write_manifest(
+        run, chain={"sequence": 1, "previous": None, "unchained_runs": []}, signer=attacker
+    )
     assert old["chain"]["previous"]["run_id"] == "r1"
     code, out = _cli("verify", "--archive", str(archive))
     assert code == 1, out
@@ -343,16 +364,35 @@ def test_back_dated_run(tmp_path: Path, run_template: Path) -> None:
     shutil.copytree(archive / "r1", fake)
     _writable(fake)
     summary = json.loads((fake / "summary.json").read_text())
-    (fake / "summary.json").write_text(json.dumps(
-        {**summary, "run_id": "r0", "started_at": "2026-01-01T00:00:00+00:00",
-         "finished_at": "2026-01-01T00:10:00+00:00"}))
-    recompute_manifest(fake, run_id="r0", created_at="2026-01-01T00:20:00+00:00",
-                       chain={"sequence": 3, "previous": {"sequence": 2, "run_id": "r2",
-                                                          "manifest_sha256": head}})
+    (fake / "summary.json").write_text(
+        json.dumps(
+            {
+                **summary,
+                "run_id": "r0",
+                "started_at": "2026-01-01T00:00:00+00:00",
+                "finished_at": "2026-01-01T00:10:00+00:00",
+            }
+        )
+    )
+    recompute_manifest(
+        fake,
+        run_id="r0",
+        created_at="2026-01-01T00:20:00+00:00",
+        chain={"sequence": 3, "previous": {"sequence": 2, "run_id": "r2", "manifest_sha256": head}},
+    )
     digest = hashlib.sha256((fake / "manifest.json").read_bytes()).hexdigest()
     with (archive / LEDGER_NAME).open("a") as fh:
-        fh.write(json.dumps({"sequence": 3, "run_id": "r0", "manifest_sha256": digest,
-                             "previous_manifest_sha256": head}) + "\n")
+        fh.write(
+            json.dumps(
+                {
+                    "sequence": 3,
+                    "run_id": "r0",
+                    "manifest_sha256": digest,
+                    "previous_manifest_sha256": head,
+                }
+            )
+            + "\n"
+        )
     code, out = _cli("verify", "--archive", str(archive))
     assert code == 1 and "before its predecessor r2" in out and "back-dated" in out, out
 
@@ -382,8 +422,9 @@ def test_keygen_writes_a_private_key_0600_and_never_overwrites(tmp_path: Path) -
     assert key.read_bytes() == before
 
 
-def test_unusable_signing_keys_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                           signer: Signer) -> None:
+def test_unusable_signing_keys_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signer: Signer
+) -> None:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -404,9 +445,13 @@ def test_unusable_signing_keys_are_refused(tmp_path: Path, monkeypatch: pytest.M
     with pytest.raises(SigningError, match="readable by others"):
         load_signer(loose)
     ec_key = tmp_path / "ec.pem"
-    ec_key.write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
+    ec_key.write_bytes(
+        ec.generate_private_key(ec.SECP256R1()).private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     ec_key.chmod(0o600)
     with pytest.raises(SigningError, match="not an Ed25519 key"):
         load_signer(ec_key)
@@ -414,8 +459,9 @@ def test_unusable_signing_keys_are_refused(tmp_path: Path, monkeypatch: pytest.M
     assert signer_from_env(archive).fingerprint == signer.fingerprint  # type: ignore[union-attr]
 
 
-def test_an_unusable_key_stops_the_run_before_it_starts(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unusable_key_stops_the_run_before_it_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from auditlib.runner.run import _signer
 
     monkeypatch.setenv("AUDITLIB_SIGNING_KEY", str(tmp_path / "nope.pem"))
@@ -423,8 +469,7 @@ def test_an_unusable_key_stops_the_run_before_it_starts(tmp_path: Path,
         _signer(tmp_path)
 
 
-def test_signature_checks_with_openssl(tmp_path: Path, run_template: Path,
-                                       signer: Signer) -> None:
+def test_signature_checks_with_openssl(tmp_path: Path, run_template: Path, signer: Signer) -> None:
     """The README's recipe: an auditor can check a run without auditlib."""
     import base64
     import subprocess
@@ -436,17 +481,35 @@ def test_signature_checks_with_openssl(tmp_path: Path, run_template: Path,
     manifest = json.loads((run / "manifest.json").read_text())
     (tmp_path / "pub.pem").write_text(manifest["signing"]["public_key"])
     (tmp_path / "sig.bin").write_bytes(base64.b64decode((run / SIGNATURE_NAME).read_text()))
-    ok = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey",
-                         str(tmp_path / "pub.pem"), "-rawin", "-in", str(run / "manifest.json"),
-                         "-sigfile", str(tmp_path / "sig.bin")], capture_output=True, text=True)
+    ok = subprocess.run(
+        [
+            "openssl",
+            "pkeyutl",
+            "-verify",
+            "-pubin",
+            "-inkey",
+            str(tmp_path / "pub.pem"),
+            "-rawin",
+            "-in",
+            str(run / "manifest.json"),
+            "-sigfile",
+            str(tmp_path / "sig.bin"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0 and "Success" in ok.stdout, ok.stdout + ok.stderr
-    der = subprocess.run(["openssl", "pkey", "-pubin", "-in", str(tmp_path / "pub.pem"),
-                          "-outform", "DER"], capture_output=True, check=True).stdout
+    der = subprocess.run(
+        ["openssl", "pkey", "-pubin", "-in", str(tmp_path / "pub.pem"), "-outform", "DER"],
+        capture_output=True,
+        check=True,
+    ).stdout
     assert hashlib.sha256(der[-32:]).hexdigest() == signer.fingerprint
 
 
-def test_verify_run_result_lists_every_problem(tmp_path: Path, run_template: Path,
-                                               signer: Signer) -> None:
+def test_verify_run_result_lists_every_problem(
+    tmp_path: Path, run_template: Path, signer: Signer
+) -> None:
     archive = make_archive(tmp_path, run_template, signer, n=1)
     run = archive / "r1"
     (run / SIGNATURE_NAME).chmod(0o644)
@@ -459,8 +522,9 @@ def test_verify_run_result_lists_every_problem(tmp_path: Path, run_template: Pat
 
 
 @pytest.mark.parametrize("signed", [True, False])
-def test_the_report_says_whether_the_run_is_signed(tmp_path: Path, run_template: Path,
-                                                   signer: Signer, signed: bool) -> None:
+def test_the_report_says_whether_the_run_is_signed(
+    tmp_path: Path, run_template: Path, signer: Signer, signed: bool
+) -> None:
     from auditlib.report import render_run
 
     run = tmp_path / "runs" / "r1"
@@ -477,8 +541,9 @@ def test_the_report_says_whether_the_run_is_signed(tmp_path: Path, run_template:
         assert "this run is unsigned" in html
 
 
-def test_a_run_handed_over_on_its_own_still_verifies(tmp_path: Path, run_template: Path,
-                                                     signer: Signer) -> None:
+def test_a_run_handed_over_on_its_own_still_verifies(
+    tmp_path: Path, run_template: Path, signer: Signer
+) -> None:
     archive = make_archive(tmp_path, run_template, signer, n=2)
     alone = tmp_path / "handed-over" / "r2"
     shutil.copytree(archive / "r2", alone)

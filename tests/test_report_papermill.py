@@ -16,12 +16,18 @@ from auditlib.report.offline import active_content, remote_resources
 def test_real_papermill_failure_renders_banner_and_traceback(tmp_path: Path) -> None:
     papermill = pytest.importorskip("papermill")
     src, out = tmp_path / "broken.ipynb", tmp_path / "broken.out.ipynb"
-    nb = new_notebook(cells=[
-        new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
-        new_code_cell("print('before the failure')"),
-        new_code_cell("raise RuntimeError('table subprocessors could not be read')"),
-    ])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb = new_notebook(
+        cells=[
+            new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+            new_code_cell("print('before the failure')"),
+            new_code_cell("raise RuntimeError('table subprocessors could not be read')"),
+        ]
+    )
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, str(src))
     with pytest.raises(papermill.PapermillExecutionError):
         papermill.execute_notebook(str(src), str(out), parameters={"x": 2}, progress_bar=False)

@@ -51,10 +51,13 @@ def _pdftotext(pdf: Path) -> str:
 
     tool = shutil.which("pdftotext")
     if tool is None:
-        pytest.skip("pdftotext (poppler-utils) not installed: make setup installs it with "
-                    "apt-get when it can; it could not here")
-    text = subprocess.run([tool, "-layout", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+        pytest.skip(
+            "pdftotext (poppler-utils) not installed: make setup installs it with "
+            "apt-get when it can; it could not here"
+        )
+    text = subprocess.run(
+        [tool, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     return " ".join(text.split())
 
 

@@ -16,8 +16,12 @@ from auditlib.rules.promises import (
 
 def test_every_rule_tests_exactly_one_of_the_four_promises() -> None:
     promises = load_promises()
-    assert [p.id for p in promises] == ["service-deletion", "subprocessors-eu-eea",
-                                        "data-subject-rights", "records-as-law-requires"]
+    assert [p.id for p in promises] == [
+        "service-deletion",
+        "subprocessors-eu-eea",
+        "data-subject-rights",
+        "records-as-law-requires",
+    ]
     listed = [r for p in promises for r in p.rules]
     assert sorted(listed) == sorted(load_catalogue()) and len(listed) == len(set(listed))
     assert promise_of("RET-01").id == "service-deletion"
@@ -41,7 +45,9 @@ def test_verdict_is_fail_closed() -> None:
     assert promise_verdict(_status(**{"DSR-01": "fail"}), sev, dsr)[0] == BROKEN
     # an error anywhere, even next to a failure, means the promise is not verified
     assert promise_verdict(_status(**{"DSR-01": "fail", "DSR-04": "error"}), sev, dsr) == (
-        NOT_VERIFIED, ["DSR-04 error"])
+        NOT_VERIFIED,
+        ["DSR-04 error"],
+    )
     assert promise_verdict(_status(**{"DSR-02": "skipped"}), sev, dsr)[0] == NOT_VERIFIED
     missing = _status()
     del missing["DSR-05"]
@@ -49,11 +55,18 @@ def test_verdict_is_fail_closed() -> None:
 
 
 def test_promise_rows_carry_rules_status_and_counts() -> None:
-    summary = {"rules": {"RET-01": {"status": "fail", "findings": 3, "error": None}},
-               "severities": {"RET-01": "critical"}}
+    summary = {
+        "rules": {"RET-01": {"status": "fail", "findings": 3, "error": None}},
+        "severities": {"RET-01": "critical"},
+    }
     rows = promise_rows(summary, load_catalogue())
     first = rows[0]
     assert first["verdict"] == NOT_VERIFIED  # the other RET rules did not run
-    assert first["rules"][0] == {"id": "RET-01", "title": load_catalogue()["RET-01"].title,
-                                 "severity": "critical", "status": "fail", "findings": 3}
+    assert first["rules"][0] == {
+        "id": "RET-01",
+        "title": load_catalogue()["RET-01"].title,
+        "severity": "critical",
+        "status": "fail",
+        "findings": 3,
+    }
     assert all(r["verdict"] == NOT_VERIFIED for r in rows[1:])

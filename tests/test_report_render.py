@@ -24,7 +24,9 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_render_writes_index_and_one_page_per_notebook(rendered: Path) -> None:
     assert (rendered / "index.html").is_file()
     assert sorted(p.name for p in (rendered / "reports").iterdir()) == [
-        "retention.html", "subprocessors.html"]
+        "retention.html",
+        "subprocessors.html",
+    ]
     index = (rendered / "index.html").read_text()
     for rid in ("DQ-01", "DQ-06", "RET-01", "RET-09", "SUB-07", "DSR-06"):
         assert f"<code>{rid}</code>" in index
@@ -120,7 +122,7 @@ def test_no_personal_data_or_secret_reaches_the_html(rendered: Path) -> None:
 
 def test_worst_findings_sorted_by_severity_then_days(rendered: Path) -> None:
     index = (rendered / "index.html").read_text()
-    section = index[index.index('id="findings"'):index.index('id="charts"')]
+    section = index[index.index('id="findings"') : index.index('id="charts"')]
     order = [m.group(1) for m in re.finditer(r"customer <code>(\d+)</code>", section)]
     assert order == ["42", "17"]  # both critical; 269 days overdue before 40
     assert section.index("RET-01") < section.index("DSR-01") < section.index("DQ-03")
@@ -142,19 +144,19 @@ def test_method_quotes_policy_with_parameters(rendered: Path) -> None:
 
 def test_data_quality_section_lists_gates_per_table(rendered: Path) -> None:
     index = (rendered / "index.html").read_text()
-    section = index[index.index('id="dq"'):index.index('id="trend"')]
+    section = index[index.index('id="dq"') : index.index('id="trend"')]
     assert "<code>message_deliveries</code>" in section
     assert "3 rows reference a missing recipient" in section
 
 
 def test_rule_table_takes_seconds_from_rule_seconds(rendered: Path) -> None:
     index = (rendered / "index.html").read_text()
-    section = index[index.index('id="rules"'):index.index('id="findings"')]
-    row = section[section.index("<code>RET-01</code>"):]
-    row = row[:row.index("</tr>")]
+    section = index[index.index('id="rules"') : index.index('id="findings"')]
+    row = section[section.index("<code>RET-01</code>") :]
+    row = row[: row.index("</tr>")]
     assert '<td class="num small">0.01</td>' in row
-    dq3 = section[section.index("<code>DQ-03</code>"):]
-    assert '<td class="num small">1.50</td>' in dq3[:dq3.index("</tr>")]
+    dq3 = section[section.index("<code>DQ-03</code>") :]
+    assert '<td class="num small">1.50</td>' in dq3[: dq3.index("</tr>")]
 
 
 def test_broken_notebook_is_reported_and_raises(tmp_path: Path) -> None:
@@ -176,11 +178,31 @@ def test_active_output_in_a_notebook_is_shown_as_text(tmp_path: Path) -> None:
     from test_report_runfactory import ok_notebook
 
     nb = ok_notebook()
-    nb.cells.append(new_code_cell("display(HTML(name))", outputs=[new_output(
-        "display_data", data={"text/html": f"<b>{XSS}</b><img src=x onerror=alert(3)>",
-                              "text/plain": "sub name"})]))
-    nb.cells.append(new_code_cell("df", outputs=[new_output(
-        "display_data", data={"text/html": "<table><tr><td>&lt;b&gt;7</td></tr></table>"})]))
+    nb.cells.append(
+        new_code_cell(
+            "display(HTML(name))",
+            outputs=[
+                new_output(
+                    "display_data",
+                    data={
+                        "text/html": f"<b>{XSS}</b><img src=x onerror=alert(3)>",
+                        "text/plain": "sub name",
+                    },
+                )
+            ],
+        )
+    )
+    nb.cells.append(
+        new_code_cell(
+            "df",
+            outputs=[
+                new_output(
+                    "display_data",
+                    data={"text/html": "<table><tr><td>&lt;b&gt;7</td></tr></table>"},
+                )
+            ],
+        )
+    )
     path = tmp_path / "nb.ipynb"
     nbformat.write(nb, str(path))
     html = render_notebook(path, tmp_path / "nb.html").read_text()
@@ -188,7 +210,9 @@ def test_active_output_in_a_notebook_is_shown_as_text(tmp_path: Path) -> None:
     assert "alert(1)" not in html and "sub name" in html
     assert "<td>&lt;b&gt;7</td>" in html  # harmless HTML tables stay tables
     assert active_content("<p onclick='x()'>a</p><script>1</script>") == [
-        "<p onclick=...>", "<script>"]
+        "<p onclick=...>",
+        "<script>",
+    ]
 
 
 def test_the_report_never_opens_the_snapshot_for_gates(tmp_path: Path) -> None:
@@ -206,14 +230,18 @@ def test_the_report_never_opens_the_snapshot_for_gates(tmp_path: Path) -> None:
     (run / "summary.json").write_text(json.dumps(summary))
     (archive / ".snapshots").mkdir()
     con = duckdb.connect(str(archive / ".snapshots" / "r1.duckdb"))
-    con.execute("CREATE TABLE _audit_gates(gate_id VARCHAR, table_name VARCHAR, status VARCHAR, "
-                "rows_affected BIGINT, message VARCHAR, details JSON)")
-    con.execute("INSERT INTO _audit_gates VALUES ('DQ-01', 'invoices', 'pass', 0, '', '{}'), "
-                "('DQ-02', 'invoices', 'fail', 2, 'invoice_id 7 appears twice', '{}')")
+    con.execute(
+        "CREATE TABLE _audit_gates(gate_id VARCHAR, table_name VARCHAR, status VARCHAR, "
+        "rows_affected BIGINT, message VARCHAR, details JSON)"
+    )
+    con.execute(
+        "INSERT INTO _audit_gates VALUES ('DQ-01', 'invoices', 'pass', 0, '', '{}'), "
+        "('DQ-02', 'invoices', 'fail', 2, 'invoice_id 7 appears twice', '{}')"
+    )
     con.close()
     render_run(run, archive)
     index = (run / "index.html").read_text()
-    section = index[index.index('id="dq"'):index.index('id="trend"')]
+    section = index[index.index('id="dq"') : index.index('id="trend"')]
     assert "findings.jsonl (failed gates only)" in section
     assert ".snapshots/r1.duckdb" not in section and "invoice_id 7 appears twice" not in section
 
@@ -228,10 +256,19 @@ def test_clean_first_run_renders_pass_without_charts_or_trend(tmp_path: Path) ->
     rules = rules_status()
     rules["DQ-03"] = {"status": "pass", "findings": 0, "error": None}
     rules["DQ-06"] = {"status": "pass", "findings": 0, "error": None}
-    (run / "summary.json").write_text(json.dumps({
-        "run_id": "clean-1", "plan": {"name": "monthly"}, "as_of": "2026-11-24",
-        "started_at": "2026-11-24T20:00:00+00:00", "rules": rules, "verdict": "pass",
-        "exit_status": 0}))
+    (run / "summary.json").write_text(
+        json.dumps(
+            {
+                "run_id": "clean-1",
+                "plan": {"name": "monthly"},
+                "as_of": "2026-11-24",
+                "started_at": "2026-11-24T20:00:00+00:00",
+                "rules": rules,
+                "verdict": "pass",
+                "exit_status": 0,
+            }
+        )
+    )
     (run / "findings.jsonl").write_text("")
     render_run(run, tmp_path / "runs")
     index = (run / "index.html").read_text()
@@ -287,6 +324,8 @@ def test_worst_findings_show_the_working_of_the_deadline(rendered: Path) -> None
     import html as html_lib
 
     index = html_lib.unescape(re.sub(r"<[^>]+>", "", (rendered / "index.html").read_text()))
-    assert ("Working: received 2026-09-01 → one month later 2026-10-01 (a working day) → "
-            "still open at the audit day 2026-11-24: 54 days overdue") in index
+    assert (
+        "Working: received 2026-09-01 → one month later 2026-10-01 (a working day) → "
+        "still open at the audit day 2026-11-24: 54 days overdue"
+    ) in index
     assert "Working: relationship ended 2026-01-31 → + 1 month grace = 2026-02-28" in index

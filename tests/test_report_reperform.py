@@ -36,8 +36,12 @@ from runner_fixtures import AS_OF, write_snapshot
 REPO = Path(__file__).resolve().parents[1]
 
 
-def build_run(archive: Path, run_id: str, severity_overrides: dict[str, str] | None = None,
-              params: Params | None = None) -> Path:
+def build_run(
+    archive: Path,
+    run_id: str,
+    severity_overrides: dict[str, str] | None = None,
+    params: Params | None = None,
+) -> Path:
     archive.mkdir(parents=True, exist_ok=True)
     snaps = archive / ".snapshots"
     snaps.mkdir(exist_ok=True, mode=0o700)
@@ -59,14 +63,20 @@ def build_run(archive: Path, run_id: str, severity_overrides: dict[str, str] | N
     tmp.mkdir()
     (tmp / "findings.jsonl").write_text("".join(json.dumps(f) + "\n" for f in findings))
     summary = {
-        "run_id": run_id, "as_of": AS_OF, "started_at": "2026-11-24T20:00:00+00:00",
+        "run_id": run_id,
+        "as_of": AS_OF,
+        "started_at": "2026-11-24T20:00:00+00:00",
         "finished_at": "2026-11-24T20:01:00+00:00",
-        "snapshot": {"sha256": hashlib.sha256(snap.read_bytes()).hexdigest(),
-                     "file": f".snapshots/{run_id}.duckdb"},
-        "parameters": params.to_dict(), "severities": sev,
+        "snapshot": {
+            "sha256": hashlib.sha256(snap.read_bytes()).hexdigest(),
+            "file": f".snapshots/{run_id}.duckdb",
+        },
+        "parameters": params.to_dict(),
+        "severities": sev,
         "packages": {"duckdb": duckdb.__version__},
         "auditlib": {"version": auditlib.__version__, "git_commit": None},
-        "rule_files": rule_file_digests(), "rules": rules,
+        "rule_files": rule_file_digests(),
+        "rules": rules,
     }
     (tmp / "summary.json").write_text(json.dumps(summary, indent=2))
     return seal_and_publish(tmp, archive / run_id)
@@ -84,18 +94,21 @@ def run(tmp_path: Path) -> Path:
 
 def test_untouched_run_is_reperformed_identically_and_read_only(run: Path) -> None:
     snap = run.parent / ".snapshots" / "r1.duckdb"
-    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in run.parent.rglob("*")
-              if p.is_file()}
+    before = {
+        p: (p.stat().st_mtime_ns, p.read_bytes()) for p in run.parent.rglob("*") if p.is_file()
+    }
     listing = sorted(p.relative_to(run.parent) for p in run.parent.rglob("*"))
     code, out = _cli("reperform", str(run))
     assert code == 0, out
     assert "IDENTICAL" in out and "note:" not in out
     rep = reperform(run)
-    assert rep.identical and rep.findings == len((run / "findings.jsonl").read_text()
-                                                 .splitlines()) > 0
+    assert (
+        rep.identical and rep.findings == len((run / "findings.jsonl").read_text().splitlines()) > 0
+    )
     assert {"DQ-01", "RET-01", "DSR-01", "DSR-05"} <= set(rep.rules)
-    after = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in run.parent.rglob("*")
-             if p.is_file()}
+    after = {
+        p: (p.stat().st_mtime_ns, p.read_bytes()) for p in run.parent.rglob("*") if p.is_file()
+    }
     assert after == before and snap in after
     assert sorted(p.relative_to(run.parent) for p in run.parent.rglob("*")) == listing
 
@@ -103,8 +116,10 @@ def test_untouched_run_is_reperformed_identically_and_read_only(run: Path) -> No
 def test_plan_severities_and_parameters_are_the_recorded_ones(tmp_path: Path) -> None:
     params = Params.from_mapping({"dsr_due_soon_days": 3})
     run = build_run(tmp_path / "runs", "r1", {"DSR-05": "low", "DQ-03": "low"}, params)
-    assert any(json.loads(x)["severity"] == "low"
-               for x in (run / "findings.jsonl").read_text().splitlines())
+    assert any(
+        json.loads(x)["severity"] == "low"
+        for x in (run / "findings.jsonl").read_text().splitlines()
+    )
     code, out = _cli("reperform", str(run))
     assert code == 0, out
 
@@ -114,10 +129,14 @@ def changed_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The installed rule files with one changed: a copy of the package's rule folder,
     served to the catalogue loader in place of the package's own."""
     root = tmp_path / "pkg"
-    shutil.copytree(Path(auditlib.__file__).parent / "rules", root / "rules",
-                    ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    monkeypatch.setattr(catalogue_loader, "resources",
-                        types.SimpleNamespace(files=lambda _pkg: root))
+    shutil.copytree(
+        Path(auditlib.__file__).parent / "rules",
+        root / "rules",
+        ignore=shutil.ignore_patterns("*.py", "__pycache__"),
+    )
+    monkeypatch.setattr(
+        catalogue_loader, "resources", types.SimpleNamespace(files=lambda _pkg: root)
+    )
     load_catalogue.cache_clear()
     yield root / "rules" / "catalogue"
     load_catalogue.cache_clear()
@@ -132,12 +151,16 @@ def wrap_sql(rule: Path, before: str, after: str) -> None:
 
 
 def _findings_of(run: Path, rule_id: str) -> list[dict[str, Any]]:
-    return [f for x in (run / "findings.jsonl").read_text().splitlines()
-            if (f := json.loads(x))["rule_id"] == rule_id]
+    return [
+        f
+        for x in (run / "findings.jsonl").read_text().splitlines()
+        if (f := json.loads(x))["rule_id"] == rule_id
+    ]
 
 
 def test_a_changed_rule_file_is_named_and_its_changed_findings_listed(
-        run: Path, changed_rules: Path) -> None:
+    run: Path, changed_rules: Path
+) -> None:
     recorded = _findings_of(run, "DSR-05")
     assert recorded, "the tiny snapshot must hold a DSR-05 finding"
     # the same rule, now finding nothing: an edit that changes what the run found
@@ -185,15 +208,17 @@ def test_a_summary_naming_a_snapshot_outside_the_archive_is_refused(tmp_path: Pa
 
     run = tmp_path / "runs" / "r1"
     run.mkdir(parents=True)
-    (run / "summary.json").write_text(json.dumps(
-        {"snapshot": {"sha256": "a" * 64, "file": "../../etc/passwd"}}))
+    (run / "summary.json").write_text(
+        json.dumps({"snapshot": {"sha256": "a" * 64, "file": "../../etc/passwd"}})
+    )
     with pytest.raises(ManifestError, match="not in <archive>/.snapshots/"):
         snapshot_location(run)
 
 
 @pytest.mark.slow
 def test_auditlib_run_then_reperform_and_verify_the_archive(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Through ``auditlib run`` (papermill, the real audit notebooks; the snapshot step
     copies a tiny snapshot): the run is signed, chained and re-performs identically."""
     from auditlib.cli.run import main as run_main
@@ -207,8 +232,14 @@ def test_auditlib_run_then_reperform_and_verify_the_archive(
     nbs = fake_notebooks(tmp_path / "nbs", snap)
     out = tmp_path / "runs"
     for _ in range(2):
-        run_main(source=str(tmp_path), as_of=date.fromisoformat(AS_OF), out=out,
-                 plan_path=REPO / "audits" / "monthly.toml", quiet=True, notebooks_dir=nbs)
+        run_main(
+            source=str(tmp_path),
+            as_of=date.fromisoformat(AS_OF),
+            out=out,
+            plan_path=REPO / "audits" / "monthly.toml",
+            quiet=True,
+            notebooks_dir=nbs,
+        )
     runs = sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))
     assert len(runs) == 2
     summary = json.loads((runs[0] / "summary.json").read_text())

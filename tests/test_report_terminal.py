@@ -14,19 +14,39 @@ def test_plain_text_escapes_control_and_format_characters() -> None:
 
 def test_one_line_per_failing_gate_table_and_rule() -> None:
     summary = {
-        "rules": {"DQ-03": {"status": "fail", "findings": 2, "error": None},
-                  "DQ-04": {"status": "pass", "findings": 0, "error": None},
-                  "RET-01": {"status": "fail", "findings": 4, "error": None},
-                  "SUB-03": {"status": "error", "findings": 0,
-                             "error": "blocked: DQ-01 failed for subprocessors\x1b[31m"},
-                  "DSR-01": {"status": "pass", "findings": 0, "error": None}},
+        "rules": {
+            "DQ-03": {"status": "fail", "findings": 2, "error": None},
+            "DQ-04": {"status": "pass", "findings": 0, "error": None},
+            "RET-01": {"status": "fail", "findings": 4, "error": None},
+            "SUB-03": {
+                "status": "error",
+                "findings": 0,
+                "error": "blocked: DQ-01 failed for subprocessors\x1b[31m",
+            },
+            "DSR-01": {"status": "pass", "findings": 0, "error": None},
+        },
         "gates": [
-            {"gate_id": "DQ-03", "table_name": "message_deliveries", "status": "fail",
-             "rows_affected": 1, "message": "orphan recipient_id"},
-            {"gate_id": "DQ-03", "table_name": "orders", "status": "fail",
-             "rows_affected": 5, "message": "orphan customer_id"},
-            {"gate_id": "DQ-04", "table_name": "users", "status": "pass", "rows_affected": 0,
-             "message": ""},
+            {
+                "gate_id": "DQ-03",
+                "table_name": "message_deliveries",
+                "status": "fail",
+                "rows_affected": 1,
+                "message": "orphan recipient_id",
+            },
+            {
+                "gate_id": "DQ-03",
+                "table_name": "orders",
+                "status": "fail",
+                "rows_affected": 5,
+                "message": "orphan customer_id",
+            },
+            {
+                "gate_id": "DQ-04",
+                "table_name": "users",
+                "status": "pass",
+                "rows_affected": 0,
+                "message": "",
+            },
         ],
     }
     lines = failure_lines(summary)
@@ -41,9 +61,14 @@ def test_one_line_per_failing_gate_table_and_rule() -> None:
     no_gates = failure_lines({**summary, "gates": None})
     assert no_gates[0] == "gate DQ-03 fail: 2 table(s)"
     # the snapshot failed: every gate and rule is an error, each named with its reason
-    failed = failure_lines({"rules": {"DQ-01": {"status": "error", "findings": 0,
-                                                "error": "snapshot notebook failed"}},
-                            "gates": None})
+    failed = failure_lines(
+        {
+            "rules": {
+                "DQ-01": {"status": "error", "findings": 0, "error": "snapshot notebook failed"}
+            },
+            "gates": None,
+        }
+    )
     assert failed == ["gate DQ-01 error: snapshot notebook failed"]
 
 
@@ -54,15 +79,31 @@ def _fake_run(monkeypatch, summary: dict, code: int) -> None:
     import auditlib.runner.sources as sources
 
     monkeypatch.setattr(sources, "resolve_source", lambda *a, **k: object())
-    monkeypatch.setattr(run_mod, "execute_run", lambda req: run_mod.RunOutcome(
-        "r1", Path("/archive/r1"), code, {**summary, "verdict": ("pass", "fail", "error")[code]}))
+    monkeypatch.setattr(
+        run_mod,
+        "execute_run",
+        lambda req: run_mod.RunOutcome(
+            "r1", Path("/archive/r1"), code, {**summary, "verdict": ("pass", "fail", "error")[code]}
+        ),
+    )
 
 
-SUMMARY = {"rules": {"DQ-03": {"status": "fail", "findings": 1, "error": None},
-                     "RET-04": {"status": "fail", "findings": 2, "error": None},
-                     "SUB-03": {"status": "pass", "findings": 0, "error": None}},
-           "gates": [{"gate_id": "DQ-03", "table_name": "orders", "status": "fail",
-                      "rows_affected": 1, "message": "orphan [bold]x[/] \x1b[2J"}]}
+SUMMARY = {
+    "rules": {
+        "DQ-03": {"status": "fail", "findings": 1, "error": None},
+        "RET-04": {"status": "fail", "findings": 2, "error": None},
+        "SUB-03": {"status": "pass", "findings": 0, "error": None},
+    },
+    "gates": [
+        {
+            "gate_id": "DQ-03",
+            "table_name": "orders",
+            "status": "fail",
+            "rows_affected": 1,
+            "message": "orphan [bold]x[/] \x1b[2J",
+        }
+    ],
+}
 
 
 def test_cli_names_what_failed_unless_quiet(monkeypatch, capsys, tmp_path) -> None:
@@ -74,8 +115,10 @@ def test_cli_names_what_failed_unless_quiet(monkeypatch, capsys, tmp_path) -> No
     assert main(source="x", as_of=date(2026, 6, 30), out=tmp_path) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("run r1: fail (exit 1)")
-    assert out[1:] == ["  gate DQ-03 fail: table orders, 1 row(s): orphan [bold]x[/] \\x1b[2J",
-                       "  rule RET-04 fail: 2 backup finding(s) (tables backups)"]
+    assert out[1:] == [
+        "  gate DQ-03 fail: table orders, 1 row(s): orphan [bold]x[/] \\x1b[2J",
+        "  rule RET-04 fail: 2 backup finding(s) (tables backups)",
+    ]
     assert main(source="x", as_of=date(2026, 6, 30), out=tmp_path, quiet=True) == 1
     assert capsys.readouterr() == ("", "")  # quiet: findings are not mail for cron
 
@@ -85,8 +128,17 @@ def test_cli_exit_2_goes_to_stderr_also_when_quiet(monkeypatch, capsys, tmp_path
 
     from auditlib.cli.run import main
 
-    broken = {**SUMMARY, "rules": {**SUMMARY["rules"], "SUB-03": {
-        "status": "error", "findings": 0, "error": "blocked by DQ-01: subprocessors"}}}
+    broken = {
+        **SUMMARY,
+        "rules": {
+            **SUMMARY["rules"],
+            "SUB-03": {
+                "status": "error",
+                "findings": 0,
+                "error": "blocked by DQ-01: subprocessors",
+            },
+        },
+    }
     _fake_run(monkeypatch, broken, 2)
     assert main(source="x", as_of=date(2026, 6, 30), out=tmp_path, quiet=True) == 2
     err = capsys.readouterr().err.splitlines()
@@ -103,4 +155,6 @@ def test_cli_refuses_a_pdf_it_cannot_write(monkeypatch, capsys, tmp_path) -> Non
     monkeypatch.setattr(pdf_mod, "pdf_problem", lambda: "PDF output needs WeasyPrint")
     _fake_run(monkeypatch, SUMMARY, 1)
     assert main(source="x", as_of=date(2026, 6, 30), out=tmp_path, pdf=True) == 2
-    assert "index.pdf was asked for (--pdf) but PDF output needs WeasyPrint" in capsys.readouterr().err
+    assert (
+        "index.pdf was asked for (--pdf) but PDF output needs WeasyPrint" in capsys.readouterr().err
+    )

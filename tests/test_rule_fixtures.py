@@ -27,9 +27,24 @@ from auditlib.rules import evaluate_rules, load_catalogue
 from rule_fixtures import by_id, make_snapshot, run_result
 
 FIXTURES = Path(__file__).with_name("rule_fixtures")
-_CASE_KEYS = {"name", "as_of", "params", "tables", "expected", "evidence", "evidence_subset",
-              "severity", "entity_type", "timezones", "error_contains", "message_excludes",
-              "observations", "observed", "status", "message_contains"}
+_CASE_KEYS = {
+    "name",
+    "as_of",
+    "params",
+    "tables",
+    "expected",
+    "evidence",
+    "evidence_subset",
+    "severity",
+    "entity_type",
+    "timezones",
+    "error_contains",
+    "message_excludes",
+    "observations",
+    "observed",
+    "status",
+    "message_contains",
+}
 
 
 def _nulls(value: Any) -> Any:
@@ -68,9 +83,13 @@ def test_rule_fixture(rule_id: str, case: dict[str, Any]) -> None:
         con = make_snapshot(case["tables"], timezone=tz)
         where = f"{case['name']} (session time zone {tz})"
         if "error_contains" in case:
-            (result,) = evaluate_rules(con, date.fromisoformat(case["as_of"]),
-                                       Params.from_mapping(params), rule_ids=[rule_id],
-                                       require_gates=False)
+            (result,) = evaluate_rules(
+                con,
+                date.fromisoformat(case["as_of"]),
+                Params.from_mapping(params),
+                rule_ids=[rule_id],
+                require_gates=False,
+            )
             assert result.status == "error", where
             assert case["error_contains"] in (result.error or ""), where
             continue

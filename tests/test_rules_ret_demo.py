@@ -24,16 +24,16 @@ RET_IDS = [f"RET-0{i}" for i in range(1, 10)]
 
 
 @pytest.mark.slow
-def test_ret_rules_find_exactly_the_planted_cases(
-    demo_export: Any, tmp_path: Path
-) -> None:
+def test_ret_rules_find_exactly_the_planted_cases(demo_export: Any, tmp_path: Path) -> None:
     snap = tmp_path / "snap.duckdb"
     build_gated_snapshot(str(demo_export.out_dir), snap, key=b"ret-demo-test-key-0123456789abcdef")
     truth = json.loads(Path(demo_export.ground_truth_path).read_text(encoding="utf-8"))
     con = duckdb.connect(str(snap), read_only=True)
     try:
         results = evaluate_rules(
-            con, date.fromisoformat(truth["as_of"]), Params.from_mapping(truth["params"]),
+            con,
+            date.fromisoformat(truth["as_of"]),
+            Params.from_mapping(truth["params"]),
             rule_ids=RET_IDS,
         )
     finally:
@@ -46,7 +46,9 @@ def test_ret_rules_find_exactly_the_planted_cases(
         if r.status == "error":
             problems.append(f"{r.rule.id}: error {r.error}")
         if got != want:
-            problems.append(f"{r.rule.id}: missing {sorted(want - got)}, extra {sorted(got - want)}")
+            problems.append(
+                f"{r.rule.id}: missing {sorted(want - got)}, extra {sorted(got - want)}"
+            )
         if got & near:
             problems.append(f"{r.rule.id}: near misses flagged {sorted(got & near)}")
     assert problems == []

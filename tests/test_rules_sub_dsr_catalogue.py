@@ -11,10 +11,19 @@ from auditlib.rules.catalogue_loader import load_catalogue
 from auditlib.rules.views import expand_views, load_views
 
 SPEC_SEVERITY = {
-    "SUB-01": "critical", "SUB-02": "medium", "SUB-03": "high", "SUB-04": "medium",
-    "SUB-05": "critical", "SUB-06": "high", "SUB-07": "critical",
-    "DSR-01": "high", "DSR-02": "medium", "DSR-03": "medium", "DSR-04": "critical",
-    "DSR-05": "medium", "DSR-06": "info",
+    "SUB-01": "critical",
+    "SUB-02": "medium",
+    "SUB-03": "high",
+    "SUB-04": "medium",
+    "SUB-05": "critical",
+    "SUB-06": "high",
+    "SUB-07": "critical",
+    "DSR-01": "high",
+    "DSR-02": "medium",
+    "DSR-03": "medium",
+    "DSR-04": "critical",
+    "DSR-05": "medium",
+    "DSR-06": "info",
 }
 POLICY = Path(__file__).resolve().parents[2] / "shared" / "policy" / "integritetspolicy.txt"
 

@@ -22,6 +22,8 @@ def test_declared_tables_are_exactly_the_tables_the_sql_reads(rule_id: str) -> N
 
 
 def test_ctes_and_views_are_seen_through() -> None:
-    sql = ("WITH x AS (SELECT * FROM users) SELECT * FROM x JOIN dsr_deadlines d ON true "
-           "JOIN customer_deletion_due c ON true")
+    sql = (
+        "WITH x AS (SELECT * FROM users) SELECT * FROM x JOIN dsr_deadlines d ON true "
+        "JOIN customer_deletion_due c ON true"
+    )
     assert tables_read(sql) == {"users", "dsr_requests", "contracts", "legal_holds"}

@@ -40,9 +40,17 @@ def test_views_sql_is_shipped_as_package_data() -> None:
 def test_views_work_on_a_read_only_snapshot_and_read_variables_at_query_time(
     tmp_path: Path,
 ) -> None:
-    mem = make_snapshot({"dsr_requests": [
-        {"request_id": 1, "received_at": "2025-03-03 10:00:00+00", "request_type": "access"},
-    ]})
+    mem = make_snapshot(
+        {
+            "dsr_requests": [
+                {
+                    "request_id": 1,
+                    "received_at": "2025-03-03 10:00:00+00",
+                    "request_type": "access",
+                },
+            ]
+        }
+    )
     path = tmp_path / "snap.duckdb"
     mem.execute(f"ATTACH '{path}' AS f")
     mem.execute("COPY FROM DATABASE memory TO f")

@@ -20,8 +20,9 @@ DATA_RULES = ("DQ-", "RET-", "SUB-", "DSR-")  # rules on the data (POL-: the pol
 def _run(source: str, as_of: Any, out: Path) -> tuple[int, Path]:
     from auditlib.cli.run import main
 
-    code = main(source=source, as_of=as_of, out=out, plan_path=REPO / "audits" / "monthly.toml",
-                quiet=True)
+    code = main(
+        source=source, as_of=as_of, out=out, plan_path=REPO / "audits" / "monthly.toml", quiet=True
+    )
     (run_dir,) = [p for p in out.iterdir() if (p / "summary.json").exists()]
     return code, run_dir
 
@@ -35,8 +36,11 @@ def _findings(run_dir: Path) -> list[dict[str, Any]]:
 
 
 def _pairs(findings: list[dict[str, Any]], prefix: tuple[str, ...] = ()) -> set[tuple[str, str]]:
-    return {(f["rule_id"], f["entity_id"]) for f in findings
-            if not prefix or f["rule_id"].startswith(prefix)}
+    return {
+        (f["rule_id"], f["entity_id"])
+        for f in findings
+        if not prefix or f["rule_id"].startswith(prefix)
+    }
 
 
 @pytest.fixture(scope="module")
@@ -44,19 +48,24 @@ def export_run(demo_export: Any, tmp_path_factory: pytest.TempPathFactory) -> tu
     mp = pytest.MonkeyPatch()
     mp.setenv("AUDITLIB_PSEUDONYM_KEY", KEY)
     try:
-        return _run(str(demo_export.out_dir), demo_export.as_of,
-                    tmp_path_factory.mktemp("e2e_export") / "runs")
+        return _run(
+            str(demo_export.out_dir),
+            demo_export.as_of,
+            tmp_path_factory.mktemp("e2e_export") / "runs",
+        )
     finally:
         mp.undo()
 
 
 @pytest.mark.slow
-def test_export_run_recovers_the_planted_cases_exactly(export_run: tuple[int, Path],
-                                                       demo_export: Any) -> None:
+def test_export_run_recovers_the_planted_cases_exactly(
+    export_run: tuple[int, Path], demo_export: Any
+) -> None:
     code, run_dir = export_run
     summary = json.loads((run_dir / "summary.json").read_text())
     assert {n: nb["status"] for n, nb in summary["notebooks"].items()} == dict.fromkeys(
-        ("snapshot", "retention", "subprocessors", "dsr", "policy"), "ok")
+        ("snapshot", "retention", "subprocessors", "dsr", "policy"), "ok"
+    )
     errors = {r: v["error"] for r, v in summary["rules"].items() if v["status"] == "error"}
     assert not errors
     truth = json.loads(Path(demo_export.ground_truth_path).read_text())
@@ -67,7 +76,8 @@ def test_export_run_recovers_the_planted_cases_exactly(export_run: tuple[int, Pa
     assert sorted(got & near) == [], "near misses flagged"
     assert sorted(got - expected) == [], "findings the generator did not plant"
     assert sorted(h["customer_id"] for h in summary["held_customers"]) == sorted(
-        truth["held_customers"])
+        truth["held_customers"]
+    )
     assert code == summary["exit_status"] == (1 if got else 0)
     for rid, r in summary["rules"].items():
         if rid.startswith(DATA_RULES):
@@ -87,18 +97,21 @@ def test_export_run_audits_the_plans_policy(export_run: tuple[int, Path]) -> Non
     _, run_dir = export_run
     summary = json.loads((run_dir / "summary.json").read_text())
     copy = run_dir / summary["policy"]["file"]
-    assert summary["policy"]["sha256"] == sha256_file(copy) == sha256_file(
-        REPO / "audits" / "policy" / "integritetspolicy.txt")
+    assert (
+        summary["policy"]["sha256"]
+        == sha256_file(copy)
+        == sha256_file(REPO / "audits" / "policy" / "integritetspolicy.txt")
+    )
     want = {(f["rule_id"], f["entity_id"]) for f in audit_policy(copy).findings}
     assert want and _pairs(_findings(run_dir), ("POL-",)) == want
-    assert summary["policy"]["file"] in json.loads((run_dir / "manifest.json").read_text())[
-        "files"]
+    assert summary["policy"]["file"] in json.loads((run_dir / "manifest.json").read_text())["files"]
     assert 'id="policy"' in (run_dir / "index.html").read_text()
 
 
 @pytest.mark.slow
 def test_export_run_summary_and_findings_hold_exactly_the_contract(
-        export_run: tuple[int, Path]) -> None:
+    export_run: tuple[int, Path],
+) -> None:
     """The spec's "Findings contract": exact keys in summary.json rules and findings.jsonl;
     gate rows in summary.json (the report needs nothing outside the run directory)."""
     _, run_dir = export_run
@@ -106,8 +119,9 @@ def test_export_run_summary_and_findings_hold_exactly_the_contract(
     assert summary["rules"] and all(tuple(r) == RULE_KEYS for r in summary["rules"].values())
     for rid, r in summary["rules"].items():
         assert r["status"] in ("pass", "fail", "error", "skipped"), rid
-        assert isinstance(r["findings"], int) and (r["error"] is None or isinstance(r["error"],
-                                                                                    str)), rid
+        assert isinstance(r["findings"], int) and (
+            r["error"] is None or isinstance(r["error"], str)
+        ), rid
     assert set(summary["severities"]) >= set(summary["rules"])
     evaluated = {rid for rid, r in summary["rules"].items() if r["status"] != "skipped"}
     assert set(summary["rule_seconds"]) >= evaluated - {f"DQ-0{i}" for i in range(1, 7)}
@@ -118,8 +132,11 @@ def test_export_run_summary_and_findings_hold_exactly_the_contract(
     assert len(gates) == 18 * 6 and all(tuple(g) == GATE_KEYS for g in gates)
     assert {g["status"] for g in gates} <= {"pass", "fail", "error", "skipped"}
     failing = {g["gate_id"] for g in gates if g["status"] == "fail"}
-    assert failing == {rid for rid, r in summary["rules"].items()
-                       if rid.startswith("DQ-") and r["status"] == "fail"}
+    assert failing == {
+        rid
+        for rid, r in summary["rules"].items()
+        if rid.startswith("DQ-") and r["status"] == "fail"
+    }
     # Gate messages name tables, columns and row ids: nothing had to be redacted.
     for g in gates:
         assert "[redacted]" not in g["message"] and "@" not in g["message"], g
@@ -129,7 +146,8 @@ def test_export_run_summary_and_findings_hold_exactly_the_contract(
 
 @pytest.mark.slow
 def test_a_successful_run_logs_no_warning_or_error_and_its_stages(
-        export_run: tuple[int, Path]) -> None:
+    export_run: tuple[int, Path],
+) -> None:
     """run.log of a run that completed (verdict pass or fail) carries no warning or error
     line, from the runner or from any worker or kernel: one there is for a DPO to act on.
     (Issue 9: runpy's RuntimeWarning per worker, and the kernel's KeyboardInterrupt at
@@ -138,9 +156,11 @@ def test_a_successful_run_logs_no_warning_or_error_and_its_stages(
     code, run_dir = export_run
     assert code in (0, 1)
     log = (run_dir / "run.log").read_text(encoding="utf-8")
-    noisy = [line for line in log.splitlines()
-             if re.search(r"\b(WARNING|ERROR|CRITICAL)\b|Warning|Traceback|KeyboardInterrupt",
-                          line)]
+    noisy = [
+        line
+        for line in log.splitlines()
+        if re.search(r"\b(WARNING|ERROR|CRITICAL)\b|Warning|Traceback|KeyboardInterrupt", line)
+    ]
     assert noisy == []
     summary = json.loads((run_dir / "summary.json").read_text())
     stages = summary["stages"]
@@ -174,15 +194,20 @@ def test_export_run_holds_what_an_auditor_works_from(export_run: tuple[int, Path
             assert any(line.startswith(f"rule {rid} fail: {r['findings']} ") for line in lines)
     for g in summary["gates"]:
         if g["status"] == "fail":
-            assert any(f"gate {g['gate_id']} fail: table {g['table_name']}," in line
-                       for line in lines), g
+            assert any(
+                f"gate {g['gate_id']} fail: table {g['table_name']}," in line for line in lines
+            ), g
 
 
 @pytest.mark.slow
 @pytest.mark.postgres
-def test_postgres_run_gives_the_same_findings(export_run: tuple[int, Path], pg_demo: Any,
-                                              demo_export: Any, tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_postgres_run_gives_the_same_findings(
+    export_run: tuple[int, Path],
+    pg_demo: Any,
+    demo_export: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("AUDITLIB_PSEUDONYM_KEY", KEY)
     monkeypatch.setenv("PGPASSWORD", pg_demo.cluster.auditor_password)
     assert "password" not in pg_demo.auditor_conninfo
@@ -193,10 +218,14 @@ def test_postgres_run_gives_the_same_findings(export_run: tuple[int, Path], pg_d
     errors = {r: v["error"] for r, v in summary["rules"].items() if v["status"] == "error"}
     assert not errors
     rules = ("RET", "SUB", "DSR")
-    pg = sorted((f for f in _findings(run_dir) if f["rule_id"].startswith(rules)),
-                key=lambda f: (f["rule_id"], f["entity_id"]))
-    ex = sorted((f for f in _findings(export_run[1]) if f["rule_id"].startswith(rules)),
-                key=lambda f: (f["rule_id"], f["entity_id"]))
+    pg = sorted(
+        (f for f in _findings(run_dir) if f["rule_id"].startswith(rules)),
+        key=lambda f: (f["rule_id"], f["entity_id"]),
+    )
+    ex = sorted(
+        (f for f in _findings(export_run[1]) if f["rule_id"].startswith(rules)),
+        key=lambda f: (f["rule_id"], f["entity_id"]),
+    )
     assert pg == ex  # the same findings, message and evidence included
     truth = json.loads(Path(demo_export.ground_truth_path).read_text())
     expected = {(e["rule_id"], e["entity_id"]) for e in truth["expected"]}

@@ -17,8 +17,10 @@ def test_plan_engine_default_and_spark() -> None:
     assert EngineSettings().notebook_parameters() == {}
 
 
-@pytest.mark.parametrize("engine", [{"name": "flink"}, {"name": "spark", "master": "x"},
-                                    {"name": "spark", "spark_master": ""}])
+@pytest.mark.parametrize(
+    "engine",
+    [{"name": "flink"}, {"name": "spark", "master": "x"}, {"name": "spark", "spark_master": ""}],
+)
 def test_bad_engine_tables_are_refused_naming_the_key(engine: dict) -> None:
     with pytest.raises(PlanError, match="engine"):
         parse_plan({"name": "p", "engine": engine}, "p.toml")
@@ -32,8 +34,9 @@ def test_command_line_overrides_the_plan() -> None:
     assert _engine_settings(EngineSettings(), "spark", None) == EngineSettings("spark", None)
 
 
-def test_missing_pyspark_stops_the_run_with_one_line(monkeypatch: pytest.MonkeyPatch,
-                                                     tmp_path, capsys) -> None:  # noqa: ANN001
+def test_missing_pyspark_stops_the_run_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path, capsys
+) -> None:  # noqa: ANN001
     import sys
     from datetime import date
 
@@ -42,10 +45,16 @@ def test_missing_pyspark_stops_the_run_with_one_line(monkeypatch: pytest.MonkeyP
     monkeypatch.setitem(sys.modules, "pyspark", None)
     export = tmp_path / "export"
     export.mkdir()
-    code = main(source=str(export), as_of=date(2026, 6, 30), out=tmp_path / "runs",
-                quiet=True, engine="spark")
+    code = main(
+        source=str(export),
+        as_of=date(2026, 6, 30),
+        out=tmp_path / "runs",
+        quiet=True,
+        engine="spark",
+    )
     assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["auditlib run: error: the Spark engine needs pyspark: "
-                   "pip install 'auditlib[spark]'"]
+    assert err == [
+        "auditlib run: error: the Spark engine needs pyspark: pip install 'auditlib[spark]'"
+    ]
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())

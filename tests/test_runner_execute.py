@@ -17,9 +17,15 @@ from runner_fixtures import AS_OF, TEST_NOTEBOOKS, fake_notebooks, write_snapsho
 
 
 def _job(tmp_path: Path, name: str, cell_timeout: int = 60, wall: float = 120) -> NotebookJob:
-    return NotebookJob(name=name, input=TEST_NOTEBOOKS / f"{name}.ipynb",
-                       output=tmp_path / "out" / f"{name}.ipynb", parameters={"as_of": AS_OF},
-                       cell_timeout=cell_timeout, wall_timeout=wall, work_dir=tmp_path / "work")
+    return NotebookJob(
+        name=name,
+        input=TEST_NOTEBOOKS / f"{name}.ipynb",
+        output=tmp_path / "out" / f"{name}.ipynb",
+        parameters={"as_of": AS_OF},
+        cell_timeout=cell_timeout,
+        wall_timeout=wall,
+        work_dir=tmp_path / "work",
+    )
 
 
 def test_kernel_is_this_venv() -> None:
@@ -31,12 +37,18 @@ def test_kernel_is_this_venv() -> None:
 @pytest.mark.slow
 def test_failures_are_errors_and_partial_notebooks_are_kept(tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
-    jobs = [_job(tmp_path, "raises"), _job(tmp_path, "sleeps", cell_timeout=3),
-            _job(tmp_path, "dies")]
+    jobs = [
+        _job(tmp_path, "raises"),
+        _job(tmp_path, "sleeps", cell_timeout=3),
+        _job(tmp_path, "dies"),
+    ]
     events: list[tuple[str, str]] = []
     out = run_notebooks(jobs, parallelism=3, progress=lambda n, e, o: events.append((n, e)))
     assert {n: o.status for n, o in out.items()} == {
-        "raises": "error", "sleeps": "error", "dies": "error"}
+        "raises": "error",
+        "sleeps": "error",
+        "dies": "error",
+    }
     assert out["raises"].error_kind == "cell_error"
     assert "RuntimeError: planted failure" in out["raises"].error
     assert out["sleeps"].error_kind == "cell_timeout"
@@ -76,18 +88,43 @@ def test_run_with_a_broken_notebook_exits_2(tmp_path: Path, broken: str, tiny: s
     snap = write_snapshot(tmp_path / "tiny.duckdb")
     nbs = fake_notebooks(tmp_path / "nbs", snap, replace={broken: tiny})
     plan = tmp_path / "plan.toml"
-    plan.write_text('name = "t"\n[execution]\ntimeout_seconds = 300\n'
-                    "cell_timeout_seconds = 30\nparallelism = 2\n")  # sleeps.ipynb sleeps 60 s
+    plan.write_text(
+        'name = "t"\n[execution]\ntimeout_seconds = 300\n'
+        "cell_timeout_seconds = 30\nparallelism = 2\n"
+    )  # sleeps.ipynb sleeps 60 s
     archive = tmp_path / "archive"
-    code = main(source=str(tmp_path), as_of=date.fromisoformat(AS_OF),
-                out=archive, plan_path=plan, quiet=True, notebooks_dir=nbs)
+    code = main(
+        source=str(tmp_path),
+        as_of=date.fromisoformat(AS_OF),
+        out=archive,
+        plan_path=plan,
+        quiet=True,
+        notebooks_dir=nbs,
+    )
     assert code == 2
     (run_dir,) = [p for p in archive.iterdir() if (p / "summary.json").exists()]
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["exit_status"] == 2 and summary["verdict"] == "error"
-    contract = {"run_id", "plan", "as_of", "started_at", "finished_at", "user", "host", "source",
-                "snapshot", "parameters", "severities", "packages", "auditlib", "notebooks",
-                "rules", "held_customers", "verdict", "exit_status"}
+    contract = {
+        "run_id",
+        "plan",
+        "as_of",
+        "started_at",
+        "finished_at",
+        "user",
+        "host",
+        "source",
+        "snapshot",
+        "parameters",
+        "severities",
+        "packages",
+        "auditlib",
+        "notebooks",
+        "rules",
+        "held_customers",
+        "verdict",
+        "exit_status",
+    }
     assert contract <= set(summary)
     assert summary["run_id"] == run_dir.name and summary["as_of"] == AS_OF
     assert "fingerprint" in summary["source"]
@@ -123,8 +160,13 @@ def test_failed_snapshot_step_fails_every_rule(tmp_path: Path) -> None:
     snap = write_snapshot(tmp_path / "tiny.duckdb")
     nbs = fake_notebooks(tmp_path / "nbs", snap, replace={"snapshot": "raises"})
     archive = tmp_path / "archive"
-    code = main(source=str(tmp_path), as_of=date.fromisoformat(AS_OF), out=archive,
-                quiet=True, notebooks_dir=nbs)
+    code = main(
+        source=str(tmp_path),
+        as_of=date.fromisoformat(AS_OF),
+        out=archive,
+        quiet=True,
+        notebooks_dir=nbs,
+    )
     assert code == 2
     (run_dir,) = [p for p in archive.iterdir() if (p / "summary.json").exists()]
     summary = json.loads((run_dir / "summary.json").read_text())
@@ -133,7 +175,8 @@ def test_failed_snapshot_step_fails_every_rule(tmp_path: Path) -> None:
         assert summary["notebooks"][n]["error_kind"] == "not_run"
     statuses = {r: v["status"] for r, v in summary["rules"].items()}
     assert {r: st for r, st in statuses.items() if not r.startswith("POL-")} == dict.fromkeys(
-        [*(f"DQ-0{i}" for i in range(1, 7)), *load_catalogue()], "error")
+        [*(f"DQ-0{i}" for i in range(1, 7)), *load_catalogue()], "error"
+    )
     # the default plan names the published policy; its text needs no snapshot: evaluated
     assert {st for r, st in statuses.items() if r.startswith("POL-")} <= {"pass", "fail"}
     lines = (run_dir / "findings.jsonl").read_text().splitlines()

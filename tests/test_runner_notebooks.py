@@ -10,8 +10,15 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ("snapshot", "retention", "subprocessors", "dsr")
-AUDIT_PARAMETERS = {"snapshot_path", "as_of", "result_dir", "params", "severities", "engine",
-                    "spark_master"}
+AUDIT_PARAMETERS = {
+    "snapshot_path",
+    "as_of",
+    "result_dir",
+    "params",
+    "severities",
+    "engine",
+    "spark_master",
+}
 SNAPSHOT_PARAMETERS = {"source", "snapshot_path", "result_dir", "as_of"}
 
 
@@ -37,8 +44,9 @@ def test_parameters_cell_is_tagged_and_complete(name: str) -> None:
     nb = _read(name)
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
-    names = {t.id for node in ast.parse(tagged[0].source).body
-             for t in getattr(node, "targets", [])}
+    names = {
+        t.id for node in ast.parse(tagged[0].source).body for t in getattr(node, "targets", [])
+    }
     assert names == (SNAPSHOT_PARAMETERS if name == "snapshot" else AUDIT_PARAMETERS)
     # parameters come before any code that uses them
     code = [c for c in nb.cells if c.cell_type == "code"]
@@ -55,21 +63,37 @@ def test_cells_only_call_the_library(name: str) -> None:
         src = "\n".join(line for line in cell.source.splitlines() if not line.startswith("%"))
         assert len(src.splitlines()) <= 3, src
         for node in ast.walk(ast.parse(src)):
-            assert not isinstance(node, ast.For | ast.While | ast.FunctionDef | ast.ClassDef
-                                  | ast.If | ast.Try | ast.With | ast.Lambda), src
+            assert not isinstance(
+                node,
+                ast.For
+                | ast.While
+                | ast.FunctionDef
+                | ast.ClassDef
+                | ast.If
+                | ast.Try
+                | ast.With
+                | ast.Lambda,
+            ), src
         assert "SELECT" not in src.upper() and "import pandas" not in src
 
 
 @pytest.mark.slow
-def test_audit_notebook_runs_with_its_defaults(tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_audit_notebook_runs_with_its_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """As opened in JupyterLab: no parameters injected -> today's demo snapshot from the cache."""
     from auditlib.runner.worker import execute
 
     monkeypatch.setenv("AUDITLIB_CACHE", str(tmp_path / "cache"))
-    res = execute({"input": str(REPO / "notebooks" / "subprocessors.ipynb"),
-                   "output": str(tmp_path / "out.ipynb"), "parameters": {},
-                   "cell_timeout": 900, "cwd": str(tmp_path)})
+    res = execute(
+        {
+            "input": str(REPO / "notebooks" / "subprocessors.ipynb"),
+            "output": str(tmp_path / "out.ipynb"),
+            "parameters": {},
+            "cell_timeout": 900,
+            "cwd": str(tmp_path),
+        }
+    )
     assert res["status"] == "ok", res["error"]
     assert list((tmp_path / "cache" / "snapshots").glob("demo-*.duckdb"))
     nb = nbformat.read(tmp_path / "out.ipynb", as_version=4)

@@ -35,7 +35,10 @@ def test_quick_plan_runs_dsr_only() -> None:
 
 
 def test_parameters_and_severities_are_typed(tmp_path: Path) -> None:
-    plan = load_plan(_write(tmp_path, """
+    plan = load_plan(
+        _write(
+            tmp_path,
+            """
 name = "p"
 [params]
 offboarding_grace_months = 2
@@ -43,7 +46,9 @@ allowed_countries = ["se", "EL"]
 [severities]
 "RET-08" = "low"
 "DQ-03" = "high"
-"""))
+""",
+        )
+    )
     assert plan.params.offboarding_grace_months == 2
     assert plan.params.allowed_countries == ("GR", "SE")
     assert plan.severities == {"RET-08": "low", "DQ-03": "high"}
@@ -57,10 +62,13 @@ def test_unknown_parameter_names_file_and_key(tmp_path: Path) -> None:
     assert "'params'" in str(exc.value) and "offboarding_grace_month" in str(exc.value)
 
 
-@pytest.mark.parametrize(("rule", "sev", "words"), [
-    ("RET-01", "urgent", "severity 'urgent'"),
-    ("RET-99", "high", "unknown rule id"),
-])
+@pytest.mark.parametrize(
+    ("rule", "sev", "words"),
+    [
+        ("RET-01", "urgent", "severity 'urgent'"),
+        ("RET-99", "high", "unknown rule id"),
+    ],
+)
 def test_bad_severity_names_file_and_key(tmp_path: Path, rule: str, sev: str, words: str) -> None:
     p = _write(tmp_path, f'name = "p"\n[severities]\n"{rule}" = "{sev}"\n')
     with pytest.raises(PlanError) as exc:
@@ -69,16 +77,19 @@ def test_bad_severity_names_file_and_key(tmp_path: Path, rule: str, sev: str, wo
     assert words in str(exc.value)
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ('description = "no name"', "'name' is required"),
-    ('name = "p"\nnotebooks = ["dsr", "snapshot"]', "must start with 'snapshot'"),
-    ('name = "p"\nnotebooks = ["snapshot", "gdpr"]', "unknown or repeated"),
-    ('name = "p"\n[execution]\ntimeout_seconds = 0', "execution.timeout_seconds"),
-    ('name = "p"\n[execution]\nthreads = 2', "unknown key(s) ['threads'] in [execution]"),
-    ('name = "p"\nextra = 1', "unknown key(s) ['extra']"),
-    ('name = "p"\n[params]\ncount_eves_as_holidays = "yes"', "count_eves_as_holidays"),
-    ('name = "p" = 1', "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('description = "no name"', "'name' is required"),
+        ('name = "p"\nnotebooks = ["dsr", "snapshot"]', "must start with 'snapshot'"),
+        ('name = "p"\nnotebooks = ["snapshot", "gdpr"]', "unknown or repeated"),
+        ('name = "p"\n[execution]\ntimeout_seconds = 0', "execution.timeout_seconds"),
+        ('name = "p"\n[execution]\nthreads = 2', "unknown key(s) ['threads'] in [execution]"),
+        ('name = "p"\nextra = 1', "unknown key(s) ['extra']"),
+        ('name = "p"\n[params]\ncount_eves_as_holidays = "yes"', "count_eves_as_holidays"),
+        ('name = "p" = 1', "not valid TOML"),
+    ],
+)
 def test_invalid_plans_are_refused(tmp_path: Path, text: str, words: str) -> None:
     with pytest.raises(PlanError, match=None) as exc:
         load_plan(_write(tmp_path, text))

@@ -18,14 +18,28 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
-def test_relative_out_dir(demo_export: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_relative_out_dir(
+    demo_export: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(command, [
-        "--source", str(demo_export.out_dir), "--as-of", demo_export.as_of.isoformat(),
-        "--out", "runs", "--plan", str(REPO / "audits" / "quick.toml"), "--quiet",
-    ])
+    result = CliRunner().invoke(
+        command,
+        [
+            "--source",
+            str(demo_export.out_dir),
+            "--as-of",
+            demo_export.as_of.isoformat(),
+            "--out",
+            "runs",
+            "--plan",
+            str(REPO / "audits" / "quick.toml"),
+            "--quiet",
+        ],
+    )
     assert result.exit_code == 1, result.output  # the demo plants findings: some rule fails
-    (run_dir,) = [p for p in (tmp_path / "runs").iterdir() if p.is_dir() and not p.name.startswith(".")]
+    (run_dir,) = [
+        p for p in (tmp_path / "runs").iterdir() if p.is_dir() and not p.name.startswith(".")
+    ]
     summary = json.loads((run_dir / "summary.json").read_text())
     statuses = {r["status"] for r in summary["rules"].values()}
     assert "error" not in statuses and "fail" in statuses

@@ -18,19 +18,25 @@ def test_export_directory(tmp_path: Path) -> None:
     assert (r.kind, r.spec) == ("export", str(tmp_path.resolve()))
 
 
-@pytest.mark.parametrize("spec", [
-    "postgresql://auditor@db.example/one2many",
-    "host=db.example dbname=one2many user=auditor",
-])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "postgresql://auditor@db.example/one2many",
+        "host=db.example dbname=one2many user=auditor",
+    ],
+)
 def test_postgres_without_password(spec: str) -> None:
     assert resolve_source(spec, DAY).kind == "postgres"
 
 
-@pytest.mark.parametrize("spec", [
-    "postgresql://auditor:s3cret@db.example/one2many",
-    "host=db.example dbname=one2many user=auditor password=s3cret",
-    "postgresql://auditor@db.example/one2many?password=s3cret",
-])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "postgresql://auditor:s3cret@db.example/one2many",
+        "host=db.example dbname=one2many user=auditor password=s3cret",
+        "postgresql://auditor@db.example/one2many?password=s3cret",
+    ],
+)
 def test_password_in_conninfo_is_refused(spec: str) -> None:
     with pytest.raises(SourceSpecError) as exc:
         resolve_source(spec, DAY)
@@ -45,8 +51,18 @@ def test_nonsense_source(tmp_path: Path) -> None:
 def test_cli_refuses_password_before_creating_anything(tmp_path: Path) -> None:
     from auditlib.cli import main
 
-    res = CliRunner().invoke(main, ["run", "--source", "postgresql://a:s3cret@h/db",
-                                    "--as-of", "2025-06-30", "--out", str(tmp_path / "runs")])
+    res = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--source",
+            "postgresql://a:s3cret@h/db",
+            "--as-of",
+            "2025-06-30",
+            "--out",
+            str(tmp_path / "runs"),
+        ],
+    )
     assert res.exit_code == 2
     assert "s3cret" not in res.output and "contains a password" in res.output
     assert not (tmp_path / "runs").exists()
@@ -59,6 +75,8 @@ def test_cli_rejects_bad_day_and_plan(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "YYYY-MM-DD" in res.output
     bad = tmp_path / "p.toml"
     bad.write_text('name = "p"\n[params]\nfoo = 1\n')
-    res = CliRunner().invoke(main, ["run", "--source", str(tmp_path), "--plan", str(bad),
-                                    "--out", str(tmp_path / "runs")])
+    res = CliRunner().invoke(
+        main,
+        ["run", "--source", str(tmp_path), "--plan", str(bad), "--out", str(tmp_path / "runs")],
+    )
     assert res.exit_code == 2 and "foo" in res.output and str(bad) in res.output

@@ -31,8 +31,12 @@ def test_run_audit_writes_the_result_contract(snapshot: Path, tmp_path: Path) ->
     for r in data["rules"].values():
         assert set(r) == {"status", "findings", "error", "severity", "seconds"}
         assert r["status"] != "error", r["error"]
-    assert data["rules"]["DSR-05"] == {**data["rules"]["DSR-05"], "status": "fail",
-                                       "findings": 1, "severity": "high"}
+    assert data["rules"]["DSR-05"] == {
+        **data["rules"]["DSR-05"],
+        "status": "fail",
+        "findings": 1,
+        "severity": "high",
+    }
     (f,) = [f for f in data["findings"] if f["rule_id"] == "DSR-05"]
     assert tuple(f) == FINDING_KEYS and f["entity_id"] == "1" and f["severity"] == "high"
     assert view.rules().loc["DSR-05", "status"] == "fail"
@@ -64,9 +68,11 @@ def test_unknown_notebook_and_parameter_are_refused(snapshot: Path) -> None:
 
 
 def test_charts_render_from_small_queries(snapshot: Path) -> None:
-    for name, chart in (("retention", charts.retention_overdue),
-                        ("subprocessors", charts.transfers_chart),
-                        ("dsr", charts.dsr_answer_time_chart)):
+    for name, chart in (
+        ("retention", charts.retention_overdue),
+        ("subprocessors", charts.transfers_chart),
+        ("dsr", charts.dsr_answer_time_chart),
+    ):
         view = nb.run_audit(name, snapshot, AS_OF)
         c = chart(view)
         assert c.axes, name
@@ -80,8 +86,9 @@ def test_charts_render_from_small_queries(snapshot: Path) -> None:
 @pytest.mark.slow
 def test_run_snapshot_writes_gates_and_a_private_file(demo_export: object, tmp_path: Path) -> None:
     out = tmp_path / "snaps" / "s.duckdb"
-    view = nb.run_snapshot(str(demo_export.out_dir), str(out), demo_export.as_of,
-                           str(tmp_path / "results"))
+    view = nb.run_snapshot(
+        str(demo_export.out_dir), str(out), demo_export.as_of, str(tmp_path / "results")
+    )
     assert out.stat().st_mode & 0o777 == 0o600
     data = json.loads((tmp_path / "results" / "snapshot.json").read_text())
     assert set(data["rules"]) == {f"DQ-0{i}" for i in range(1, 7)}
@@ -92,8 +99,9 @@ def test_run_snapshot_writes_gates_and_a_private_file(demo_export: object, tmp_p
     assert len(view.tables) == 18 and not view.gates.empty
     gates = data["gates"]
     assert len(gates) == 18 * 6  # one row per gate and table
-    assert all(list(g) == ["gate_id", "table_name", "status", "rows_affected", "message"]
-               for g in gates)
+    assert all(
+        list(g) == ["gate_id", "table_name", "status", "rows_affected", "message"] for g in gates
+    )
     assert {g["status"] for g in gates} <= {"pass", "fail", "error", "skipped"}
     assert any(g["status"] != "pass" and g["message"] for g in gates)  # planted DQ cases
     with pytest.raises(FileExistsError, match="never overwritten"):

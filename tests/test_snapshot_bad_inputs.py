@@ -27,7 +27,9 @@ def _issues(path: Path, table: str, kind: str) -> list[tuple]:
     try:
         return con.execute(
             "SELECT column_name, row_ref, rows_affected, message FROM _extraction_issues "
-            "WHERE table_name = ? AND kind = ?", [table, kind]).fetchall()
+            "WHERE table_name = ? AND kind = ?",
+            [table, kind],
+        ).fetchall()
     finally:
         con.close()
 
@@ -37,7 +39,9 @@ def _gate(path: Path, gate: str, table: str) -> tuple[str, str, str]:
     try:
         row = con.execute(
             "SELECT status, message, CAST(details AS VARCHAR) FROM _audit_gates "
-            "WHERE gate_id = ? AND table_name = ?", [gate, table]).fetchone()
+            "WHERE gate_id = ? AND table_name = ?",
+            [gate, table],
+        ).fetchone()
     finally:
         con.close()
     assert row is not None, f"no {gate} row for {table}"
@@ -57,8 +61,17 @@ def extraction(tmp_path_factory) -> Path:
     rows["support_tickets"][0]["opened_at"] = "yesterday"
     # backups: a timestamp without an offset (the time zone would be a guess)
     rows["backups"][0]["taken_at"] = "2024-03-01 10:00:00"
-    write_export(d, rows, fmt={"users": "csv", "support_tickets": "csv", "orders": "csv",
-                               "recipients": "csv", "backups": "csv.gz"})
+    write_export(
+        d,
+        rows,
+        fmt={
+            "users": "csv",
+            "support_tickets": "csv",
+            "orders": "csv",
+            "recipients": "csv",
+            "backups": "csv.gz",
+        },
+    )
     manifest = json.loads((d / "manifest.json").read_text())
     # legal_holds: no file at all (and not in the manifest)
     (d / "legal_holds.parquet").unlink()
@@ -77,12 +90,14 @@ def extraction(tmp_path_factory) -> Path:
         "order_id,customer_id,contact_name,contact_email,contact_phone,company_name,ordered_at\n"
         "600,1,Carl Berg,carl@example.se,+46709876543,Acme AB,2024-03-01T10:00:00+00:00\n"
         '601,1,"Carl Berg,carl@example.se,+46709876543,Acme AB,2024-03-01T10:00:00+00:00\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     manifest["tables"]["orders"].update(sha256=sha256(d / "orders.csv"), rows=2)
     # recipients: Latin-1, not UTF-8
     (d / "recipients.csv").write_bytes(
         b"recipient_id,customer_id,full_name,email,phone,created_at\n"
-        b"200,1,J\xf6rg Ek,bo.ek@example.se,+46701234567,2024-03-01T10:00:00+00:00\n")
+        b"200,1,J\xf6rg Ek,bo.ek@example.se,+46701234567,2024-03-01T10:00:00+00:00\n"
+    )
     manifest["tables"]["recipients"]["sha256"] = sha256(d / "recipients.csv")
     # customers: manifest row count wrong
     manifest["tables"]["customers"]["rows"] = 5
@@ -172,8 +187,12 @@ def test_two_files_for_one_table(extraction: Path) -> None:
 
 def test_unknown_file_is_listed(extraction: Path) -> None:
     con = duckdb.connect(str(extraction), read_only=True)
-    msgs = [m for (m,) in con.execute(
-        "SELECT message FROM _extraction_issues WHERE kind = 'ignored_file'").fetchall()]
+    msgs = [
+        m
+        for (m,) in con.execute(
+            "SELECT message FROM _extraction_issues WHERE kind = 'ignored_file'"
+        ).fetchall()
+    ]
     assert any("README.txt" in m for m in msgs)
 
 
@@ -195,8 +214,10 @@ def test_csv_gz_not_utf8_even_in_a_dropped_column(tmp_path: Path) -> None:
     must be refused as a whole; the offset counts in the decompressed data."""
     write_export(tmp_path, manifest=False)
     with gzip.open(tmp_path / "messages.csv.gz", "wb") as f:
-        f.write(b"message_id,customer_id,sender_user_id,channel,subject,body,created_at\n"
-                b"300,1,100,email,Hej,K\xe4ra kund,2024-03-01T10:00:00+00:00\n")
+        f.write(
+            b"message_id,customer_id,sender_user_id,channel,subject,body,created_at\n"
+            b"300,1,100,email,Hej,K\xe4ra kund,2024-03-01T10:00:00+00:00\n"
+        )
     (tmp_path / "messages.parquet").unlink()
     src = ExportSource(tmp_path)
     src.open(duckdb.connect())
@@ -230,8 +251,9 @@ def test_duplicate_primary_key(quality: Path) -> None:
 def test_null_primary_key(quality: Path) -> None:
     status, msg, details = _gate(quality, "DQ-02", "recipients")
     assert status == "fail" and "recipient_id" in msg + details
-    ((col, row_ref, n, _m),) = [i for i in _issues(quality, "recipients", "null_in_required")
-                               if i[0] == "recipient_id"]
+    ((col, row_ref, n, _m),) = [
+        i for i in _issues(quality, "recipients", "null_in_required") if i[0] == "recipient_id"
+    ]
     assert (row_ref, n) == ("row 2", 1)
 
 

@@ -65,24 +65,32 @@ def test_layout_matches_minimisation_plan(built) -> None:
         want = [(n, "TIMESTAMP WITH TIME ZONE" if t == "TIMESTAMPTZ" else t) for n, t in want]
         assert got == want, table
     names = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    assert names == set(plan) | {"_snapshot_meta", "_snapshot_tables", "_extraction_issues",
-                                 "_audit_gates"}
+    assert names == set(plan) | {
+        "_snapshot_meta",
+        "_snapshot_tables",
+        "_extraction_issues",
+        "_audit_gates",
+    }
     assert built.rows == {t: len(r) for t, r in base_rows().items()}
 
 
 def test_values_are_cast_and_pseudonymised(built) -> None:
     con = _con(built.path)
-    users = con.execute("SELECT user_id, email_hmac, CAST(created_at AS VARCHAR) FROM users "
-                        "ORDER BY user_id").fetchall()
+    users = con.execute(
+        "SELECT user_id, email_hmac, CAST(created_at AS VARCHAR) FROM users ORDER BY user_id"
+    ).fetchall()
     assert users[0] == (100, hmac_hex(KEY, "anna.svensson@example.se"), "2024-03-01 10:00:00+00")
     # the subject's e-mail, normalised, matches across tables
-    dsr = con.execute("SELECT subject_email_hmac, extension_reason_present FROM dsr_requests"
-                      ).fetchone()
+    dsr = con.execute(
+        "SELECT subject_email_hmac, extension_reason_present FROM dsr_requests"
+    ).fetchone()
     run = con.execute("SELECT subject_email_hmac FROM deletion_runs").fetchone()
     assert dsr[0] == run[0] == hmac_hex(KEY, "erik@example.se")
     assert dsr[1] is True
-    assert con.execute("SELECT CAST(delivered_at AS VARCHAR) FROM message_deliveries"
-                       ).fetchone()[0] == "2024-03-05 11:30:00+00"
+    assert (
+        con.execute("SELECT CAST(delivered_at AS VARCHAR) FROM message_deliveries").fetchone()[0]
+        == "2024-03-05 11:30:00+00"
+    )
 
 
 def test_metadata_tables(built, export: Path) -> None:
@@ -94,11 +102,15 @@ def test_metadata_tables(built, export: Path) -> None:
     assert meta["schema_sha256"] == load_schema().sha256
     assert meta["manifest"]["present"] is True
     assert meta["packages"]["duckdb"] == duckdb.__version__
-    rows = con.execute("SELECT table_name, format, rows_source, rows_snapshot, input_sha256 "
-                       "FROM _snapshot_tables ORDER BY table_name").fetchall()
+    rows = con.execute(
+        "SELECT table_name, format, rows_source, rows_snapshot, input_sha256 "
+        "FROM _snapshot_tables ORDER BY table_name"
+    ).fetchall()
     assert len(rows) == 18
     fmts = {r[0]: r[1] for r in rows}
-    assert fmts["users"] == "csv" and fmts["recipients"] == "csv.gz" and fmts["backups"] == "parquet"
+    assert (
+        fmts["users"] == "csv" and fmts["recipients"] == "csv.gz" and fmts["backups"] == "parquet"
+    )
     assert all(r[2] == r[3] and len(r[4]) == 64 for r in rows)
     assert con.execute("SELECT count(*) FROM _extraction_issues").fetchone()[0] == 0
     assert built.blocked is False
@@ -125,7 +137,7 @@ def test_no_clear_personal_data_or_key_in_the_file(built) -> None:
     # and no string column holds them either (in case storage compressed them)
     con = _con(built.path)
     for t in load_schema().table_names:
-        for (c, typ, *_r) in con.execute(f"DESCRIBE {t}").fetchall():
+        for c, typ, *_r in con.execute(f"DESCRIBE {t}").fetchall():
             if typ == "VARCHAR":
                 vals = {v for (v,) in con.execute(f'SELECT DISTINCT "{c}" FROM {t}').fetchall()}
                 assert not vals & set(SECRET_EMAILS + SECRET_PHONES + SECRET_IPS), (t, c)
@@ -133,8 +145,7 @@ def test_no_clear_personal_data_or_key_in_the_file(built) -> None:
 
 def test_same_export_same_key_same_data(built, export: Path, tmp_path: Path) -> None:
     # the builder takes the gate run from its caller: none here (data only: faster)
-    again = build_snapshot(str(export), tmp_path / "again.duckdb", gates=lambda con, t: [],
-                           key=KEY)
+    again = build_snapshot(str(export), tmp_path / "again.duckdb", gates=lambda con, t: [], key=KEY)
     assert again.key_fingerprint == built.key_fingerprint
     assert _data(again.path) == _data(built.path)
 
@@ -174,8 +185,9 @@ def test_stale_build_directory_of_a_dead_process_is_removed(tmp_path: Path) -> N
     assert not stale.exists() and mine.exists()
 
 
-def test_cli_without_key_uses_random_key_and_prints_gates(export: Path, tmp_path: Path,
-                                                          monkeypatch) -> None:
+def test_cli_without_key_uses_random_key_and_prints_gates(
+    export: Path, tmp_path: Path, monkeypatch
+) -> None:
     from auditlib.cli import main
 
     monkeypatch.delenv(KEY_ENV, raising=False)
@@ -186,19 +198,23 @@ def test_cli_without_key_uses_random_key_and_prints_gates(export: Path, tmp_path
     assert f"{KEY_ENV} is not set" in res.output
     con = _con(out)
     assert read_meta(con)["key_source"] == "random"
-    assert con.execute("SELECT email_hmac FROM users WHERE user_id = 100").fetchone()[0] != \
-        hmac_hex(KEY, "anna.svensson@example.se")
+    assert con.execute("SELECT email_hmac FROM users WHERE user_id = 100").fetchone()[
+        0
+    ] != hmac_hex(KEY, "anna.svensson@example.se")
 
 
 def test_cli_exits_2_when_a_blocking_gate_could_not_be_evaluated(
-        export: Path, tmp_path: Path, monkeypatch) -> None:
+    export: Path, tmp_path: Path, monkeypatch
+) -> None:
     """Deliberate change (issue 13): suites not found = every gate `error` = exit 2, not 0."""
     from auditlib.cli import main
 
     monkeypatch.setenv("AUDITLIB_EXPECTATIONS_DIR", str(tmp_path))  # a folder without suites
     out = tmp_path / "s.duckdb"
-    res = CliRunner().invoke(main, ["snapshot", "--source", str(export), "--out", str(out), "-q",
-                                    "--gates-backend", "duckdb"])
+    res = CliRunner().invoke(
+        main,
+        ["snapshot", "--source", str(export), "--out", str(out), "-q", "--gates-backend", "duckdb"],
+    )
     assert res.exit_code == 2, res.output
     assert "blocking gate(s) DQ-01, DQ-02 could not be evaluated" in res.output
     assert "no expectation suite for table" in res.output
@@ -207,8 +223,10 @@ def test_cli_exits_2_when_a_blocking_gate_could_not_be_evaluated(
 def test_cli_source_error_is_one_line_exit_2(tmp_path: Path) -> None:
     from auditlib.cli import main
 
-    res = CliRunner().invoke(main, ["snapshot", "--source", "postgresql://a:s3cret@h/db",
-                                    "--out", str(tmp_path / "s.duckdb")])
+    res = CliRunner().invoke(
+        main,
+        ["snapshot", "--source", "postgresql://a:s3cret@h/db", "--out", str(tmp_path / "s.duckdb")],
+    )
     assert res.exit_code == 2
     assert "error:" in res.output and "PGPASSWORD" in res.output
     assert "s3cret" not in res.output and "Traceback" not in res.output

@@ -15,16 +15,27 @@ from auditlib.snapshot.builder import CHECK_COLUMN, plan_table
 from auditlib.snapshot.minimisation import load_minimisation
 from auditlib.source.base import Source, SourceError, SourceTable
 
-PG_TYPES = {"customer_id": "bigint", "org_number": "text", "name": "text",
-            "country": "char(2)", "created_at": "timestamptz"}
-DUCK_TYPES = {"customer_id": "BIGINT", "org_number": "VARCHAR", "name": "VARCHAR",
-              "country": "VARCHAR", "created_at": "TIMESTAMP WITH TIME ZONE"}
+PG_TYPES = {
+    "customer_id": "bigint",
+    "org_number": "text",
+    "name": "text",
+    "country": "char(2)",
+    "created_at": "timestamptz",
+}
+DUCK_TYPES = {
+    "customer_id": "BIGINT",
+    "org_number": "VARCHAR",
+    "name": "VARCHAR",
+    "country": "VARCHAR",
+    "created_at": "TIMESTAMP WITH TIME ZONE",
+}
 
 
 def _plan(columns: dict[str, str], extra: dict[str, Any]) -> Any:
     table = load_schema().tables["customers"]
-    st = SourceTable("customers", "customers", columns, "one2many.customers", "postgres",
-                     extra=extra)
+    st = SourceTable(
+        "customers", "customers", columns, "one2many.customers", "postgres", extra=extra
+    )
     return plan_table(table, load_minimisation()["customers"], st)
 
 
@@ -40,8 +51,13 @@ def test_columns_that_already_have_the_duckdb_type_are_not_cast() -> None:
 def test_without_duckdb_types_the_source_spelling_decides_and_text_is_cast() -> None:
     tp = _plan(PG_TYPES, {})  # PostgreSQL spellings: char(2) and timestamptz are cast
     assert set(tp.checks) == {"country", "created_at"}
-    text = {"customer_id": "VARCHAR", "org_number": "VARCHAR", "name": "VARCHAR",
-            "country": "VARCHAR", "created_at": "VARCHAR"}
+    text = {
+        "customer_id": "VARCHAR",
+        "org_number": "VARCHAR",
+        "name": "VARCHAR",
+        "country": "VARCHAR",
+        "created_at": "VARCHAR",
+    }
     tp = _plan(text, {})
     assert set(tp.checks) == {"customer_id", "created_at"}
     assert any("regexp_matches" in s and "TRY_CAST" in s for s in tp.select)
@@ -66,12 +82,18 @@ class _FailingLiveSource(Source):
     def open(self, con: duckdb.DuckDBPyConnection) -> None:
         self._snapshot_time = datetime(2025, 1, 1, tzinfo=UTC)
         self._tables["customers"] = SourceTable(
-            "customers", "read_parquet('/nonexistent/customers.parquet')", PG_TYPES,
-            "fake.customers", "postgres", extra={"duck_types": DUCK_TYPES})
+            "customers",
+            "read_parquet('/nonexistent/customers.parquet')",
+            PG_TYPES,
+            "fake.customers",
+            "postgres",
+            extra={"duck_types": DUCK_TYPES},
+        )
 
     def _read_error(self, table: str, exc: BaseException) -> SourceError:
-        return SourceError(f"fake server: the connection was lost while reading fake.{table}",
-                           transient=True)
+        return SourceError(
+            f"fake server: the connection was lost while reading fake.{table}", transient=True
+        )
 
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind}
@@ -81,8 +103,9 @@ class _FailingLiveSource(Source):
 
 
 @pytest.mark.parametrize("with_read_error", [True, False])
-def test_failed_live_read_uses_the_sources_read_error(tmp_path: Path,
-                                                      with_read_error: bool) -> None:
+def test_failed_live_read_uses_the_sources_read_error(
+    tmp_path: Path, with_read_error: bool
+) -> None:
     out = tmp_path / "s.duckdb"
     with pytest.raises(SourceError) as info:
         build_gated_snapshot(_FailingLiveSource(with_read_error), out, key=b"k" * 32)

@@ -6,7 +6,9 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("module", ["auditlib.snapshot.minimisation", "auditlib.snapshot.pseudonym"])
+@pytest.mark.parametrize(
+    "module", ["auditlib.snapshot.minimisation", "auditlib.snapshot.pseudonym"]
+)
 def test_docstring_examples(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0

@@ -25,7 +25,9 @@ def _backends(path: Path) -> dict[str, str]:
 
 
 def test_auto_uses_gx_for_small_tables_and_default_never(demo_export: Any, tmp_path: Path) -> None:
-    auto = build_gated_snapshot(str(demo_export.out_dir), tmp_path / "auto.duckdb", gates_backend="auto")
+    auto = build_gated_snapshot(
+        str(demo_export.out_dir), tmp_path / "auto.duckdb", gates_backend="auto"
+    )
     plain = build_gated_snapshot(str(demo_export.out_dir), tmp_path / "plain.duckdb")
     auto_backends, plain_backends = _backends(auto.path), _backends(plain.path)
     assert "gx" in set(auto_backends.values()), auto_backends

@@ -20,7 +20,7 @@ def test_committed_doc_equals_generated() -> None:
     assert DOC.read_text(encoding="utf-8") == render_markdown(), (
         "docs/data-minimisation.md is stale: regenerate with "
         "python -c 'from auditlib.snapshot import render_markdown; "
-        "open(\"docs/data-minimisation.md\", \"w\").write(render_markdown())'"
+        'open("docs/data-minimisation.md", "w").write(render_markdown())\''
     )
 
 
@@ -28,14 +28,17 @@ def test_personal_columns_are_not_kept_in_clear() -> None:
     plan = load_minimisation()
     for table, cols in plan.items():
         for name, cp in cols.items():
-            if any(w in name for w in ("email", "phone", "ip_address", "full_name", "body",
-                                       "password")):
+            if any(
+                w in name for w in ("email", "phone", "ip_address", "full_name", "body", "password")
+            ):
                 assert cp.action in ("hmac", "drop"), f"{table}.{name}"
     assert plan["dsr_requests"]["extension_reason"].snapshot_name == "extension_reason_present"
 
 
 def test_a_column_without_a_decision_is_refused() -> None:
-    text = minimisation_toml().replace('phone = ["drop", "no rule matches on phone numbers: not copied at all"]\n', "")
+    text = minimisation_toml().replace(
+        'phone = ["drop", "no rule matches on phone numbers: not copied at all"]\n', ""
+    )
     with pytest.raises(ValueError, match=r"recipients\.phone has no entry"):
         parse_minimisation(text)
 

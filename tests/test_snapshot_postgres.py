@@ -36,9 +36,14 @@ def test_live_snapshot_equals_export_snapshot(pg_tiny, tmp_path: Path, monkeypat
     meta = read_meta(con)
     assert meta["kind"] == "postgres" and meta["manifest"] is None
     assert pg_tiny.cluster.auditor_password not in str(meta["source"])
-    gates = dict(con.execute("SELECT gate_id || ' ' || table_name, status FROM _audit_gates"
-                             ).fetchall())
+    gates = dict(
+        con.execute("SELECT gate_id || ' ' || table_name, status FROM _audit_gates").fetchall()
+    )
     assert gates["DQ-06 users"] == "skipped"
     # nothing of the scanner's attachment or the source's tables lingers in the file
-    assert con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = 'pg'"
-                       ).fetchone()[0] == 0
+    assert (
+        con.execute(
+            "SELECT count(*) FROM duckdb_databases() WHERE database_name = 'pg'"
+        ).fetchone()[0]
+        == 0
+    )

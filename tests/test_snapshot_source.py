@@ -49,14 +49,17 @@ def test_postgres_specs_are_recognised() -> None:
         parse_source_spec("/data/export")
 
 
-@pytest.mark.parametrize(("spec", "kind"), [
-    ("PostgreSQL://auditor@db/one2many", "postgres"),  # a scheme in capitals
-    ("POSTGRES://auditor@db:5432/one2many", "postgres"),
-    ("postgres://auditor@db/one2many", "postgres"),
-    ("  host=db port=5432 dbname=one2many user=auditor  ", "postgres"),
-    ("demo", "demo"),
-    ("Demo", "demo"),
-])
+@pytest.mark.parametrize(
+    ("spec", "kind"),
+    [
+        ("PostgreSQL://auditor@db/one2many", "postgres"),  # a scheme in capitals
+        ("POSTGRES://auditor@db:5432/one2many", "postgres"),
+        ("postgres://auditor@db/one2many", "postgres"),
+        ("  host=db port=5432 dbname=one2many user=auditor  ", "postgres"),
+        ("demo", "demo"),
+        ("Demo", "demo"),
+    ],
+)
 def test_one_parser_classifies_every_spelling(spec: str, kind: str) -> None:
     parsed = parse_source_spec(spec)
     assert parsed.kind == kind
@@ -65,7 +68,8 @@ def test_one_parser_classifies_every_spelling(spec: str, kind: str) -> None:
 
 
 def test_directory_with_equals_is_an_export_and_missing_one_is_not_a_conninfo(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     d = tmp_path / "run=1"
     d.mkdir()
     assert parse_source_spec(str(d)).kind == "export"

@@ -12,7 +12,9 @@ from typing import Any
 import duckdb
 import pytest
 
-pytest.importorskip("sqlglot", reason="the Spark compiler needs sqlglot: pip install 'auditlib[spark]'")
+pytest.importorskip(
+    "sqlglot", reason="the Spark compiler needs sqlglot: pip install 'auditlib[spark]'"
+)
 
 from auditlib.config import Params  # noqa: E402
 from auditlib.engines.spark.compile import CompileError, compile_sql, literal  # noqa: E402
@@ -25,9 +27,12 @@ VALUES: dict[str, Any] = {"as_of": date(2026, 6, 30), **Params().__dict__}
 
 
 def test_parameters_become_typed_literals() -> None:
-    sql = compile_sql("SELECT getvariable('as_of') AS d, getvariable('dsr_due_soon_days') AS n, "
-                      "getvariable('count_eves_as_holidays') AS b, "
-                      "getvariable('allowed_countries') AS c", VALUES)
+    sql = compile_sql(
+        "SELECT getvariable('as_of') AS d, getvariable('dsr_due_soon_days') AS n, "
+        "getvariable('count_eves_as_holidays') AS b, "
+        "getvariable('allowed_countries') AS c",
+        VALUES,
+    )
     assert "CAST('2026-06-30' AS DATE)" in sql
     assert "7 AS `n`" in sql and "FALSE AS `b`" in sql
     assert "CAST(ARRAY('AT', 'BE'" in sql and "AS ARRAY<STRING>)" in sql
@@ -52,8 +57,11 @@ def test_format_becomes_concat_and_specs_format_string() -> None:
 
 
 def test_date_functions() -> None:
-    sql = compile_sql("SELECT date_diff('day', a, b) AS n, sthlm_date(ts) AS d, "
-                      "add_months(a, 1) AS m, roll(a) AS r FROM t", VALUES)
+    sql = compile_sql(
+        "SELECT date_diff('day', a, b) AS n, sthlm_date(ts) AS d, "
+        "add_months(a, 1) AS m, roll(a) AS r FROM t",
+        VALUES,
+    )
     assert "DATEDIFF(`b`, `a`)" in sql
     assert "TO_DATE(FROM_UTC_TIMESTAMP(`ts`, 'Europe/Stockholm'))" in sql
     assert "ADD_MONTHS(`a`, 1)" in sql
@@ -61,14 +69,19 @@ def test_date_functions() -> None:
 
 
 def test_aggregates_and_strings() -> None:
-    sql = compile_sql("SELECT min(x, 50) AS a, list(x ORDER BY x) AS b, "
-                      "strftime(timezone('UTC', ts), '%Y-%m-%dT%H:%M:%SZ') AS c, "
-                      "epoch_ms(ts) AS d, to_timestamp(s) AS e, "
-                      "regexp_full_match(v, '[0-9]{4}') AS f FROM t", VALUES)
+    sql = compile_sql(
+        "SELECT min(x, 50) AS a, list(x ORDER BY x) AS b, "
+        "strftime(timezone('UTC', ts), '%Y-%m-%dT%H:%M:%SZ') AS c, "
+        "epoch_ms(ts) AS d, to_timestamp(s) AS e, "
+        "regexp_full_match(v, '[0-9]{4}') AS f FROM t",
+        VALUES,
+    )
     assert "SLICE(ARRAY_SORT(COLLECT_LIST(`x`)), 1, 50)" in sql
     assert "ARRAY_SORT(COLLECT_LIST(`x`)) AS `b`" in sql
-    assert "DATE_FORMAT(`ts`, 'yyyy-MM-dd''T''HH:mm:ss''Z''')" in sql or \
-        "DATE_FORMAT(`ts`, 'yyyy-MM-dd\\'T\\'HH:mm:ss\\'Z\\'')" in sql
+    assert (
+        "DATE_FORMAT(`ts`, 'yyyy-MM-dd''T''HH:mm:ss''Z''')" in sql
+        or "DATE_FORMAT(`ts`, 'yyyy-MM-dd\\'T\\'HH:mm:ss\\'Z\\'')" in sql
+    )
     assert "UNIX_MILLIS(`ts`)" in sql and "TIMESTAMP_SECONDS(`s`)" in sql
     assert "RLIKE '^(?:[0-9]{4})\\\\z'" in sql
     with pytest.raises(CompileError, match="ordered by x"):

@@ -18,8 +18,9 @@ KEY = "spark-e2e-test-key-0123456789abcdef"
 
 @pytest.mark.slow
 @pytest.mark.spark
-def test_spark_run_gives_the_duckdb_findings(demo_export: Any, tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_spark_run_gives_the_duckdb_findings(
+    demo_export: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytest.importorskip("pyspark")
     from auditlib.cli.run import main
     from auditlib.rules import evaluate_rules
@@ -27,9 +28,15 @@ def test_spark_run_gives_the_duckdb_findings(demo_export: Any, tmp_path: Path,
 
     monkeypatch.setenv("AUDITLIB_PSEUDONYM_KEY", KEY)
     out = tmp_path / "runs"
-    code = main(source=str(demo_export.out_dir), as_of=demo_export.as_of, out=out,
-                plan_path=REPO / "audits" / "monthly.toml", quiet=True, engine="spark",
-                jobs=1)
+    code = main(
+        source=str(demo_export.out_dir),
+        as_of=demo_export.as_of,
+        out=out,
+        plan_path=REPO / "audits" / "monthly.toml",
+        quiet=True,
+        engine="spark",
+        jobs=1,
+    )
     (run_dir,) = [p for p in out.iterdir() if (p / "summary.json").exists()]
     summary = json.loads((run_dir / "summary.json").read_text())
     statuses = {n: nb["status"] for n, nb in summary["notebooks"].items()}
@@ -43,15 +50,19 @@ def test_spark_run_gives_the_duckdb_findings(demo_export: Any, tmp_path: Path,
         assert ran["engine"] == "spark" and ran["master"].startswith("local")
         assert ran["spark_version"].split(".")[0] >= "3"
 
-    spark_findings = [json.loads(x) for x in
-                      (run_dir / "findings.jsonl").read_text("utf-8").splitlines()]
+    spark_findings = [
+        json.loads(x) for x in (run_dir / "findings.jsonl").read_text("utf-8").splitlines()
+    ]
     # the same rules on DuckDB, on the snapshot this run kept
     plan = load_plan(REPO / "audits" / "monthly.toml")
     snap = out / ".snapshots" / f"{run_dir.name}.duckdb"
     with duckdb.connect(str(snap), read_only=True) as con:
-        results = evaluate_rules(con, demo_export.as_of, Params.from_mapping(plan.params.to_dict()),
-                                 severities={k: v for k, v in plan.severities.items()
-                                             if not k.startswith("DQ-")})
+        results = evaluate_rules(
+            con,
+            demo_export.as_of,
+            Params.from_mapping(plan.params.to_dict()),
+            severities={k: v for k, v in plan.severities.items() if not k.startswith("DQ-")},
+        )
     duck = {r.rule.id: [f.to_dict() for f in r.findings] for r in results}
     # gate (DQ-*) and policy-text (POL-*) findings do not come from the rule engines
     spark_findings = [f for f in spark_findings if f["rule_id"] in duck]

@@ -29,10 +29,15 @@ pytestmark = pytest.mark.spark
 # Spark counterpart is test_spark_e2e), engine internals (the shared gate and guard logic
 # is one code path, tested in test_rules_engine and test_rules_guards) and metadata-only
 # modules.
-_NOT_RULE_EVALUATIONS = {"test_rules_engine", "test_rules_ret_demo", "test_rules_tables",
-                         "test_rules_sub_dsr_catalogue"}
+_NOT_RULE_EVALUATIONS = {
+    "test_rules_engine",
+    "test_rules_ret_demo",
+    "test_rules_tables",
+    "test_rules_sub_dsr_catalogue",
+}
 MODULES = ["test_rule_fixtures"] + sorted(
-    p.stem for p in Path(__file__).parent.glob("test_rules_*.py")
+    p.stem
+    for p in Path(__file__).parent.glob("test_rules_*.py")
     if p.stem not in _NOT_RULE_EVALUATIONS
 )
 
@@ -52,15 +57,24 @@ def _cases() -> list[Any]:
                 if m.name != "parametrize":
                     continue
                 argnames = m.args[0]
-                names = [a.strip() for a in argnames.split(",")] if isinstance(argnames, str) \
+                names = (
+                    [a.strip() for a in argnames.split(",")]
+                    if isinstance(argnames, str)
                     else list(argnames)
+                )
                 values = []
                 for v in m.args[1]:
                     v = v.values if hasattr(v, "values") and hasattr(v, "marks") else v
                     values.append(dict(zip(names, v if len(names) > 1 else (v,), strict=True)))
                 grids.append(values)
-            combos = [dict(itertools.chain.from_iterable(d.items() for d in c))
-                      for c in itertools.product(*grids)] if grids else [{}]
+            combos = (
+                [
+                    dict(itertools.chain.from_iterable(d.items() for d in c))
+                    for c in itertools.product(*grids)
+                ]
+                if grids
+                else [{}]
+            )
             needed = set(inspect.signature(fn).parameters)
             for i, kwargs in enumerate(combos):
                 if set(kwargs) != needed:
@@ -71,7 +85,10 @@ def _cases() -> list[Any]:
 
 @pytest.mark.parametrize(("mod_name", "func_name", "kwargs"), _cases())
 def test_same_results_on_spark(
-    spark: Any, monkeypatch: pytest.MonkeyPatch, mod_name: str, func_name: str,
+    spark: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    mod_name: str,
+    func_name: str,
     kwargs: dict[str, Any],
 ) -> None:
     import auditlib.rules

@@ -45,10 +45,12 @@ def test_pinned_settings() -> None:
 
 
 def test_the_duckdb_path_never_imports_pyspark() -> None:
-    code = ("import sys, auditlib.steps.audit, auditlib.cli, auditlib.runner.run, "
-            "auditlib.rules, auditlib.engines; "
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('pyspark', 'sqlglot', 'py4j')]; "
-            "print(bad); sys.exit(1 if bad else 0)")
+    code = (
+        "import sys, auditlib.steps.audit, auditlib.cli, auditlib.runner.run, "
+        "auditlib.rules, auditlib.engines; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('pyspark', 'sqlglot', 'py4j')]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 

@@ -12,7 +12,35 @@ from datetime import date
 from typing import Any
 
 EU27 = frozenset(
-    ["AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"]
+    [
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+    ]
 )
 EEA_EXTRA = frozenset({"IS", "LI", "NO"})
 DEFAULT_ALLOWED_COUNTRIES = tuple(sorted(EU27 | EEA_EXTRA))
@@ -63,9 +91,7 @@ class Params:
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - names)
         if unknown:
-            raise ValueError(
-                f"unknown rule parameter(s) {unknown}; known: {sorted(names)}"
-            )
+            raise ValueError(f"unknown rule parameter(s) {unknown}; known: {sorted(names)}")
         if isinstance(values.get("notice_required_since"), str):
             values["notice_required_since"] = date.fromisoformat(values["notice_required_since"])
         if "allowed_countries" in values:

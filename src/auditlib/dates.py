@@ -178,12 +178,14 @@ def _calendar_ordinals(count_eves_as_holidays: bool) -> tuple[range, tuple[int, 
 def calendar_rows(count_eves_as_holidays: bool = False) -> tuple[tuple[date, date], ...]:
     """(day, roll(day)) for every day of the covered years."""
     days, rolled = _calendar_ordinals(count_eves_as_holidays)
-    return tuple((date.fromordinal(d), date.fromordinal(r)) for d, r in zip(days, rolled,
-                                                                            strict=True))
+    return tuple(
+        (date.fromordinal(d), date.fromordinal(r)) for d, r in zip(days, rolled, strict=True)
+    )
 
 
-def install_date_macros(con: duckdb.DuckDBPyConnection,
-                        count_eves_as_holidays: bool = False) -> None:
+def install_date_macros(
+    con: duckdb.DuckDBPyConnection, count_eves_as_holidays: bool = False
+) -> None:
     """Create ``_calendar`` and the macros ``sthlm_date``, ``add_months``, ``roll`` on ``con``.
 
     They are TEMP objects: they never end up in a snapshot file.
@@ -192,8 +194,12 @@ def install_date_macros(con: duckdb.DuckDBPyConnection,
 
     days, rolled = _calendar_ordinals(count_eves_as_holidays)
     epoch = _UNIX_EPOCH_ORDINAL
-    cal = pa.table({"day": pa.array([d - epoch for d in days], pa.int32()).cast(pa.date32()),
-                    "rolled": pa.array([r - epoch for r in rolled], pa.int32()).cast(pa.date32())})
+    cal = pa.table(
+        {
+            "day": pa.array([d - epoch for d in days], pa.int32()).cast(pa.date32()),
+            "rolled": pa.array([r - epoch for r in rolled], pa.int32()).cast(pa.date32()),
+        }
+    )
     con.register("_calendar_arrow", cal)
     con.execute("CREATE OR REPLACE TEMP TABLE _calendar AS SELECT day, rolled FROM _calendar_arrow")
     con.unregister("_calendar_arrow")

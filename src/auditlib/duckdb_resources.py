@@ -43,19 +43,27 @@ class DuckDBResources:
 
     def __post_init__(self) -> None:
         if not _SIZE.match(str(self.memory_limit)):
-            raise ValueError(f"duckdb memory_limit {self.memory_limit!r} is not a size such as '4GiB' or '512MB'")
-        if self.threads is not None and (not isinstance(self.threads, int) or isinstance(self.threads, bool)
-                                         or self.threads < 1):
+            raise ValueError(
+                f"duckdb memory_limit {self.memory_limit!r} is not a size such as '4GiB' or '512MB'"
+            )
+        if self.threads is not None and (
+            not isinstance(self.threads, int) or isinstance(self.threads, bool) or self.threads < 1
+        ):
             raise ValueError(f"duckdb threads must be an integer >= 1, got {self.threads!r}")
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any], where: str = "[duckdb]") -> DuckDBResources:
         unknown = set(data) - {"memory_limit", "threads", "temp_directory"}
         if unknown:
-            raise ValueError(f"{where}: unknown key(s) {sorted(unknown)}; known: memory_limit, threads, "
-                             "temp_directory")
-        return cls(memory_limit=str(data.get("memory_limit", DEFAULT_MEMORY_LIMIT)),
-                   threads=data.get("threads"), temp_directory=data.get("temp_directory") or None)
+            raise ValueError(
+                f"{where}: unknown key(s) {sorted(unknown)}; known: memory_limit, threads, "
+                "temp_directory"
+            )
+        return cls(
+            memory_limit=str(data.get("memory_limit", DEFAULT_MEMORY_LIMIT)),
+            threads=data.get("threads"),
+            temp_directory=data.get("temp_directory") or None,
+        )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> DuckDBResources:
@@ -65,8 +73,11 @@ class DuckDBResources:
             n = int(threads) if threads else None
         except ValueError:
             raise ValueError(f"{ENV_THREADS}={threads!r} is not an integer") from None
-        return cls(memory_limit=env.get(ENV_MEMORY_LIMIT) or DEFAULT_MEMORY_LIMIT, threads=n,
-                   temp_directory=env.get(ENV_TEMP_DIRECTORY) or None)
+        return cls(
+            memory_limit=env.get(ENV_MEMORY_LIMIT) or DEFAULT_MEMORY_LIMIT,
+            threads=n,
+            temp_directory=env.get(ENV_TEMP_DIRECTORY) or None,
+        )
 
     def to_env(self) -> dict[str, str]:
         env = {ENV_MEMORY_LIMIT: self.memory_limit}
@@ -77,7 +88,11 @@ class DuckDBResources:
         return env
 
     def to_dict(self) -> dict[str, Any]:
-        return {"memory_limit": self.memory_limit, "threads": self.threads, "temp_directory": self.temp_directory}
+        return {
+            "memory_limit": self.memory_limit,
+            "threads": self.threads,
+            "temp_directory": self.temp_directory,
+        }
 
     def apply(self, con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"SET memory_limit = '{self.memory_limit}'")
@@ -87,7 +102,9 @@ class DuckDBResources:
             con.execute("SET temp_directory = '" + self.temp_directory.replace("'", "''") + "'")
 
 
-def apply(con: duckdb.DuckDBPyConnection, resources: DuckDBResources | None = None) -> DuckDBResources:
+def apply(
+    con: duckdb.DuckDBPyConnection, resources: DuckDBResources | None = None
+) -> DuckDBResources:
     """Apply ``resources`` (default: from the environment) to ``con``; returns what was applied."""
     res = resources or DuckDBResources.from_env()
     res.apply(con)

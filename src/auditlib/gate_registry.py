@@ -43,8 +43,14 @@ class Gate:
         return f"{'Blocking' if self.blocking else 'Not blocking'}: {self.next_step}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "severity": self.severity,
-                "blocking": self.blocking, "checks": self.checks, "next_step": self.next_step}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "severity": self.severity,
+            "blocking": self.blocking,
+            "checks": self.checks,
+            "next_step": self.next_step,
+        }
 
 
 @lru_cache(maxsize=1)
@@ -53,9 +59,15 @@ def load_gates() -> dict[str, Gate]:
     text = resources.files("auditlib").joinpath("data/dq_gates.toml").read_text(encoding="utf-8")
     out: dict[str, Gate] = {}
     for gid, d in tomllib.loads(text).items():
-        out[gid] = Gate(id=gid, title=d["title"], severity=d["severity"],
-                        blocking=bool(d["blocking"]), checks=d["checks"],
-                        next_step=d["next_step"], must_pass=bool(d.get("must_pass", False)))
+        out[gid] = Gate(
+            id=gid,
+            title=d["title"],
+            severity=d["severity"],
+            blocking=bool(d["blocking"]),
+            checks=d["checks"],
+            next_step=d["next_step"],
+            must_pass=bool(d.get("must_pass", False)),
+        )
     return out
 
 
@@ -87,8 +99,11 @@ def blocked_tables(rows: Iterable[GateRowLike], tables: Iterable[str]) -> dict[s
     out: dict[str, str] = {}
     for t in tables:
         mine = by_table.get(t, [])
-        bad = [f"{r.gate_id} {r.status}: {r.message or ''}".strip() for r in mine
-               if r.status not in OK_STATUSES]
+        bad = [
+            f"{r.gate_id} {r.status}: {r.message or ''}".strip()
+            for r in mine
+            if r.status not in OK_STATUSES
+        ]
         if bad:
             out[t] = "; ".join(bad)
             continue

@@ -45,8 +45,9 @@ def magnitude(evidence: Mapping[str, Any] | None) -> float:
     days = [v for k, v in evidence.items() if "day" in k.lower() and _is_num(v)]
     if days:
         return float(max(days))
-    counts = [v for k, v in evidence.items()
-              if any(w in k.lower() for w in _COUNT_WORDS) and _is_num(v)]
+    counts = [
+        v for k, v in evidence.items() if any(w in k.lower() for w in _COUNT_WORDS) and _is_num(v)
+    ]
     if counts:
         return float(max(counts))
     nested = [v for v in evidence.values() if isinstance(v, Mapping)]
@@ -54,12 +55,17 @@ def magnitude(evidence: Mapping[str, Any] | None) -> float:
 
 
 def rank_key(finding: Mapping[str, Any]) -> tuple[int, float, str, str]:
-    return (severity_rank(finding.get("severity")), -magnitude(finding.get("evidence")),
-            str(finding.get("rule_id")), str(finding.get("entity_id")))
+    return (
+        severity_rank(finding.get("severity")),
+        -magnitude(finding.get("evidence")),
+        str(finding.get("rule_id")),
+        str(finding.get("entity_id")),
+    )
 
 
-def rank_findings(findings: Iterable[Mapping[str, Any]],
-                  limit: int | None = None) -> list[Mapping[str, Any]]:
+def rank_findings(
+    findings: Iterable[Mapping[str, Any]], limit: int | None = None
+) -> list[Mapping[str, Any]]:
     """``findings`` (finding dicts of the findings contract), worst first."""
     ranked = sorted(findings, key=rank_key)
     return ranked if limit is None else ranked[:limit]

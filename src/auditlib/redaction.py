@@ -50,7 +50,8 @@ MASK = "***"
 # Matches start only at a token start (the look-behind) and each scan stops at white space
 # or '@', so the work is linear in the text.
 _USERINFO = re.compile(
-    r"(?<![^\s@])((?:[A-Za-z][\w+.-]{0,30}:/{1,3}[^\s@:/]*:)|(?:[^\s@:/]*:(?!/)))[^\s@]*@")
+    r"(?<![^\s@])((?:[A-Za-z][\w+.-]{0,30}:/{1,3}[^\s@:/]*:)|(?:[^\s@:/]*:(?!/)))[^\s@]*@"
+)
 _SECRET_KEYS = r"(?:password|passwd|pwd|sslpassword|pass|token|secret|api_?key)"
 # key=value (libpq: optional spaces around '=', value quoted with '' or bare).
 _KEYVALUE = re.compile(
@@ -79,7 +80,6 @@ def mask_secrets(text: str) -> str:
     return out
 
 
-
 # ---- e-mail: the domain is found from each '@'; the local part by scanning back.
 _DOMAIN = re.compile(r"@[\w\\-]{1,63}(?:\.[\w\\-]{1,63}){1,8}")
 _LOCAL_REV = re.compile(r"[\w.+\\-]{0,128}")  # matched on the reversed text before '@'
@@ -101,12 +101,29 @@ _HEX_HASH = re.compile(r"(?<![0-9A-Za-z@._+-])[0-9A-Fa-f]{32,}(?![0-9A-Za-z@._+-
 
 
 def _escape_table() -> dict[int, str]:
-    cps = [*range(0x00, 0x20), *range(0x7F, 0xA0), 0xAD, *range(0x600, 0x606), 0x61C, 0x6DD,
-           0x70F, 0x180E, *range(0x200B, 0x2010), *range(0x2028, 0x202F),
-           *range(0x2060, 0x2065), *range(0x2066, 0x2070), 0xFEFF, *range(0xFFF9, 0xFFFC),
-           *range(0xD800, 0xE000), 0xE0001, *range(0xE0020, 0xE0080)]
-    return {cp: (f"\\x{cp:02x}" if cp < 0x100 else
-                 f"\\u{cp:04x}" if cp < 0x10000 else f"\\U{cp:08x}") for cp in cps}
+    cps = [
+        *range(0x00, 0x20),
+        *range(0x7F, 0xA0),
+        0xAD,
+        *range(0x600, 0x606),
+        0x61C,
+        0x6DD,
+        0x70F,
+        0x180E,
+        *range(0x200B, 0x2010),
+        *range(0x2028, 0x202F),
+        *range(0x2060, 0x2065),
+        *range(0x2066, 0x2070),
+        0xFEFF,
+        *range(0xFFF9, 0xFFFC),
+        *range(0xD800, 0xE000),
+        0xE0001,
+        *range(0xE0020, 0xE0080),
+    ]
+    return {
+        cp: (f"\\x{cp:02x}" if cp < 0x100 else f"\\u{cp:04x}" if cp < 0x10000 else f"\\U{cp:08x}")
+        for cp in cps
+    }
 
 
 _ESCAPES = _escape_table()
@@ -128,7 +145,7 @@ def _redact_emails(text: str) -> str:
     last = 0
     for m in _DOMAIN.finditer(text):
         at = m.start()
-        window = text[max(last, at - 128):at]
+        window = text[max(last, at - 128) : at]
         local = _LOCAL_REV.match(window[::-1])
         start = at - (local.end() if local else 0)
         out.append(text[last:start])
@@ -167,7 +184,7 @@ def redact(value: Any, limit: int | None = MESSAGE_LIMIT, keep_hashes: bool = Tr
     if keep_hashes and len(text) >= 32:
         parts, last = [], 0
         for m in _HEX_HASH.finditer(text):
-            parts += [_redact_personal(text[last:m.start()]), m.group()]
+            parts += [_redact_personal(text[last : m.start()]), m.group()]
             last = m.end()
         parts.append(_redact_personal(text[last:]))
         text = "".join(parts)
@@ -186,8 +203,10 @@ def redact_data(value: Any, limit: int | None = MESSAGE_LIMIT) -> Any:
     if isinstance(value, str):
         return redact(value, limit)
     if isinstance(value, dict):
-        return {redact(k, limit) if isinstance(k, str) else k: redact_data(v, limit)
-                for k, v in value.items()}
+        return {
+            redact(k, limit) if isinstance(k, str) else k: redact_data(v, limit)
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
         return [redact_data(v, limit) for v in value]
     return value

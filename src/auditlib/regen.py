@@ -19,8 +19,10 @@ def checkout_root() -> Path:
     """The source checkout this package is installed from (editable install only)."""
     root = packaged_dir("expectations").parent
     if not (root / "pyproject.toml").is_file():
-        raise SystemExit(f"{root} is not an auditlib checkout: regenerate from an editable "
-                         "install (`make setup`)")
+        raise SystemExit(
+            f"{root} is not an auditlib checkout: regenerate from an editable "
+            "install (`make setup`)"
+        )
     return root
 
 

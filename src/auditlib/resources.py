@@ -32,13 +32,16 @@ def _folder(env: str, name: str) -> Path:
     if override:
         p = Path(override)
         if not p.is_dir():
-            raise ResourceError(f"{env}={override} is not a directory; point it at the "
-                                f"{name}/ folder")
+            raise ResourceError(
+                f"{env}={override} is not a directory; point it at the {name}/ folder"
+            )
         return p
     p = packaged_dir(name)
     if not p.is_dir():
-        raise ResourceError(f"the installed auditlib package has no {name}/ folder ({p}); "
-                            f"reinstall it, or set {env} to the folder of the checkout")
+        raise ResourceError(
+            f"the installed auditlib package has no {name}/ folder ({p}); "
+            f"reinstall it, or set {env} to the folder of the checkout"
+        )
     return p
 
 

@@ -19,8 +19,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "pg": ("auditlib.cli.pg", "PostgreSQL helpers: load an export, run a throwaway cluster."),
     "snapshot": ("auditlib.cli.snapshot", "Extract a minimised, pseudonymised DuckDB snapshot."),
     "run": ("auditlib.cli.run", "Run an audit plan: snapshot, audits, findings, reports."),
-    "verify": ("auditlib.cli.verify", "Check a run (or --archive) against its signed, "
-                                      "chained manifest."),
+    "verify": (
+        "auditlib.cli.verify",
+        "Check a run (or --archive) against its signed, chained manifest.",
+    ),
     "reperform": ("auditlib.cli.reperform", "Re-run the rules on a run's snapshot and compare."),
     "keygen": ("auditlib.cli.keygen", "Make an Ed25519 key for signing run manifests."),
     "archive": ("auditlib.cli.archive", "Rebuild the archive index of past runs."),

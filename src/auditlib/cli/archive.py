@@ -8,9 +8,14 @@ import click
 
 
 @click.command("archive")
-@click.option("--dir", "archive_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("audits/runs"), show_default=True,
-              help="The archive directory holding one directory per run.")
+@click.option(
+    "--dir",
+    "archive_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("audits/runs"),
+    show_default=True,
+    help="The archive directory holding one directory per run.",
+)
 def command(archive_dir: Path) -> None:
     """List every run in the archive (newest first) in DIR/index.html."""
     from auditlib.report.archive_index import archive_rows, update_archive_index

@@ -23,25 +23,70 @@ def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) ->
 
 
 @click.command("demo-data")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Export directory to create (must not exist or be empty, unless --force).")
-@click.option("--scale", default=1.0, show_default=True, type=click.FloatRange(min=0.0001),
-              help="Size: 1 = ~1,000 customers, 2M deliveries, 1M login events; 0.01 for tests.")
-@click.option("--format", "fmt", default="parquet", show_default=True,
-              type=click.Choice(["parquet", "csv", "csv.gz", "mixed"]),
-              help="File format of the tables; 'mixed' alternates csv and csv.gz.")
-@click.option("--seed", default=7, show_default=True, type=int,
-              help="Random seed: same seed and arguments give byte-identical files.")
-@click.option("--as-of", "as_of", default=None, callback=_parse_day, metavar="YYYY-MM-DD",
-              help="Audit day the data is consistent with (default: today in Europe/Stockholm).")
-@click.option("--ground-truth", "ground_truth", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write ground_truth.json (default: beside the export, OUT/../ground_truth.json).")
-@click.option("--part-rows", "part_rows", default=None, type=click.IntRange(min=1), metavar="N",
-              help="Write every table as a directory of part files (TABLE/part-00000.EXT, ...) of at most N "
-                   "rows each, as Spark/Hive/Trino exports do; default: one file per table.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Export directory to create (must not exist or be empty, unless --force).",
+)
+@click.option(
+    "--scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0.0001),
+    help="Size: 1 = ~1,000 customers, 2M deliveries, 1M login events; 0.01 for tests.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    default="parquet",
+    show_default=True,
+    type=click.Choice(["parquet", "csv", "csv.gz", "mixed"]),
+    help="File format of the tables; 'mixed' alternates csv and csv.gz.",
+)
+@click.option(
+    "--seed",
+    default=7,
+    show_default=True,
+    type=int,
+    help="Random seed: same seed and arguments give byte-identical files.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    callback=_parse_day,
+    metavar="YYYY-MM-DD",
+    help="Audit day the data is consistent with (default: today in Europe/Stockholm).",
+)
+@click.option(
+    "--ground-truth",
+    "ground_truth",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write ground_truth.json (default: beside the export, OUT/../ground_truth.json).",
+)
+@click.option(
+    "--part-rows",
+    "part_rows",
+    default=None,
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Write every table as a directory of part files (TABLE/part-00000.EXT, ...) of at most N "
+    "rows each, as Spark/Hive/Trino exports do; default: one file per table.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing export directory.")
-def command(out: Path, scale: float, fmt: str, seed: int, as_of: date | None, ground_truth: Path | None,
-            part_rows: int | None, force: bool) -> None:
+def command(
+    out: Path,
+    scale: float,
+    fmt: str,
+    seed: int,
+    as_of: date | None,
+    ground_truth: Path | None,
+    part_rows: int | None,
+    force: bool,
+) -> None:
     """Write a demo export of all 18 tables with planted audit cases.
 
     Every rule id of the catalogue (RET, SUB, DSR and the data-quality findings
@@ -55,13 +100,23 @@ def command(out: Path, scale: float, fmt: str, seed: int, as_of: date | None, gr
     from auditlib.demo import generate_export
 
     try:
-        result = generate_export(out, scale=scale, seed=seed, as_of=as_of, fmt=fmt,
-                                 ground_truth_path=ground_truth, overwrite=force, part_rows=part_rows)
+        result = generate_export(
+            out,
+            scale=scale,
+            seed=seed,
+            as_of=as_of,
+            fmt=fmt,
+            ground_truth_path=ground_truth,
+            overwrite=force,
+            part_rows=part_rows,
+        )
     except (FileExistsError, ValueError) as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(2) from exc
     total = sum(result.rows.values())
-    click.echo(f"wrote {result.out_dir} ({len(result.rows)} tables, {total:,} rows, {fmt}) "
-               f"for as_of {result.as_of} in {result.seconds:.1f} s"
-               + (f", parts of at most {part_rows:,} rows" if part_rows else ""))
+    click.echo(
+        f"wrote {result.out_dir} ({len(result.rows)} tables, {total:,} rows, {fmt}) "
+        f"for as_of {result.as_of} in {result.seconds:.1f} s"
+        + (f", parts of at most {part_rows:,} rows" if part_rows else "")
+    )
     click.echo(f"ground truth: {result.ground_truth_path}")

@@ -16,20 +16,29 @@ import click
 
 @click.command("pdf")
 @click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="PDF file to write (outside the run). Default: ./<run id>.pdf")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="PDF file to write (outside the run). Default: ./<run id>.pdf",
+)
 def command(run_dir: Path, out: Path | None) -> None:
     """Print the report of RUN_DIR to a PDF file, leaving the run untouched."""
     from auditlib.report.pdf import PdfUnavailable, render_pdf
 
     if not (run_dir / "index.html").is_file():
-        click.echo(f"auditlib pdf: error: {run_dir} holds no index.html: not a run directory",
-                   err=True)
+        click.echo(
+            f"auditlib pdf: error: {run_dir} holds no index.html: not a run directory", err=True
+        )
         raise SystemExit(2)
     out = out if out is not None else Path.cwd() / f"{run_dir.resolve().name}.pdf"
     if out.resolve().is_relative_to(run_dir.resolve()):
-        click.echo(f"auditlib pdf: error: {out} is inside the run {run_dir}; a run is never "
-                   "changed after it was sealed: write the PDF elsewhere", err=True)
+        click.echo(
+            f"auditlib pdf: error: {out} is inside the run {run_dir}; a run is never "
+            "changed after it was sealed: write the PDF elsewhere",
+            err=True,
+        )
         raise SystemExit(2)
     try:
         written = render_pdf(run_dir, out)

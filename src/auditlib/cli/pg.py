@@ -95,7 +95,9 @@ def load_cmd(
     metavar="DIR",
     help="Load this export. Without it, demo data is generated (--scale, --as-of, --seed).",
 )
-@click.option("--scale", type=float, default=0.01, show_default=True, help="Demo data scale (1 = ~3.5M rows).")
+@click.option(
+    "--scale", type=float, default=0.01, show_default=True, help="Demo data scale (1 = ~3.5M rows)."
+)
 @click.option(
     "--as-of",
     type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -124,7 +126,10 @@ def sandbox_cmd(
 
     prog = click.get_current_context().find_root().info_name or "auditlib"
     try:
-        with tempfile.TemporaryDirectory(prefix="auditlib-sandbox-") as tmp, ThrowawayCluster() as cluster:
+        with (
+            tempfile.TemporaryDirectory(prefix="auditlib-sandbox-") as tmp,
+            ThrowawayCluster() as cluster,
+        ):
             fk_checks = not no_fk_checks
             if export_dir is None:
                 export_dir = _generate_demo(Path(tmp) / "export", scale, seed, as_of)
@@ -139,7 +144,9 @@ def sandbox_cmd(
                     os.environ.pop("PGPASSWORD", None)
                 else:
                     os.environ["PGPASSWORD"] = saved
-            _print_result(result.rows, result.missing_tables, result.ignored_files, result.ignored_columns)
+            _print_result(
+                result.rows, result.missing_tables, result.ignored_files, result.ignored_columns
+            )
             click.echo(
                 "\nPostgreSQL sandbox is running. In another shell:\n\n"
                 f"  export PGPASSWORD='{cluster.auditor_password}'\n"
@@ -162,7 +169,9 @@ def _generate_demo(out_dir: Path, scale: float, seed: int, as_of: object) -> Pat
     try:
         from auditlib.demo import generate_export
     except ImportError as exc:
-        raise _fail(f"the demo data generator is not available ({exc}); pass --export DIR") from None
+        raise _fail(
+            f"the demo data generator is not available ({exc}); pass --export DIR"
+        ) from None
     day = as_of.date() if hasattr(as_of, "date") else today_stockholm()  # type: ignore[union-attr]
     click.echo(f"generating demo data (scale {scale}, as of {day}) ...", err=True)
     demo = generate_export(out_dir, scale=scale, seed=seed, as_of=day, fmt="parquet")

@@ -34,20 +34,45 @@ def command() -> None:
 
 
 @command.command(name="check")
-@click.option("--policy", "policy", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="The policy: UTF-8 plain text, Markdown (.md) or HTML "
-                                 "(.html). Default: the plan's `policy`.")
-@click.option("--plan", "plan_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Audit plan whose parameters the text must agree with "
-                                 "(default: the spec's parameters).")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Directory for findings.jsonl and summary.json.")
-@click.option("--as-of", "as_of", default=None, callback=_parse_day, metavar="YYYY-MM-DD",
-              help="Audit day (decides which renamings are in force). Default: today.")
-@click.option("--format", "fmt", type=click.Choice(["auto", "text", "markdown", "html"]),
-              default="auto", show_default=True, help="Input format (auto: by file name).")
-def check(policy: Path | None, plan_path: Path | None, out: Path, as_of: date,
-          fmt: str) -> None:
+@click.option(
+    "--policy",
+    "policy",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The policy: UTF-8 plain text, Markdown (.md) or HTML "
+    "(.html). Default: the plan's `policy`.",
+)
+@click.option(
+    "--plan",
+    "plan_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Audit plan whose parameters the text must agree with (default: the spec's parameters).",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for findings.jsonl and summary.json.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    callback=_parse_day,
+    metavar="YYYY-MM-DD",
+    help="Audit day (decides which renamings are in force). Default: today.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "text", "markdown", "html"]),
+    default="auto",
+    show_default=True,
+    help="Input format (auto: by file name).",
+)
+def check(policy: Path | None, plan_path: Path | None, out: Path, as_of: date, fmt: str) -> None:
     """Check a policy text and write DIR/findings.jsonl; exit 0 pass, 1 findings, 2 error.
 
     Example: auditlib policy check --policy audits/policy/integritetspolicy.txt
@@ -61,8 +86,14 @@ def _err(msg: str) -> int:
     return 2
 
 
-def main(*, policy: Path | None, out: Path, plan_path: Path | None = None,
-         as_of: date | None = None, fmt: str = "auto") -> int:
+def main(
+    *,
+    policy: Path | None,
+    out: Path,
+    plan_path: Path | None = None,
+    as_of: date | None = None,
+    fmt: str = "auto",
+) -> int:
     """The command as a function (tests call it); returns the exit status."""
     from auditlib.config import Params
     from auditlib.jsonio import dumps, write_json_atomic, write_text_atomic
@@ -93,21 +124,24 @@ def main(*, policy: Path | None, out: Path, plan_path: Path | None = None,
         "policy": audit.describe(),
         "plan": plan_desc,
         "parameters": params.to_dict(),
-        "rules": {rid: {"status": o.status, "findings": len(o.findings), "error": o.error}
-                  for rid, o in audit.outcomes.items()},
+        "rules": {
+            rid: {"status": o.status, "findings": len(o.findings), "error": o.error}
+            for rid, o in audit.outcomes.items()
+        },
         "severities": {rid: o.severity for rid, o in audit.outcomes.items()},
         "exit_status": audit.exit_status,
     }
     try:
-        write_text_atomic(Path(out) / "findings.jsonl",
-                          "".join(dumps(f) + "\n" for f in findings))
+        write_text_atomic(Path(out) / "findings.jsonl", "".join(dumps(f) + "\n" for f in findings))
         write_json_atomic(Path(out) / "summary.json", summary)
     except OSError as exc:
         return _err(f"cannot write to {out}: {exc}")
     verdict = {0: "pass", 1: "fail", 2: "error"}[audit.exit_status]
-    click.echo(f"policy {clean(str(policy))} ({doc.format}, {len(doc.sections)} sections, "
-               f"{len(doc.sentences)} sentences, sha256 {doc.sha256[:16]}...): {verdict}, "
-               f"{len(findings)} finding(s); {Path(out) / 'findings.jsonl'}")
+    click.echo(
+        f"policy {clean(str(policy))} ({doc.format}, {len(doc.sections)} sections, "
+        f"{len(doc.sentences)} sentences, sha256 {doc.sha256[:16]}...): {verdict}, "
+        f"{len(findings)} finding(s); {Path(out) / 'findings.jsonl'}"
+    )
     for rid, o in audit.outcomes.items():
         line = f"  {rid} {o.status:<5} {len(o.findings):>2}  {o.rule.title}"
         if o.error:
@@ -115,5 +149,5 @@ def main(*, policy: Path | None, out: Path, plan_path: Path | None = None,
         click.echo(line)
     for f in findings:
         msg = clean(f"{f['rule_id']} {f['severity']} {f['entity_id']}: {f['message']}")
-        click.echo("  - " + (msg if len(msg) <= MESSAGE_WIDTH else msg[:MESSAGE_WIDTH - 1] + "…"))
+        click.echo("  - " + (msg if len(msg) <= MESSAGE_WIDTH else msg[: MESSAGE_WIDTH - 1] + "…"))
     return audit.exit_status

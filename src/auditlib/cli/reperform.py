@@ -43,14 +43,18 @@ def command(run_dir: Path) -> None:
     except CannotReperform as exc:
         click.echo(f"CANNOT re-perform {run_dir}: {_clean(exc)}", err=True)
         raise SystemExit(2) from exc
-    click.echo(f"re-performed run {_clean(rep.run_id)} as of {rep.as_of} on {rep.snapshot} "
-               f"(sha256 as recorded): {len(rep.rules)} rules and gates, "
-               f"{rep.findings} findings")
+    click.echo(
+        f"re-performed run {_clean(rep.run_id)} as of {rep.as_of} on {rep.snapshot} "
+        f"(sha256 as recorded): {len(rep.rules)} rules and gates, "
+        f"{rep.findings} findings"
+    )
     for note in rep.notes:
         click.echo(f"note: {_clean(note)}")
     if rep.identical:
-        click.echo("IDENTICAL: every rule status and every finding (rule, entity, message, "
-                   "evidence, severity) matches the run")
+        click.echo(
+            "IDENTICAL: every rule status and every finding (rule, entity, message, "
+            "evidence, severity) matches the run"
+        )
         raise SystemExit(0)
     click.echo("DIFFERENT from the run:")
     for rid, d in rep.rules.items():
@@ -62,13 +66,17 @@ def command(run_dir: Path) -> None:
         click.echo(head)
         for label, items in (("added", d.added), ("removed", d.removed)):
             for f in items[:_SHOWN]:
-                click.echo(f"    {label}: {f.get('entity_type')} {_clean(f.get('entity_id'))}: "
-                           f"{_clean(f.get('message'))}")
+                click.echo(
+                    f"    {label}: {f.get('entity_type')} {_clean(f.get('entity_id'))}: "
+                    f"{_clean(f.get('message'))}"
+                )
             if len(items) > _SHOWN:
                 click.echo(f"    ... and {len(items) - _SHOWN} more {label}")
         for old, new in d.changed[:_SHOWN]:
-            click.echo(f"    changed: {old.get('entity_type')} {_clean(old.get('entity_id'))}: "
-                       f"{_clean(describe_change(old, new))}")
+            click.echo(
+                f"    changed: {old.get('entity_type')} {_clean(old.get('entity_id'))}: "
+                f"{_clean(describe_change(old, new))}"
+            )
         if len(d.changed) > _SHOWN:
             click.echo(f"    ... and {len(d.changed) - _SHOWN} more changed")
     raise SystemExit(1)

@@ -105,15 +105,16 @@ def command(source_spec: str, out_path: Path, quiet: bool, gates_backend: str) -
                 task = bar.add_task("snapshot", total=None)
 
                 def progress(message: str, done: int, total: int) -> None:
-                    bar.update(task, description=redact(message, 200), completed=done,
-                               total=total)
+                    bar.update(task, description=redact(message, 200), completed=done, total=total)
 
-                info = build_gated_snapshot(source, out_path, progress=progress,
-                                      gates_backend=gates_backend)
+                info = build_gated_snapshot(
+                    source, out_path, progress=progress, gates_backend=gates_backend
+                )
     except (SourceError, SnapshotError) as exc:
         # plain text: the message may quote data (no markup, control characters escaped)
-        err.print(Text.assemble(("error:", "red"), " ", redact(str(exc))), highlight=False,
-                  soft_wrap=True)
+        err.print(
+            Text.assemble(("error:", "red"), " ", redact(str(exc))), highlight=False, soft_wrap=True
+        )
         raise SystemExit(2) from None
 
     out = Console()
@@ -122,15 +123,17 @@ def command(source_spec: str, out_path: Path, quiet: bool, gates_backend: str) -
         f"snapshot {info.path} written: {total_rows} rows in {len(info.rows)} tables, "
         f"{info.seconds:.1f} s, sha256 {info.sha256[:16]}..., key {info.key_source} "
         f"(fingerprint {info.key_fingerprint}), {info.issues} extraction issue(s)",
-        highlight=False, markup=False,
+        highlight=False,
+        markup=False,
         soft_wrap=True,
     )
     for gate_id in sorted(info.gates):
         counts = ", ".join(f"{n} {status}" for status, n in sorted(info.gates[gate_id].items()))
         out.print(f"  {gate_id}: {counts}", highlight=False)
     for line in info.gate_problems[:30]:
-        out.print(Text.assemble("  ", ("-", "red"), " ", redact(line)), highlight=False,
-                  soft_wrap=True)
+        out.print(
+            Text.assemble("  ", ("-", "red"), " ", redact(line)), highlight=False, soft_wrap=True
+        )
     if len(info.gate_problems) > 30:
         out.print(f"  ... and {len(info.gate_problems) - 30} more (see table _audit_gates)")
     if info.blocked:
@@ -147,6 +150,7 @@ def command(source_spec: str, out_path: Path, quiet: bool, gates_backend: str) -
             f"[red]error:[/] blocking gate(s) {', '.join(gates)} could not be evaluated on "
             f"{len(unevaluated)} table(s) (see above); the snapshot at {info.path} cannot be "
             "trusted until they run",
-            highlight=False, soft_wrap=True,
+            highlight=False,
+            soft_wrap=True,
         )
         raise SystemExit(2)

@@ -32,28 +32,58 @@ def _trusted(public_keys: tuple[Path, ...], fingerprints: tuple[str, ...]) -> fr
             raise SystemExit(2) from exc
     bad = [f for f in out if len(f) != 64 or any(c not in "0123456789abcdef" for c in f)]
     if bad:
-        click.echo(f"error: --trusted-key {bad[0]!r} is not a sha256 fingerprint (64 hex)",
-                   err=True)
+        click.echo(
+            f"error: --trusted-key {bad[0]!r} is not a sha256 fingerprint (64 hex)", err=True
+        )
         raise SystemExit(2)
     return frozenset(out) if out else None
 
 
 @click.command("verify")
 @click.argument("run_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--archive", "archive_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Check every run of this archive and the chain linking them.")
-@click.option("--public-key", "public_keys", multiple=True,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="Trust only signatures by this public key (PEM); repeatable.")
-@click.option("--trusted-key", "fingerprints", multiple=True, metavar="SHA256",
-              help="Trust only signatures by the key with this fingerprint; repeatable.")
-@click.option("--known-head", "known_heads", multiple=True, metavar="SHA256",
-              help="(--archive) A manifest sha256 printed by an earlier check: it must still "
-                   "be in the chain; repeatable.")
-@click.option("--snapshot/--no-snapshot", default=True, show_default=True,
-              help="Also check <archive>/.snapshots/<run_id>.duckdb against summary.json.")
-def command(run_dir: Path | None, archive_dir: Path | None, public_keys: tuple[Path, ...],
-            fingerprints: tuple[str, ...], known_heads: tuple[str, ...], snapshot: bool) -> None:
+@click.option(
+    "--archive",
+    "archive_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Check every run of this archive and the chain linking them.",
+)
+@click.option(
+    "--public-key",
+    "public_keys",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Trust only signatures by this public key (PEM); repeatable.",
+)
+@click.option(
+    "--trusted-key",
+    "fingerprints",
+    multiple=True,
+    metavar="SHA256",
+    help="Trust only signatures by the key with this fingerprint; repeatable.",
+)
+@click.option(
+    "--known-head",
+    "known_heads",
+    multiple=True,
+    metavar="SHA256",
+    help="(--archive) A manifest sha256 printed by an earlier check: it must still "
+    "be in the chain; repeatable.",
+)
+@click.option(
+    "--snapshot/--no-snapshot",
+    default=True,
+    show_default=True,
+    help="Also check <archive>/.snapshots/<run_id>.duckdb against summary.json.",
+)
+def command(
+    run_dir: Path | None,
+    archive_dir: Path | None,
+    public_keys: tuple[Path, ...],
+    fingerprints: tuple[str, ...],
+    known_heads: tuple[str, ...],
+    snapshot: bool,
+) -> None:
     """Check RUN_DIR (or every run of --archive DIR) against its signed manifest."""
     if (run_dir is None) == (archive_dir is None):
         click.echo("error: give either RUN_DIR or --archive DIR", err=True)
@@ -96,8 +126,9 @@ def _verify_one(run_dir: Path, trusted: frozenset[str] | None, snapshot: bool) -
     return 1 if not result.ok or snap_state == "differs" else 0
 
 
-def _verify_archive(archive_dir: Path, trusted: frozenset[str] | None,
-                    known_heads: tuple[str, ...], snapshot: bool) -> int:
+def _verify_archive(
+    archive_dir: Path, trusted: frozenset[str] | None, known_heads: tuple[str, ...], snapshot: bool
+) -> int:
     from auditlib.report.chain import LEDGER_NAME, verify_archive
     from auditlib.report.manifest import verify_snapshot
 
@@ -130,10 +161,14 @@ def _verify_archive(archive_dir: Path, trusted: frozenset[str] | None,
     for n in rep.notes:
         click.echo(f"note: {n}")
     if rep.head:
-        click.echo(f"head: sequence {rep.head.sequence}, run {rep.head.run_id}, manifest "
-                   f"sha256 {rep.head.manifest_sha256} (record it; check later with "
-                   f"--known-head {rep.head.manifest_sha256})")
+        click.echo(
+            f"head: sequence {rep.head.sequence}, run {rep.head.run_id}, manifest "
+            f"sha256 {rep.head.manifest_sha256} (record it; check later with "
+            f"--known-head {rep.head.manifest_sha256})"
+        )
     ok = rep.ok and not differs
-    click.echo(f"{'OK' if ok else 'FAILED'} archive {archive_dir}: {len(rep.runs)} runs"
-               + ("" if ok else "; see the lines above"))
+    click.echo(
+        f"{'OK' if ok else 'FAILED'} archive {archive_dir}: {len(rep.runs)} runs"
+        + ("" if ok else "; see the lines above")
+    )
     return 0 if ok else 1

@@ -50,7 +50,9 @@ def add_months_np(days: np.ndarray, n: int | np.ndarray) -> np.ndarray:
     months = days.astype("datetime64[M]")
     dom = (days - months.astype("datetime64[D]")).astype(np.int64)
     target = months + np.asarray(n).astype("timedelta64[M]")
-    last = ((target + np.timedelta64(1, "M")).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(np.int64)
+    last = (
+        (target + np.timedelta64(1, "M")).astype("datetime64[D]") - target.astype("datetime64[D]")
+    ).astype(np.int64)
     return target.astype("datetime64[D]") + np.minimum(dom, last - 1).astype("timedelta64[D]")
 
 

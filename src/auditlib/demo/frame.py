@@ -41,7 +41,9 @@ def arrow_type(col: Column) -> pa.DataType:
 @cache
 def arrow_schema(table: str) -> pa.Schema:
     cols = load_schema().tables[table].columns
-    return pa.schema([pa.field(c.name, arrow_type(c), nullable=not c.not_null) for c in cols.values()])
+    return pa.schema(
+        [pa.field(c.name, arrow_type(c), nullable=not c.not_null) for c in cols.values()]
+    )
 
 
 def _int_to_decimal(arr: pa.Array, typ: pa.DataType) -> pa.Array:
@@ -67,7 +69,9 @@ def _to_arrow(values: Any, typ: pa.DataType, n: int) -> pa.Array:
         return pa.array(values).cast(typ)
     vals = list(values)
     if pa.types.is_timestamp(typ):
-        vals = [v.astimezone(UTC).replace(tzinfo=None) if isinstance(v, datetime) else v for v in vals]
+        vals = [
+            v.astimezone(UTC).replace(tzinfo=None) if isinstance(v, datetime) else v for v in vals
+        ]
         return pa.array(vals, type=pa.timestamp("us")).cast(typ)
     if pa.types.is_decimal(typ):
         return _int_to_decimal(pa.array(vals, type=pa.int32()), typ)
@@ -122,4 +126,3 @@ class Tables:
             data = data.sort_by([(c, "ascending") for c in pk])
             out[name] = data
         return out
-

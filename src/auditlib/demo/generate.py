@@ -68,15 +68,19 @@ class _KeyGuard:
             return
         keys = chunk.column(pk[0]).to_numpy()
         prev = self.last.get(table)
-        if (prev is not None and keys[0] <= prev) or (len(keys) > 1 and not (keys[1:] > keys[:-1]).all()):
+        if (prev is not None and keys[0] <= prev) or (
+            len(keys) > 1 and not (keys[1:] > keys[:-1]).all()
+        ):
             raise AssertionError(
                 f"demo generator: {table}.{pk[0]} not strictly increasing (after {prev}, chunk starts at {keys[0]}); "
-                "planted ids start at PLANT_BASE: is the scale so large that bulk ids reach it?")
+                "planted ids start at PLANT_BASE: is the scale so large that bulk ids reach it?"
+            )
         self.last[table] = int(keys[-1])
 
 
-def stream_tables(sink: ChunkSink, *, scale: float, seed: int, as_of: date,
-                  params: Params | None = None) -> Truth:
+def stream_tables(
+    sink: ChunkSink, *, scale: float, seed: int, as_of: date, params: Params | None = None
+) -> Truth:
     """Generate all 18 tables as chunks, each table in primary-key order, into ``sink(table, chunk)``.
 
     Planted rows (the same at every scale and seed) come last in each table.
@@ -86,7 +90,9 @@ def stream_tables(sink: ChunkSink, *, scale: float, seed: int, as_of: date,
     if not (scale > 0):
         raise ValueError(f"scale must be > 0, got {scale}")
     if as_of < MIN_AS_OF:
-        raise ValueError(f"as_of {as_of} is too early: the demo register needs as_of >= {MIN_AS_OF}")
+        raise ValueError(
+            f"as_of {as_of} is too early: the demo register needs as_of >= {MIN_AS_OF}"
+        )
     planted = Tables()
     planter = plant(planted, as_of, params)
     planted_tables = planted.build()
@@ -101,9 +107,18 @@ def stream_tables(sink: ChunkSink, *, scale: float, seed: int, as_of: date,
 
     bulk = generate_bulk(emit, seed, as_of, scale)
     domains = {**bulk.customer_domain, **planter.domains}
-    contracts = pd.concat([bulk.contracts, planted_tables["contracts"].select(list(bulk.contracts.columns))
-                          .to_pandas(date_as_object=False)], ignore_index=True)
-    generate_invoices(emit, as_of, contracts, domains, planter.truth.invoice_gap, {planter.old_customer})
+    contracts = pd.concat(
+        [
+            bulk.contracts,
+            planted_tables["contracts"]
+            .select(list(bulk.contracts.columns))
+            .to_pandas(date_as_object=False),
+        ],
+        ignore_index=True,
+    )
+    generate_invoices(
+        emit, as_of, contracts, domains, planter.truth.invoice_gap, {planter.old_customer}
+    )
     for name, table in planted_tables.items():
         emit_chunk(name, table)
     return planter.truth
@@ -112,14 +127,26 @@ def stream_tables(sink: ChunkSink, *, scale: float, seed: int, as_of: date,
 def build_tables(*, scale: float, seed: int, as_of: date, params: Params | None = None):  # noqa: ANN201
     """All 18 tables in memory (small scales, tests): ``(tables: dict[str, pa.Table], truth: Truth)``."""
     chunks: dict[str, list[pa.Table]] = {name: [] for name in load_schema().tables}
-    truth = stream_tables(lambda t, c: chunks[t].append(c), scale=scale, seed=seed, as_of=as_of, params=params)
-    return {name: pa.concat_tables(cs).combine_chunks() if cs else arrow_schema(name).empty_table()
-            for name, cs in chunks.items()}, truth
+    truth = stream_tables(
+        lambda t, c: chunks[t].append(c), scale=scale, seed=seed, as_of=as_of, params=params
+    )
+    return {
+        name: pa.concat_tables(cs).combine_chunks() if cs else arrow_schema(name).empty_table()
+        for name, cs in chunks.items()
+    }, truth
 
 
-def generate_export(out_dir: Path, *, scale: float = 1.0, seed: int = 7, as_of: date | None = None,
-                    fmt: str = "parquet", ground_truth_path: Path | None = None,
-                    overwrite: bool = False, part_rows: int | None = None) -> DemoExport:
+def generate_export(
+    out_dir: Path,
+    *,
+    scale: float = 1.0,
+    seed: int = 7,
+    as_of: date | None = None,
+    fmt: str = "parquet",
+    ground_truth_path: Path | None = None,
+    overwrite: bool = False,
+    part_rows: int | None = None,
+) -> DemoExport:
     """Write a demo export of all 18 tables to ``out_dir`` and its ground truth beside it.
 
     Same arguments -> byte-identical files. Tables are generated and written in
@@ -133,11 +160,19 @@ def generate_export(out_dir: Path, *, scale: float = 1.0, seed: int = 7, as_of: 
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     out_dir = Path(out_dir).absolute()
     as_of = as_of or today_stockholm()
-    gt_path = Path(ground_truth_path).absolute() if ground_truth_path else out_dir.parent / "ground_truth.json"
+    gt_path = (
+        Path(ground_truth_path).absolute()
+        if ground_truth_path
+        else out_dir.parent / "ground_truth.json"
+    )
     if gt_path.parent == out_dir or out_dir in gt_path.parents:
-        raise ValueError(f"ground truth {gt_path} must not lie inside the export {out_dir}: put it beside it")
+        raise ValueError(
+            f"ground truth {gt_path} must not lie inside the export {out_dir}: put it beside it"
+        )
     if out_dir.exists() and any(out_dir.iterdir()) and not overwrite:
-        raise FileExistsError(f"{out_dir} exists and is not empty; choose a new directory or pass overwrite=True (CLI: --force)")
+        raise FileExistsError(
+            f"{out_dir} exists and is not empty; choose a new directory or pass overwrite=True (CLI: --force)"
+        )
     if part_rows is not None and part_rows < 1:
         raise ValueError(f"part_rows must be >= 1, got {part_rows}")
     params = Params()
@@ -147,8 +182,13 @@ def generate_export(out_dir: Path, *, scale: float = 1.0, seed: int = 7, as_of: 
         shutil.rmtree(tmp)
     tmp.mkdir()
     try:
-        writer = ExportWriter(tmp, fmt, {name: arrow_schema(name) for name in load_schema().tables}, part_rows,
-                              extra={"generator": {"name": GENERATOR, "version": GENERATOR_VERSION}})
+        writer = ExportWriter(
+            tmp,
+            fmt,
+            {name: arrow_schema(name) for name in load_schema().tables},
+            part_rows,
+            extra={"generator": {"name": GENERATOR, "version": GENERATOR_VERSION}},
+        )
         truth = stream_tables(writer.write, scale=scale, seed=seed, as_of=as_of, params=params)
         rows = writer.finish(end_of_day(as_of))
         if out_dir.exists():
@@ -170,7 +210,18 @@ def generate_export(out_dir: Path, *, scale: float = 1.0, seed: int = 7, as_of: 
     }
     gt_path.parent.mkdir(parents=True, exist_ok=True)
     gt_tmp = gt_path.with_name(f".{gt_path.name}.tmp-{os.getpid()}")
-    gt_tmp.write_text(json.dumps(ground_truth, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    gt_tmp.write_text(
+        json.dumps(ground_truth, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     gt_tmp.replace(gt_path)
-    return DemoExport(out_dir=out_dir, ground_truth_path=gt_path, as_of=as_of, rows=rows,
-                      seconds=round(time.perf_counter() - started, 3), fmt=fmt, seed=seed, scale=scale, part_rows=part_rows)
+    return DemoExport(
+        out_dir=out_dir,
+        ground_truth_path=gt_path,
+        as_of=as_of,
+        rows=rows,
+        seconds=round(time.perf_counter() - started, 3),
+        fmt=fmt,
+        seed=seed,
+        scale=scale,
+        part_rows=part_rows,
+    )

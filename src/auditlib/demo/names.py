@@ -11,20 +11,213 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 FIRST_NAMES = np.array(
-    ["Anna", "Eva", "Maria", "Karin", "Sara", "Lena", "Kerstin", "Emma", "Ingrid", "Marie", "Malin", "Jenny", "Hanna", "Linda", "Elin", "Ida", "Julia", "Sofia", "Johanna", "Elsa", "Maja", "Alice", "Astrid", "Ebba", "Wilma", "Klara", "Saga", "Frida", "Agnes", "Moa", "Lars", "Mikael", "Anders", "Johan", "Erik", "Per", "Karl", "Peter", "Thomas", "Jan", "Daniel", "Fredrik", "Hans", "Andreas", "Stefan", "Mats", "Magnus", "Niklas", "Marcus", "Jonas", "Oskar", "Lukas", "Elias", "Hugo", "Axel", "Liam", "Nils", "Gustav", "Björn", "Åke", "Örjan", "Sven", "Göran", "Ulf", "Olle", "Kalle", "Emil", "Viktor"]
+    [
+        "Anna",
+        "Eva",
+        "Maria",
+        "Karin",
+        "Sara",
+        "Lena",
+        "Kerstin",
+        "Emma",
+        "Ingrid",
+        "Marie",
+        "Malin",
+        "Jenny",
+        "Hanna",
+        "Linda",
+        "Elin",
+        "Ida",
+        "Julia",
+        "Sofia",
+        "Johanna",
+        "Elsa",
+        "Maja",
+        "Alice",
+        "Astrid",
+        "Ebba",
+        "Wilma",
+        "Klara",
+        "Saga",
+        "Frida",
+        "Agnes",
+        "Moa",
+        "Lars",
+        "Mikael",
+        "Anders",
+        "Johan",
+        "Erik",
+        "Per",
+        "Karl",
+        "Peter",
+        "Thomas",
+        "Jan",
+        "Daniel",
+        "Fredrik",
+        "Hans",
+        "Andreas",
+        "Stefan",
+        "Mats",
+        "Magnus",
+        "Niklas",
+        "Marcus",
+        "Jonas",
+        "Oskar",
+        "Lukas",
+        "Elias",
+        "Hugo",
+        "Axel",
+        "Liam",
+        "Nils",
+        "Gustav",
+        "Björn",
+        "Åke",
+        "Örjan",
+        "Sven",
+        "Göran",
+        "Ulf",
+        "Olle",
+        "Kalle",
+        "Emil",
+        "Viktor",
+    ]
 )
 LAST_NAMES = np.array(
-    ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Svensson", "Gustafsson", "Pettersson", "Jonsson", "Jansson", "Hansson", "Bengtsson", "Jönsson", "Lindberg", "Jakobsson", "Magnusson", "Lindström", "Olofsson", "Lindqvist", "Lindgren", "Berg", "Axelsson", "Bergström", "Lundberg", "Lind", "Lundgren", "Lundqvist", "Mattsson", "Berglund", "Fredriksson", "Sandberg", "Henriksson", "Forsberg", "Sjöberg", "Wallin", "Ali", "Engström", "Eklund", "Danielsson", "Håkansson", "Lundin", "Björk", "Bergman", "Gunnarsson", "Holm", "Wikström", "Samuelsson", "Isaksson", "Fransson", "Bergqvist", "Nyström", "Holmberg", "Arvidsson", "Löfgren", "Söderberg", "Nyberg", "Blomqvist", "Claesson", "Nordström", "Mårtensson"]
+    [
+        "Andersson",
+        "Johansson",
+        "Karlsson",
+        "Nilsson",
+        "Eriksson",
+        "Larsson",
+        "Olsson",
+        "Persson",
+        "Svensson",
+        "Gustafsson",
+        "Pettersson",
+        "Jonsson",
+        "Jansson",
+        "Hansson",
+        "Bengtsson",
+        "Jönsson",
+        "Lindberg",
+        "Jakobsson",
+        "Magnusson",
+        "Lindström",
+        "Olofsson",
+        "Lindqvist",
+        "Lindgren",
+        "Berg",
+        "Axelsson",
+        "Bergström",
+        "Lundberg",
+        "Lind",
+        "Lundgren",
+        "Lundqvist",
+        "Mattsson",
+        "Berglund",
+        "Fredriksson",
+        "Sandberg",
+        "Henriksson",
+        "Forsberg",
+        "Sjöberg",
+        "Wallin",
+        "Ali",
+        "Engström",
+        "Eklund",
+        "Danielsson",
+        "Håkansson",
+        "Lundin",
+        "Björk",
+        "Bergman",
+        "Gunnarsson",
+        "Holm",
+        "Wikström",
+        "Samuelsson",
+        "Isaksson",
+        "Fransson",
+        "Bergqvist",
+        "Nyström",
+        "Holmberg",
+        "Arvidsson",
+        "Löfgren",
+        "Söderberg",
+        "Nyberg",
+        "Blomqvist",
+        "Claesson",
+        "Nordström",
+        "Mårtensson",
+    ]
 )
 COMPANY_STEMS = np.array(
-    ["Fjäll", "Skog", "Sjö", "Berg", "Dal", "Ek", "Lind", "Björk", "Gran", "Strand", "Ö", "Vik", "Holm", "Älv", "Äng", "Sol", "Norr", "Syd", "Väst", "Öst", "Kust", "Hav", "Fors", "Ås", "Mo", "Lund", "Sten", "Klippa", "Vind", "Ljus"]
+    [
+        "Fjäll",
+        "Skog",
+        "Sjö",
+        "Berg",
+        "Dal",
+        "Ek",
+        "Lind",
+        "Björk",
+        "Gran",
+        "Strand",
+        "Ö",
+        "Vik",
+        "Holm",
+        "Älv",
+        "Äng",
+        "Sol",
+        "Norr",
+        "Syd",
+        "Väst",
+        "Öst",
+        "Kust",
+        "Hav",
+        "Fors",
+        "Ås",
+        "Mo",
+        "Lund",
+        "Sten",
+        "Klippa",
+        "Vind",
+        "Ljus",
+    ]
 )
 COMPANY_KINDS = np.array(
-    ["Bygg", "Fastigheter", "Redovisning", "Tandvård", "Bilvård", "Konsult", "Elektriska", "Måleri", "Städ", "Förskola", "Vårdcentral", "Idrottsförening", "Bostadsrättsförening", "Trafikskola", "Golv", "Rör", "Frisör", "Bageri", "Transport", "Tryckeri"]
+    [
+        "Bygg",
+        "Fastigheter",
+        "Redovisning",
+        "Tandvård",
+        "Bilvård",
+        "Konsult",
+        "Elektriska",
+        "Måleri",
+        "Städ",
+        "Förskola",
+        "Vårdcentral",
+        "Idrottsförening",
+        "Bostadsrättsförening",
+        "Trafikskola",
+        "Golv",
+        "Rör",
+        "Frisör",
+        "Bageri",
+        "Transport",
+        "Tryckeri",
+    ]
 )
 COMPANY_FORMS = np.array(["AB", "AB", "AB", "HB", "ekonomisk förening"])
 MAIL_DOMAINS = np.array(
-    ["gmail.com", "hotmail.se", "outlook.com", "telia.com", "yahoo.se", "icloud.com", "bredband.net"]
+    [
+        "gmail.com",
+        "hotmail.se",
+        "outlook.com",
+        "telia.com",
+        "yahoo.se",
+        "icloud.com",
+        "bredband.net",
+    ]
 )
 MOBILE_PREFIXES = np.array(["70", "72", "73", "76", "79"])
 USER_AGENTS = np.array(
@@ -100,7 +293,8 @@ def org_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
     left = digits[:, :6] @ (10 ** np.arange(5, -1, -1))
     right = (digits[:, 6:] @ np.array([100, 10, 1])) * 10 + check
     return join(
-        np.char.zfill(left.astype(str), 6).astype(object), "-",
+        np.char.zfill(left.astype(str), 6).astype(object),
+        "-",
         np.char.zfill(right.astype(str), 4).astype(object),
     )
 
@@ -108,7 +302,11 @@ def org_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
 def mobile_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
     """Swedish mobile numbers in E.164: '+467XNNNNNNN'."""
     tail = rng.integers(0, 10_000_000, size=n)
-    return join("+46", rng.choice(MOBILE_PREFIXES, n), pc.utf8_lpad(pa.array(tail).cast(pa.string()), 7, "0").to_numpy(zero_copy_only=False))
+    return join(
+        "+46",
+        rng.choice(MOBILE_PREFIXES, n),
+        pc.utf8_lpad(pa.array(tail).cast(pa.string()), 7, "0").to_numpy(zero_copy_only=False),
+    )
 
 
 _HEX_GROUPS = np.array([f"{v:x}" for v in range(0x1000, 0x10000)], dtype=object)
@@ -121,8 +319,15 @@ def hex_group(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def ipv6(rng: np.random.Generator, n: int, as_arrow: bool = False) -> np.ndarray:
     """'2a02:aa1:XXXX:XXXX::XXXX', already in canonical (RFC 5952) form."""
-    return join("2a02:aa1:", hex_group(rng, n), ":", hex_group(rng, n), "::", hex_group(rng, n),
-                as_arrow=as_arrow)
+    return join(
+        "2a02:aa1:",
+        hex_group(rng, n),
+        ":",
+        hex_group(rng, n),
+        "::",
+        hex_group(rng, n),
+        as_arrow=as_arrow,
+    )
 
 
 def ipv4(rng: np.random.Generator, n: int, as_arrow: bool = False) -> np.ndarray:
@@ -132,4 +337,6 @@ def ipv4(rng: np.random.Generator, n: int, as_arrow: bool = False) -> np.ndarray
 
 def pick(rng: np.random.Generator, values: np.ndarray, n: int) -> pa.Array:
     """``rng.choice(values, n)`` (the same draws) as an Arrow array: no fixed-width copy per row."""
-    return pa.array(values.tolist(), type=pa.string()).take(pa.array(rng.integers(0, len(values), n)))
+    return pa.array(values.tolist(), type=pa.string()).take(
+        pa.array(rng.integers(0, len(values), n))
+    )

@@ -48,15 +48,20 @@ def _csv_ready(table: pa.Table) -> pa.Table:
     for name in table.column_names:
         col = table[name]
         if pa.types.is_timestamp(col.type):
-            col = pc.strftime(col.cast(pa.timestamp("s", tz="UTC")), format="%Y-%m-%dT%H:%M:%S+00:00")
+            col = pc.strftime(
+                col.cast(pa.timestamp("s", tz="UTC")), format="%Y-%m-%dT%H:%M:%S+00:00"
+            )
         cols.append(col)
     return pa.Table.from_arrays(cols, names=table.column_names)
 
 
 def csv_bytes(table: pa.Table, header: bool = True) -> bytes:
     buf = pa.BufferOutputStream()
-    pacsv.write_csv(_csv_ready(table), buf, pacsv.WriteOptions(include_header=header, delimiter=",",
-                                                                 quoting_style="needed"))
+    pacsv.write_csv(
+        _csv_ready(table),
+        buf,
+        pacsv.WriteOptions(include_header=header, delimiter=",", quoting_style="needed"),
+    )
     return buf.getvalue().to_pybytes()
 
 
@@ -86,13 +91,24 @@ class FileSink:
         self._out: BinaryIO | None = None
         self._started = False
         if fmt == "parquet":
-            self._pq = pq.ParquetWriter(path, schema, compression="zstd", compression_level=3,
-                                        use_dictionary=True, write_statistics=True, version="2.6",
-                                        data_page_version="1.0", store_schema=True)
+            self._pq = pq.ParquetWriter(
+                path,
+                schema,
+                compression="zstd",
+                compression_level=3,
+                use_dictionary=True,
+                write_statistics=True,
+                version="2.6",
+                data_page_version="1.0",
+                store_schema=True,
+            )
         else:
             self._raw = path.open("wb")
-            self._out = (gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0, compresslevel=1)
-                         if fmt == "csv.gz" else self._raw)  # type: ignore[assignment]
+            self._out = (
+                gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0, compresslevel=1)
+                if fmt == "csv.gz"
+                else self._raw
+            )  # type: ignore[assignment]
 
     def write(self, chunk: pa.Table) -> None:
         """Append a chunk; an empty one only if nothing was written yet (the schema/header)."""
@@ -122,10 +138,18 @@ class FileSink:
 class TableSink:
     """A table of the export: ``<name>.<ext>``, or ``<name>/part-NNNNN.<ext>`` with ``part_rows``."""
 
-    def __init__(self, directory: Path, name: str, fmt: str, schema: pa.Schema, part_rows: int | None) -> None:
+    def __init__(
+        self, directory: Path, name: str, fmt: str, schema: pa.Schema, part_rows: int | None
+    ) -> None:
         if part_rows is not None and part_rows < 1:
             raise ValueError(f"part_rows must be >= 1, got {part_rows}")
-        self.directory, self.name, self.fmt, self.schema, self.part_rows = directory, name, fmt, schema, part_rows
+        self.directory, self.name, self.fmt, self.schema, self.part_rows = (
+            directory,
+            name,
+            fmt,
+            schema,
+            part_rows,
+        )
         self.parts: list[dict[str, Any]] = []
         self._sink: FileSink | None = None
         if part_rows is None:
@@ -156,7 +180,11 @@ class TableSink:
             return
         start = 0
         while start < chunk.num_rows:
-            sink = self._sink if self._sink is not None and self._sink.rows < self.part_rows else self._next_part()
+            sink = (
+                self._sink
+                if self._sink is not None and self._sink.rows < self.part_rows
+                else self._next_part()
+            )
             take = min(self.part_rows - sink.rows, chunk.num_rows - start)
             sink.write(chunk.slice(start, take))
             start += take
@@ -176,22 +204,36 @@ class TableSink:
 class ExportWriter:
     """Opens one ``TableSink`` per table (in schema order) and writes ``manifest.json`` at the end."""
 
-    def __init__(self, directory: Path, fmt: str, schemas: dict[str, pa.Schema], part_rows: int | None = None,
-                 extra: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        fmt: str,
+        schemas: dict[str, pa.Schema],
+        part_rows: int | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         if fmt not in FORMATS:
             raise ValueError(f"unknown export format {fmt!r}; choose one of {FORMATS}")
         self.directory, self.extra = directory, extra or {}
-        self.sinks = {name: TableSink(directory, name, table_format(fmt, i), sch, part_rows)
-                      for i, (name, sch) in enumerate(schemas.items())}
+        self.sinks = {
+            name: TableSink(directory, name, table_format(fmt, i), sch, part_rows)
+            for i, (name, sch) in enumerate(schemas.items())
+        }
 
     def write(self, table: str, chunk: pa.Table) -> None:
         self.sinks[table].write(chunk)
 
     def finish(self, exported_at: datetime) -> dict[str, int]:
         entries = {name: sink.close() for name, sink in self.sinks.items()}
-        manifest: dict[str, object] = {"exported_at": exported_at.isoformat(), "schema": SCHEMA_NAME,
-                                       **self.extra, "tables": entries}
-        (self.directory / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        manifest: dict[str, object] = {
+            "exported_at": exported_at.isoformat(),
+            "schema": SCHEMA_NAME,
+            **self.extra,
+            "tables": entries,
+        }
+        (self.directory / "manifest.json").write_text(
+            json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
+        )
         return {name: int(e["rows"]) for name, e in entries.items()}
 
 
@@ -202,8 +244,13 @@ def write_table(table: pa.Table, path: Path, fmt: str) -> None:
     sink.close()
 
 
-def write_export(tables: dict[str, pa.Table], directory: Path, fmt: str, exported_at: datetime,
-                 part_rows: int | None = None) -> dict[str, int]:
+def write_export(
+    tables: dict[str, pa.Table],
+    directory: Path,
+    fmt: str,
+    exported_at: datetime,
+    part_rows: int | None = None,
+) -> dict[str, int]:
     """Write in-memory tables and ``manifest.json`` into ``directory`` (which must exist, empty)."""
     w = ExportWriter(directory, fmt, {n: t.schema for n, t in tables.items()}, part_rows)
     for name, t in tables.items():

@@ -153,7 +153,17 @@ class ThrowawayCluster:
         try:
             if self.data_dir.exists() and (self.data_dir / "postmaster.pid").exists():
                 proc = self._run(
-                    [str(self.bindir / "pg_ctl"), "stop", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "30"],
+                    [
+                        str(self.bindir / "pg_ctl"),
+                        "stop",
+                        "-D",
+                        str(self.data_dir),
+                        "-m",
+                        "fast",
+                        "-w",
+                        "-t",
+                        "30",
+                    ],
                     check=False,
                 )
                 pid = self.postmaster_pid()
@@ -207,7 +217,9 @@ class ThrowawayCluster:
         return f"host={self.host} port={self.port} dbname={self.dbname} user={user}"
 
     def _check_binaries(self) -> None:
-        missing = [b for b in ("initdb", "pg_ctl", "postgres", "psql") if not (self.bindir / b).exists()]
+        missing = [
+            b for b in ("initdb", "pg_ctl", "postgres", "psql") if not (self.bindir / b).exists()
+        ]
         if missing:
             raise ClusterError(
                 f"PostgreSQL 15 binaries not found in {self.bindir} (missing: {', '.join(missing)}). "
@@ -299,7 +311,8 @@ class ThrowawayCluster:
             check=False,
         )
         ready = self._run(
-            [str(self.bindir / "pg_isready"), "-h", str(self.socket_dir), "-p", str(self.port)], check=False
+            [str(self.bindir / "pg_isready"), "-h", str(self.socket_dir), "-p", str(self.port)],
+            check=False,
         )
         if ready.returncode != 0:
             tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
@@ -317,7 +330,9 @@ class ThrowawayCluster:
         )
         if self.dbname != "postgres":
             self.psql(f'CREATE DATABASE "{self.dbname}"', dbname="postgres")
-        self.psql(f'GRANT CONNECT ON DATABASE "{self.dbname}" TO {self.auditor_user}', dbname="postgres")
+        self.psql(
+            f'GRANT CONNECT ON DATABASE "{self.dbname}" TO {self.auditor_user}', dbname="postgres"
+        )
 
 
 def _wait_gone(pid: int, timeout: float) -> None:

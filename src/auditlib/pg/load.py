@@ -72,7 +72,11 @@ def fk_order(schema: Schema) -> list[str]:
     Ties keep schema.sql order, so the result is stable.
     """
     deps = {
-        t.name: {c.references[0] for c in t.columns.values() if c.references and c.references[0] != t.name}
+        t.name: {
+            c.references[0]
+            for c in t.columns.values()
+            if c.references and c.references[0] != t.name
+        }
         for t in schema.tables.values()
     }
     order: list[str] = []
@@ -110,7 +114,9 @@ def find_export_files(export_dir: Path, schema: Schema) -> tuple[dict[str, Path]
     ambiguous = {t: ps for t, ps in found.items() if len(ps) > 1}
     if ambiguous:
         desc = "; ".join(f"{t}: {', '.join(p.name for p in ps)}" for t, ps in ambiguous.items())
-        raise LoadError(f"ambiguous export {export_dir}: two files for one table ({desc}); keep one")
+        raise LoadError(
+            f"ambiguous export {export_dir}: two files for one table ({desc}); keep one"
+        )
     return {t: ps[0] for t, ps in found.items()}, ignored
 
 
@@ -129,8 +135,10 @@ def check_parts(con: duckdb.DuckDBPyConnection, directory: Path, manifest_entry:
     first = file_columns(con, parts[0])
     for p in parts[1:]:
         if file_columns(con, p) != first:
-            raise LoadError(f"{table}: part {table}/{p.name} is of another schema than {table}/{parts[0].name}; "
-                            "all parts of a table must share one schema: re-export the table")
+            raise LoadError(
+                f"{table}: part {table}/{p.name} is of another schema than {table}/{parts[0].name}; "
+                "all parts of a table must share one schema: re-export the table"
+            )
     listed = manifest_entry.get("parts") if isinstance(manifest_entry, dict) else None
     if listed is None:
         return
@@ -258,7 +266,9 @@ def load_export_detailed(
             if grant_select_to:
                 _grant(cur, grant_select_to, target)
     except psycopg.Error as exc:
-        raise LoadError(f"loading into {target} failed, nothing was committed: {_pg_message(exc)}") from exc
+        raise LoadError(
+            f"loading into {target} failed, nothing was committed: {_pg_message(exc)}"
+        ) from exc
     finally:
         pg.close()
         duck.close()
@@ -304,12 +314,16 @@ def _drop_key_constraints(cur: psycopg.Cursor) -> list[_Constraint]:
     found = [_Constraint(t, n, k, d) for t, n, k, d in rows]
     for c in found:  # foreign keys first: they depend on the referenced keys' indexes
         cur.execute(
-            sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(sql.SQL(c.table), sql.Identifier(c.name))
+            sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+                sql.SQL(c.table), sql.Identifier(c.name)
+            )
         )
     return found
 
 
-def _restore_key_constraints(cur: psycopg.Cursor, found: list[_Constraint], *, fk_checks: bool) -> None:
+def _restore_key_constraints(
+    cur: psycopg.Cursor, found: list[_Constraint], *, fk_checks: bool
+) -> None:
     """Re-add keys, then foreign keys: validated against all rows, or NOT VALID if not ``fk_checks``.
 
     ``NOT VALID`` keeps the constraint for future writes but accepts the orphans already
@@ -356,7 +370,9 @@ def _copy_table(
     except duckdb.Error as exc:
         raise LoadError(f"cannot read {path} for table {table}: {_first_line(exc)}") from exc
     except psycopg.Error as exc:
-        raise LoadError(f"table {table} (from {path.name}{'/' if path.is_dir() else ''}): {_pg_message(exc)}") from exc
+        raise LoadError(
+            f"table {table} (from {path.name}{'/' if path.is_dir() else ''}): {_pg_message(exc)}"
+        ) from exc
     return int(cur.rowcount)
 
 

@@ -14,5 +14,14 @@ from auditlib.policy.document import PolicyDocument, PolicyInputError, parse_pol
 from auditlib.policy.engine import PolicyAudit, audit_document, audit_policy
 from auditlib.policy.rules import PolicyRule, load_policy_rules
 
-__all__ = ["PolicyAudit", "PolicyDocument", "PolicyInputError", "PolicyRule", "audit_document",
-           "audit_policy", "load_policy_rules", "parse_policy", "read_policy"]
+__all__ = [
+    "PolicyAudit",
+    "PolicyDocument",
+    "PolicyInputError",
+    "PolicyRule",
+    "audit_document",
+    "audit_policy",
+    "load_policy_rules",
+    "parse_policy",
+    "read_policy",
+]

@@ -36,12 +36,14 @@ def check_bounded(pattern: str, where: str) -> None:
             in_class = c != "]"
         elif c == "[":
             in_class = True
-            if pattern[i + 1:i + 2] == "]":
+            if pattern[i + 1 : i + 2] == "]":
                 i += 1
         elif c in "*+":
-            raise ChecklistError(f"{where}: pattern {pattern!r} has an unbounded '{c}'; "
-                                 "use a bounded quantifier such as {0,40}")
-        elif c == "{" and re.match(r"\{\d{1,4},\}", pattern[i:i + 7]):
+            raise ChecklistError(
+                f"{where}: pattern {pattern!r} has an unbounded '{c}'; "
+                "use a bounded quantifier such as {0,40}"
+            )
+        elif c == "{" and re.match(r"\{\d{1,4},\}", pattern[i : i + 7]):
             raise ChecklistError(f"{where}: pattern {pattern!r} has an open-ended {{n,}}")
         i += 1
 
@@ -134,32 +136,55 @@ def parse_checklist(data: dict[str, Any], origin: str = CHECKLIST) -> Checklist:
                 raise ChecklistError(f"{where}: missing key {k!r}")
         if e["scope"] not in SCOPES:
             raise ChecklistError(f"{where}: scope {e['scope']!r} not in {SCOPES}")
-        elements.append(Element(
-            e["id"], e["title_en"], e["title_sv"], e["article"], e["severity"], e["scope"],
-            tuple(_compile(g, f"{where} groups") for g in e["groups"]),
-            _compile(e.get("trigger", []), f"{where} trigger"),
-            _compile(e.get("trigger_unless", []), f"{where} trigger_unless")))
+        elements.append(
+            Element(
+                e["id"],
+                e["title_en"],
+                e["title_sv"],
+                e["article"],
+                e["severity"],
+                e["scope"],
+                tuple(_compile(g, f"{where} groups") for g in e["groups"]),
+                _compile(e.get("trigger", []), f"{where} trigger"),
+                _compile(e.get("trigger_unless", []), f"{where} trigger_unless"),
+            )
+        )
     narrowings = []
     for i, n in enumerate(data.get("narrowing", [])):
         where = f"{origin} narrowing[{i}] {n.get('id', '?')}"
-        narrowings.append(Narrowing(n["id"], n["article"], n["point_en"],
-                                    tuple(_compile(g, f"{where} groups") for g in n["groups"]),
-                                    _compile(n.get("unless", []), f"{where} unless")))
+        narrowings.append(
+            Narrowing(
+                n["id"],
+                n["article"],
+                n["point_en"],
+                tuple(_compile(g, f"{where} groups") for g in n["groups"]),
+                _compile(n.get("unless", []), f"{where} unless"),
+            )
+        )
     superseded = []
     for i, s in enumerate(data.get("superseded", [])):
         where = f"{origin} superseded[{i}] {s.get('name', '?')}"
         since = s["since"]
         if not isinstance(since, date):
             raise ChecklistError(f"{where}: 'since' must be a TOML date")
-        superseded.append(Superseded(s["name"], s["kind"], _compile(s["patterns"], where),
-                                     s["replaced_by"], since,
-                                     _compile(s.get("successor", []), where)))
+        superseded.append(
+            Superseded(
+                s["name"],
+                s["kind"],
+                _compile(s["patterns"], where),
+                s["replaced_by"],
+                since,
+                _compile(s.get("successor", []), where),
+            )
+        )
     rv, vd = data["retention_vague"], data["version_date"]
     ids = [e.id for e in elements] + [n.id for n in narrowings]
     if len(ids) != len(set(ids)):
         raise ChecklistError(f"{origin}: element/narrowing ids are not unique")
     return Checklist(
-        elements=tuple(elements), narrowings=tuple(narrowings), superseded=tuple(superseded),
+        elements=tuple(elements),
+        narrowings=tuple(narrowings),
+        superseded=tuple(superseded),
         delegation=_compile(data.get("delegation", []), f"{origin} delegation"),
         retention_article=rv["article"],
         retention_context=_compile(rv["context"], f"{origin} retention_vague.context"),
@@ -168,8 +193,11 @@ def parse_checklist(data: dict[str, Any], origin: str = CHECKLIST) -> Checklist:
         version_keywords=_compile(vd["keywords"], f"{origin} version_date.keywords"),
         version_dates=_compile(vd["dates"], f"{origin} version_date.dates"),
         dangling=frozenset(data["truncation"]["dangling"]),
-        placeholders=_compile(data["truncation"].get("placeholders", []),
-                              f"{origin} truncation.placeholders"), raw=data)
+        placeholders=_compile(
+            data["truncation"].get("placeholders", []), f"{origin} truncation.placeholders"
+        ),
+        raw=data,
+    )
 
 
 @lru_cache(maxsize=1)

@@ -22,16 +22,20 @@ def _matches_all(e: Element, sentences: list[Sentence]) -> bool:
 def element_present(e: Element, doc: PolicyDocument, cl: Checklist) -> bool:
     usable = [s for s in doc.sentences if not dead_delegation(s, doc, cl)]
     if e.scope == "section":
-        return any(_matches_all(e, [s for s in usable if s.section == sec.ref])
-                   for sec in doc.sections)
+        return any(
+            _matches_all(e, [s for s in usable if s.section == sec.ref]) for sec in doc.sections
+        )
     return _matches_all(e, usable)
 
 
 def triggered(e: Element, doc: PolicyDocument) -> list[Sentence]:
     if not e.trigger:
         return []
-    return [s for s in doc.sentences
-            if any_match(e.trigger, s.norm) and not any_match(e.trigger_unless, s.norm)]
+    return [
+        s
+        for s in doc.sentences
+        if any_match(e.trigger, s.norm) and not any_match(e.trigger_unless, s.norm)
+    ]
 
 
 def check_completeness(doc: PolicyDocument, cl: Checklist) -> list[PolicyFinding]:
@@ -42,18 +46,32 @@ def check_completeness(doc: PolicyDocument, cl: Checklist) -> list[PolicyFinding
             continue  # not required by this text (no DPO named, no transfer mentioned)
         if element_present(e, doc, cl):
             continue
-        delegated = [s for s in doc.sentences if dead_delegation(s, doc, cl)
-                     and (all(any_match(g, s.norm) for g in e.groups)
-                          or any(any_match(g, s.norm) for g in e.groups[:1]))]
+        delegated = [
+            s
+            for s in doc.sentences
+            if dead_delegation(s, doc, cl)
+            and (
+                all(any_match(g, s.norm) for g in e.groups)
+                or any(any_match(g, s.norm) for g in e.groups[:1])
+            )
+        ]
         msg = f"{e.title_en} ({e.article}) is missing"
         if delegated:
-            links = sorted({lk.text for s in delegated for lk in s.links
-                            if not lk.has_target(doc.anchors)})
-            msg += (": the text only refers to a link without a target ("
-                    + ", ".join(f"'{t}'" for t in links) + ")")
-        evidence = {"element": e.id, "article": e.article, "element_sv": e.title_sv,
-                    "element_severity": e.severity,
-                    "delegated_to_dead_link": [cited(s) for s in delegated]}
+            links = sorted(
+                {lk.text for s in delegated for lk in s.links if not lk.has_target(doc.anchors)}
+            )
+            msg += (
+                ": the text only refers to a link without a target ("
+                + ", ".join(f"'{t}'" for t in links)
+                + ")"
+            )
+        evidence = {
+            "element": e.id,
+            "article": e.article,
+            "element_sv": e.title_sv,
+            "element_severity": e.severity,
+            "delegated_to_dead_link": [cited(s) for s in delegated],
+        }
         if because:
             evidence["required_because"] = [cited(s) for s in because[:3]]
         out.append(PolicyFinding("POL-01", "policy_section", f"element:{e.id}", msg, evidence))

@@ -29,16 +29,60 @@ FORMATS = ("text", "markdown", "html")
 START_SECTION = "(start)"
 
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
-_QUOTES = {ord("\u2018"): "'", ord("\u2019"): "'", ord("\u201c"): '"', ord("\u201d"): '"',
-           ord("\u00ab"): '"', ord("\u00bb"): '"', ord("\u00a0"): " ", ord("\u202f"): " "}
+_QUOTES = {
+    ord("\u2018"): "'",
+    ord("\u2019"): "'",
+    ord("\u201c"): '"',
+    ord("\u201d"): '"',
+    ord("\u00ab"): '"',
+    ord("\u00bb"): '"',
+    ord("\u00a0"): " ",
+    ord("\u202f"): " ",
+}
 _WS = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCT = re.compile(r" (?=[.,;:!?)])")
 # Words after which a full stop does not end a sentence (lower case, without the dot).
-ABBREVIATIONS = frozenset({
-    "org", "nr", "t.ex", "tex", "bl.a", "m.m", "m.fl", "o.s.v", "osv", "dvs", "d.v.s", "ca",
-    "jfr", "resp", "inkl", "exkl", "kap", "art", "p", "st", "s", "e.g", "i.e", "no", "tel",
-    "fr.o.m", "t.o.m", "f.d", "el", "mr", "dr", "vs", "etc", "ff", "punkt", "avd", "ang",
-})
+ABBREVIATIONS = frozenset(
+    {
+        "org",
+        "nr",
+        "t.ex",
+        "tex",
+        "bl.a",
+        "m.m",
+        "m.fl",
+        "o.s.v",
+        "osv",
+        "dvs",
+        "d.v.s",
+        "ca",
+        "jfr",
+        "resp",
+        "inkl",
+        "exkl",
+        "kap",
+        "art",
+        "p",
+        "st",
+        "s",
+        "e.g",
+        "i.e",
+        "no",
+        "tel",
+        "fr.o.m",
+        "t.o.m",
+        "f.d",
+        "el",
+        "mr",
+        "dr",
+        "vs",
+        "etc",
+        "ff",
+        "punkt",
+        "avd",
+        "ang",
+    }
+)
 _SENT_END = re.compile(r"[.!?]{1,3}[\"')\]]{0,2}(?=\s{1,20}[\"'(\[]{0,2}[A-ZÅÄÖÉ0-9])")
 _TERMINATORS = ".!?"
 _DEAD_TARGETS = re.compile(r"^(#!?|javascript:.{0,200}|about:blank|)$", re.I)
@@ -55,8 +99,10 @@ def normalise(text: str) -> str:
 def clean(text: str) -> str:
     """Display form: single spaces, no control characters."""
     # format characters (soft hyphen, zero-width space) vanish; control characters are spaces
-    t = "".join("" if unicodedata.category(c) == "Cf" else " " if unicodedata.category(c)[0] == "C"
-                else c for c in text)
+    t = "".join(
+        "" if unicodedata.category(c) == "Cf" else " " if unicodedata.category(c)[0] == "C" else c
+        for c in text
+    )
     return _WS.sub(" ", t).strip()
 
 
@@ -139,8 +185,9 @@ class PolicyDocument:
         return " ".join(s.norm for s in self.sentences)
 
     def dead_links(self) -> list[tuple[Sentence, Link]]:
-        return [(s, lk) for s in self.sentences for lk in s.links
-                if not lk.has_target(self.anchors)]
+        return [
+            (s, lk) for s in self.sentences for lk in s.links if not lk.has_target(self.anchors)
+        ]
 
     def section_of(self, sentence: Sentence) -> Section:
         for sec in self.sections:
@@ -178,23 +225,28 @@ def read_policy(path: str | Path, fmt: str | None = None) -> PolicyDocument:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise PolicyInputError(f"{p}: not UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r}); "
-                               "save the policy as UTF-8") from exc
-    return parse_policy(text, fmt or detect_format(p, text), path=str(p),
-                        sha256=hashlib.sha256(raw).hexdigest())
+        raise PolicyInputError(
+            f"{p}: not UTF-8 (byte {exc.start}: {raw[exc.start : exc.start + 1]!r}); "
+            "save the policy as UTF-8"
+        ) from exc
+    return parse_policy(
+        text, fmt or detect_format(p, text), path=str(p), sha256=hashlib.sha256(raw).hexdigest()
+    )
 
 
-def parse_policy(text: str, fmt: str = "text", path: str = "<text>",
-                 sha256: str | None = None) -> PolicyDocument:
+def parse_policy(
+    text: str, fmt: str = "text", path: str = "<text>", sha256: str | None = None
+) -> PolicyDocument:
     if fmt not in FORMATS:
         raise PolicyInputError(f"{path}: unknown format {fmt!r}; known: {list(FORMATS)}")
-    blocks, anchors = (_html_blocks(text) if fmt == "html" else _markdown_blocks(text))
+    blocks, anchors = _html_blocks(text) if fmt == "html" else _markdown_blocks(text)
     explicit = any(b.explicit for b in blocks)
     # without marked-up headings every short line may be one; with them only lines written
     # in bold (``**Rubrik**``, ``<p><strong>Rubrik</strong></p>``) are
     blocks = [_guess_heading(b) if not explicit or b.emphasised else b for b in blocks]
-    doc = _build(blocks, path, fmt,
-                 sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest(), anchors)
+    doc = _build(
+        blocks, path, fmt, sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest(), anchors
+    )
     if not doc.sentences:
         raise PolicyInputError(f"{path}: the policy holds no text to audit")
     return doc
@@ -202,15 +254,21 @@ def parse_policy(text: str, fmt: str = "text", path: str = "<text>",
 
 def _guess_heading(b: Block) -> Block:
     t = b.text
-    if (b.kind == "paragraph" and "\n" not in t and 0 < len(t) <= 100 and len(t.split()) <= 12
-            and t[-1] not in ".,;:!" and (t[0].isupper() or t[0].isdigit()) and ": " not in t
-            and len(split_sentences(t)) == 1):
+    if (
+        b.kind == "paragraph"
+        and "\n" not in t
+        and 0 < len(t) <= 100
+        and len(t.split()) <= 12
+        and t[-1] not in ".,;:!"
+        and (t[0].isupper() or t[0].isdigit())
+        and ": " not in t
+        and len(split_sentences(t)) == 1
+    ):
         return Block("heading", t, b.links, level=2)
     return b
 
 
-def _build(blocks: list[Block], path: str, fmt: str, sha: str,
-           anchors: set[str]) -> PolicyDocument:
+def _build(blocks: list[Block], path: str, fmt: str, sha: str, anchors: set[str]) -> PolicyDocument:
     sections: list[Section] = [Section(START_SECTION, "", 0, 0)]
     seen: dict[str, int] = {}
     for b in blocks:
@@ -238,12 +296,22 @@ def _build(blocks: list[Block], path: str, fmt: str, sha: str,
                 continue
             links = tuple(lk for s0, _e0, lk in b.links if start <= s0 < end)
             n = len(current.sentences) + 1
-            current.sentences.append(Sentence(
-                ref=f"{current.ref} #{n}", section=current.ref, number=n, text=stext,
-                kind=b.kind, links=links, terminated=stext[-1] in _TERMINATORS or
-                stext.endswith(('."', ".'", '?"', '!"', ".)")),
-                last_in_block=k == len(parts) - 1, block_sentences=len(parts), block=bi,
-                short_lines=short_lines))
+            current.sentences.append(
+                Sentence(
+                    ref=f"{current.ref} #{n}",
+                    section=current.ref,
+                    number=n,
+                    text=stext,
+                    kind=b.kind,
+                    links=links,
+                    terminated=stext[-1] in _TERMINATORS
+                    or stext.endswith(('."', ".'", '?"', '!"', ".)")),
+                    last_in_block=k == len(parts) - 1,
+                    block_sentences=len(parts),
+                    block=bi,
+                    short_lines=short_lines,
+                )
+            )
     if not sections[0].sentences:
         sections = sections[1:]
     return PolicyDocument(path, fmt, sha, sections, frozenset(a.casefold() for a in anchors))
@@ -254,7 +322,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     spans, start = [], 0
     for m in _SENT_END.finditer(text):
         if m.group()[0] == ".":
-            word = text[max(start, m.start() - 12):m.start()].split()
+            word = text[max(start, m.start() - 12) : m.start()].split()
             last = word[-1].casefold().lstrip("([\"'") if word else ""
             if last in ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
                 continue
@@ -289,12 +357,23 @@ def _markdown_blocks(text: str) -> tuple[list[Block], set[str]]:
         elif tok.type == "inline" and pending is not None:
             btext, links = _inline(tok.children or [])
             if btext.strip():
-                blocks.append(Block(pending[0], btext.strip(), links, pending[1], pending[2],
-                                    emphasised=_all_emphasised(tok.children or [])))
+                blocks.append(
+                    Block(
+                        pending[0],
+                        btext.strip(),
+                        links,
+                        pending[1],
+                        pending[2],
+                        emphasised=_all_emphasised(tok.children or []),
+                    )
+                )
             pending = None
         elif tok.type in ("code_block", "fence", "html_block"):
-            content = re.sub(r"<[^<>]{0,500}>", " ", tok.content) if tok.type == "html_block" \
+            content = (
+                re.sub(r"<[^<>]{0,500}>", " ", tok.content)
+                if tok.type == "html_block"
                 else tok.content
+            )
             for para in re.split(r"\n\s*\n", content):
                 if para.strip():
                     blocks.append(Block("paragraph", " ".join(para.split())))
@@ -343,9 +422,32 @@ def _inline(children: list) -> tuple[str, list[tuple[int, int, Link]]]:
 
 # --------------------------------------------------------------------------- HTML
 
-_BLOCK_TAGS = {"p", "li", "td", "th", "dd", "dt", "blockquote", "div", "section", "article",
-               "header", "footer", "main", "ul", "ol", "table", "tr", "body", "figcaption",
-               "address", "pre", "nav", "aside", "form"}
+_BLOCK_TAGS = {
+    "p",
+    "li",
+    "td",
+    "th",
+    "dd",
+    "dt",
+    "blockquote",
+    "div",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "main",
+    "ul",
+    "ol",
+    "table",
+    "tr",
+    "body",
+    "figcaption",
+    "address",
+    "pre",
+    "nav",
+    "aside",
+    "form",
+}
 _SKIP_TAGS = {"script", "style", "head", "title", "noscript", "template", "svg"}
 
 
@@ -373,9 +475,16 @@ class _HtmlBlocks(HTMLParser):
         text = raw.strip()
         if text:
             links = [(s - lead, e - lead, lk) for s, e, lk in self.links]
-            self.blocks.append(Block(self.kind, text, links, self.level,
-                                     explicit=self.kind == "heading",
-                                     emphasised=not self.plain_text))
+            self.blocks.append(
+                Block(
+                    self.kind,
+                    text,
+                    links,
+                    self.level,
+                    explicit=self.kind == "heading",
+                    emphasised=not self.plain_text,
+                )
+            )
         self.buf, self.links = [], []
         self.plain_text = False
         self.kind = "list_item" if self.list_depth else "paragraph"
@@ -459,5 +568,6 @@ def _collapse(text: str, links: list[tuple[int, int, Link]]) -> tuple[str, list]
         out.append(ch if ch == "\n" else " " if sp else ch)
         prev_space = sp
     mapping.append(len(out))
-    return "".join(out), [(mapping[min(s, len(text))], mapping[min(e, len(text))], lk)
-                          for s, e, lk in links]
+    return "".join(out), [
+        (mapping[min(s, len(text))], mapping[min(e, len(text))], lk) for s, e, lk in links
+    ]

@@ -39,8 +39,10 @@ def _dsr03_terms() -> dict[str, Any]:
     rule = _catalogue().get("DSR-03")
     terms = rule.extra.get("policy_terms") if rule else None
     if not isinstance(terms, dict):
-        raise RuntimeError("rules/catalogue/DSR-03.toml has no [policy_terms]: the free-access "
-                           "window to compare with is unknown")
+        raise RuntimeError(
+            "rules/catalogue/DSR-03.toml has no [policy_terms]: the free-access "
+            "window to compare with is unknown"
+        )
     return terms
 
 
@@ -89,8 +91,13 @@ class PolicyAudit:
 
     def describe(self) -> dict[str, Any]:
         """The ``policy`` object of results and summary.json: which text was audited."""
-        return {"path": self.doc.path, "sha256": self.doc.sha256, "format": self.doc.format,
-                "sections": len(self.doc.sections), "sentences": len(self.doc.sentences)}
+        return {
+            "path": self.doc.path,
+            "sha256": self.doc.sha256,
+            "format": self.doc.format,
+            "sections": len(self.doc.sections),
+            "sentences": len(self.doc.sentences),
+        }
 
     def to_result(self) -> dict[str, Any]:
         """``results/policy.json`` (the typed step result of :mod:`auditlib.steps.results`)."""
@@ -98,17 +105,31 @@ class PolicyAudit:
         from auditlib.steps.results import RuleOutcome as ResultRule
 
         return StepResult(
-            notebook="policy", as_of=self.as_of.isoformat(), environment=Environment.current(),
-            rules={rid: ResultRule(status=o.status, findings=len(o.findings), error=o.error,
-                                   severity=o.severity, seconds=round(o.seconds, 4))
-                   for rid, o in self.outcomes.items()},
-            findings=self.findings, policy=self.describe(),
+            notebook="policy",
+            as_of=self.as_of.isoformat(),
+            environment=Environment.current(),
+            rules={
+                rid: ResultRule(
+                    status=o.status,
+                    findings=len(o.findings),
+                    error=o.error,
+                    severity=o.severity,
+                    seconds=round(o.seconds, 4),
+                )
+                for rid, o in self.outcomes.items()
+            },
+            findings=self.findings,
+            policy=self.describe(),
         ).to_json()
 
 
-def audit_document(doc: PolicyDocument, params: Params | None = None, as_of: date | None = None,
-                   severities: dict[str, str] | None = None,
-                   rule_ids: list[str] | None = None) -> PolicyAudit:
+def audit_document(
+    doc: PolicyDocument,
+    params: Params | None = None,
+    as_of: date | None = None,
+    severities: dict[str, str] | None = None,
+    rule_ids: list[str] | None = None,
+) -> PolicyAudit:
     from auditlib.dates import today_stockholm
 
     day = as_of or today_stockholm()
@@ -134,21 +155,36 @@ def audit_document(doc: PolicyDocument, params: Params | None = None, as_of: dat
                 raise RuntimeError(f"no check is registered for {rid}")
             found = check(ctx)
         except Exception as exc:  # noqa: BLE001 - fail closed: the rule is an error
-            outcomes[rid] = RuleOutcome(rule, sev, "error", error=f"{type(exc).__name__}: {exc}",
-                                        seconds=time.perf_counter() - t0)
+            outcomes[rid] = RuleOutcome(
+                rule,
+                sev,
+                "error",
+                error=f"{type(exc).__name__}: {exc}",
+                seconds=time.perf_counter() - t0,
+            )
             continue
         dicts = [f.to_dict(sev) for f in found]
         ids = [d["entity_id"] for d in dicts]
         if len(ids) != len(set(ids)):
-            outcomes[rid] = RuleOutcome(rule, sev, "error", error=f"{rid} produced two findings "
-                                        "for one entity id", seconds=time.perf_counter() - t0)
+            outcomes[rid] = RuleOutcome(
+                rule,
+                sev,
+                "error",
+                error=f"{rid} produced two findings for one entity id",
+                seconds=time.perf_counter() - t0,
+            )
             continue
-        outcomes[rid] = RuleOutcome(rule, sev, "fail" if dicts else "pass", dicts,
-                                    seconds=time.perf_counter() - t0)
+        outcomes[rid] = RuleOutcome(
+            rule, sev, "fail" if dicts else "pass", dicts, seconds=time.perf_counter() - t0
+        )
     return PolicyAudit(doc, day, outcomes)
 
 
-def audit_policy(path: str | Path, params: Params | None = None, as_of: date | None = None,
-                 severities: dict[str, str] | None = None) -> PolicyAudit:
+def audit_policy(
+    path: str | Path,
+    params: Params | None = None,
+    as_of: date | None = None,
+    severities: dict[str, str] | None = None,
+) -> PolicyAudit:
     """Read ``path`` (text, Markdown or HTML) and run every POL rule on it."""
     return audit_document(read_policy(path), params, as_of, severities)

@@ -21,20 +21,29 @@ def check_links(doc: PolicyDocument, cl: Checklist) -> list[PolicyFinding]:
     out = []
     for s, links in by_sentence.values():
         texts = ", ".join(f"'{lk.text}'" for lk in links)
-        out.append(on_sentence(
-            "POL-02", s, f"link {texts} has no target: the reader cannot reach what it promises",
-            links=[{"text": lk.text, "target": lk.target} for lk in links]))
+        out.append(
+            on_sentence(
+                "POL-02",
+                s,
+                f"link {texts} has no target: the reader cannot reach what it promises",
+                links=[{"text": lk.text, "target": lk.target} for lk in links],
+            )
+        )
     return out
 
 
 # --------------------------------------------------------------------------- POL-03
 _ORGNR = re.compile(r"(?<![\d-])(\d{6}) ?(-?) ?(\d{4})(?![\d-])")
-_ORG_CONTEXT = re.compile(r"\b(org\w{0,16}|organisationsnummer|registration|corporate identity|"
-                          r"reg\.? ?(no|nr)|company (no|number))\b")
+_ORG_CONTEXT = re.compile(
+    r"\b(org\w{0,16}|organisationsnummer|registration|corporate identity|"
+    r"reg\.? ?(no|nr)|company (no|number))\b"
+)
 _VAT = re.compile(r"\bse ?(\d{10}) ?01\b")
 _COMPANY = re.compile(r"\b([A-ZÅÄÖ][\w&-]{1,30}(?: [A-ZÅÄÖ][\w&-]{1,30}){0,2}) (AB|Aktiebolag)\b")
-_DOC_NAME = re.compile(r"\b(?:denna|detta|this|these) ([a-zåäö-]{3,30}polic(?:y|yn|ies))\b|"
-                       r"\b(?:this|these) ((?:privacy|data protection) (?:policy|notice|statement))\b")
+_DOC_NAME = re.compile(
+    r"\b(?:denna|detta|this|these) ([a-zåäö-]{3,30}polic(?:y|yn|ies))\b|"
+    r"\b(?:this|these) ((?:privacy|data protection) (?:policy|notice|statement))\b"
+)
 _TITLE_NAME = re.compile(r"^([a-zåäö-]{3,30}policy(?:n)?)$")
 
 
@@ -52,7 +61,7 @@ def _org_numbers(s: Sentence) -> list[str]:
     found = []
     for m in _ORGNR.finditer(t):
         digits = m.group(1) + m.group(3)
-        ctx = t[max(0, m.start() - 30):m.start()]
+        ctx = t[max(0, m.start() - 30) : m.start()]
         if _ORG_CONTEXT.search(ctx) or (m.group(2) and int(digits[2]) >= 2):
             found.append(digits)
     found += [m.group(1) for m in _VAT.finditer(t)]
@@ -78,19 +87,31 @@ def check_identifiers(doc: PolicyDocument, cl: Checklist) -> list[PolicyFinding]
             deviating = [d for d in distinct if not valid[d]] if len(good) == 1 else distinct[1:]
         else:
             deviating = [d for d in distinct if not valid[d]]
-        listing = [{"value": _show(d), "valid_check_digit": valid[d],
-                    "refs": [s.ref for s, x in occ if x == d]} for d in distinct]
+        listing = [
+            {
+                "value": _show(d),
+                "valid_check_digit": valid[d],
+                "refs": [s.ref for s, x in occ if x == d],
+            }
+            for d in distinct
+        ]
         for d in deviating:
             s = next(s for s, x in occ if x == d)
-            why = ("written differently from " + ", ".join(_show(x) for x in distinct if x != d)
-                   if len(distinct) > 1 else "the only organisation number of the text")
+            why = (
+                "written differently from " + ", ".join(_show(x) for x in distinct if x != d)
+                if len(distinct) > 1
+                else "the only organisation number of the text"
+            )
             check = "fails" if not valid[d] else "passes"
-            points[s.ref].append(f"organisation number {_show(d)} {check} the Luhn check digit "
-                                 f"and is {why}")
+            points[s.ref].append(
+                f"organisation number {_show(d)} {check} the Luhn check digit and is {why}"
+            )
             variants[s.ref] = listing
 
-    for label, found in (("company name", _companies(doc)), ("name of this document",
-                                                             _doc_names(doc))):
+    for label, found in (
+        ("company name", _companies(doc)),
+        ("name of this document", _doc_names(doc)),
+    ):
         by_key: dict[str, list[tuple[Sentence, str]]] = defaultdict(list)
         for s, surface, key in found:
             by_key[key].append((s, surface))
@@ -107,10 +128,18 @@ def check_identifiers(doc: PolicyDocument, cl: Checklist) -> list[PolicyFinding]
                 points[s.ref].append(f"{label} written '{f}' here and '{main}' elsewhere")
                 variants[s.ref] = variants[s.ref] or [
                     {"value": x, "refs": sorted({s2.ref for s2, y in items if y == x})}
-                    for x in forms]
-    return [on_sentence("POL-03", sentences[ref], "; ".join(p) + ": one identifier must be "
-                        "written one way", points=p, variants=variants[ref])
-            for ref, p in points.items()]
+                    for x in forms
+                ]
+    return [
+        on_sentence(
+            "POL-03",
+            sentences[ref],
+            "; ".join(p) + ": one identifier must be written one way",
+            points=p,
+            variants=variants[ref],
+        )
+        for ref, p in points.items()
+    ]
 
 
 def _companies(doc: PolicyDocument) -> list[tuple[Sentence, str, str]]:
@@ -140,21 +169,44 @@ def _doc_names(doc: PolicyDocument) -> list[tuple[Sentence, str, str]]:
 
 
 # --------------------------------------------------------------------------- POL-04
-_FORMER = re.compile(r"\b(tidigare|f\.d\.?|före detta|numera|formerly|previously|now called|"
-                     r"bytte namn|renamed|ersatt\w{0,2}|replaced)\b")
+_FORMER = re.compile(
+    r"\b(tidigare|f\.d\.?|före detta|numera|formerly|previously|now called|"
+    r"bytte namn|renamed|ersatt\w{0,2}|replaced)\b"
+)
 
 
 def check_superseded(doc: PolicyDocument, cl: Checklist, as_of: date) -> list[PolicyFinding]:
     out = []
     for s in doc.sentences:
-        hits = [x for x in cl.superseded if x.since <= as_of and any_match(x.patterns, s.norm)
-                and not any_match(x.successor, s.norm) and not _FORMER.search(s.norm)]
+        hits = [
+            x
+            for x in cl.superseded
+            if x.since <= as_of
+            and any_match(x.patterns, s.norm)
+            and not any_match(x.successor, s.norm)
+            and not _FORMER.search(s.norm)
+        ]
         if hits:
-            msg = "; ".join(f"{x.name} ({x.kind}) no longer exists since {x.since}: "
-                            f"{x.replaced_by}" for x in hits)
-            out.append(on_sentence("POL-04", s, msg, superseded=[
-                {"superseded": x.name, "kind": x.kind, "replaced_by": x.replaced_by,
-                 "since": x.since.isoformat()} for x in hits]))
+            msg = "; ".join(
+                f"{x.name} ({x.kind}) no longer exists since {x.since}: {x.replaced_by}"
+                for x in hits
+            )
+            out.append(
+                on_sentence(
+                    "POL-04",
+                    s,
+                    msg,
+                    superseded=[
+                        {
+                            "superseded": x.name,
+                            "kind": x.kind,
+                            "replaced_by": x.replaced_by,
+                            "since": x.since.isoformat(),
+                        }
+                        for x in hits
+                    ],
+                )
+            )
     return out
 
 
@@ -181,8 +233,12 @@ def truncated_reason(s: Sentence, nxt: Sentence | None, cl: Checklist) -> str | 
         return f"ends on '{last}', a word that cannot end a sentence"
     if s.last_in_block and s.block_sentences > 1:
         return "the paragraph's last sentence has no end, unlike the sentences before it"
-    if (s.block_sentences == 1 and len(t.split()) >= 6 and not t[-1].isdigit()
-            and not _ADDRESS_END.search(normalise(t))):
+    if (
+        s.block_sentences == 1
+        and len(t.split()) >= 6
+        and not t[-1].isdigit()
+        and not _ADDRESS_END.search(normalise(t))
+    ):
         return "the paragraph has no end punctuation"
     return None
 
@@ -193,8 +249,9 @@ def check_truncation(doc: PolicyDocument, cl: Checklist) -> list[PolicyFinding]:
     for i, s in enumerate(sents):
         reason = truncated_reason(s, sents[i + 1] if i + 1 < len(sents) else None, cl)
         if reason:
-            out.append(on_sentence("POL-05", s, f"the text stops mid-sentence ({reason})",
-                                   reason=reason))
+            out.append(
+                on_sentence("POL-05", s, f"the text stops mid-sentence ({reason})", reason=reason)
+            )
     return out
 
 
@@ -208,12 +265,25 @@ def check_headings(doc: PolicyDocument, cl: Checklist) -> list[PolicyFinding]:
             first[key] = sec
             continue
         orig = first[key]
-        out.append(PolicyFinding(
-            "POL-06", "policy_section", sec.ref,
-            f"heading '{sec.heading}' appears again (first as '{orig.ref}')",
-            {"heading": sec.heading, "first_ref": orig.ref, "repeat_ref": sec.ref,
-             "first_sentence_under_first": cited(orig.sentences[0]) if orig.sentences else None,
-             "first_sentence_under_repeat": cited(sec.sentences[0]) if sec.sentences else None}))
+        out.append(
+            PolicyFinding(
+                "POL-06",
+                "policy_section",
+                sec.ref,
+                f"heading '{sec.heading}' appears again (first as '{orig.ref}')",
+                {
+                    "heading": sec.heading,
+                    "first_ref": orig.ref,
+                    "repeat_ref": sec.ref,
+                    "first_sentence_under_first": cited(orig.sentences[0])
+                    if orig.sentences
+                    else None,
+                    "first_sentence_under_repeat": cited(sec.sentences[0])
+                    if sec.sentences
+                    else None,
+                },
+            )
+        )
     return out
 
 
@@ -233,7 +303,12 @@ def version_dates(doc: PolicyDocument, cl: Checklist) -> list[str]:
 def check_version_date(doc: PolicyDocument, cl: Checklist) -> list[PolicyFinding]:
     if version_dates(doc, cl):
         return []
-    return [PolicyFinding(
-        "POL-07", "policy_section", "document:version_date",
-        "the policy states no version date (when it was last changed or from when it applies)",
-        {"article": "Art. 12(1), 5(2)", "headings": [h.ref for h in doc.headings][:20]})]
+    return [
+        PolicyFinding(
+            "POL-07",
+            "policy_section",
+            "document:version_date",
+            "the policy states no version date (when it was last changed or from when it applies)",
+            {"article": "Art. 12(1), 5(2)", "headings": [h.ref for h in doc.headings][:20]},
+        )
+    ]

@@ -29,8 +29,9 @@ def published_policy() -> Path:
 
     path = Path(auditlib.__file__).resolve().parents[2] / PUBLISHED
     if not path.is_file():
-        raise FileNotFoundError(f"no policy given and {PUBLISHED} is not in this checkout; "
-                                "pass policy_path")
+        raise FileNotFoundError(
+            f"no policy given and {PUBLISHED} is not in this checkout; pass policy_path"
+        )
     return path
 
 
@@ -41,40 +42,71 @@ class PolicyView:
 
     def overview(self) -> pd.DataFrame:
         d = self.audit.describe()
-        rows = [("file", Path(d["path"]).name), ("sha256", d["sha256"]), ("format", d["format"]),
-                ("sections", d["sections"]), ("sentences", d["sentences"]),
-                ("as of", self.audit.as_of.isoformat())]
+        rows = [
+            ("file", Path(d["path"]).name),
+            ("sha256", d["sha256"]),
+            ("format", d["format"]),
+            ("sections", d["sections"]),
+            ("sentences", d["sentences"]),
+            ("as of", self.audit.as_of.isoformat()),
+        ]
         return pd.DataFrame(rows, columns=["item", "value"]).set_index("item")
 
     def rules(self) -> pd.DataFrame:
         return pd.DataFrame(
-            [{"rule_id": rid, "title": o.rule.title, "article": o.rule.article,
-              "severity": o.severity, "status": o.status, "findings": len(o.findings),
-              "error": o.error} for rid, o in self.audit.outcomes.items()],
+            [
+                {
+                    "rule_id": rid,
+                    "title": o.rule.title,
+                    "article": o.rule.article,
+                    "severity": o.severity,
+                    "status": o.status,
+                    "findings": len(o.findings),
+                    "error": o.error,
+                }
+                for rid, o in self.audit.outcomes.items()
+            ],
             columns=["rule_id", "title", "article", "severity", "status", "findings", "error"],
         ).set_index("rule_id")
 
     def findings(self) -> pd.DataFrame:
         """One row per finding: where, what, and the sentence concerned (quoted, redacted)."""
         return pd.DataFrame(
-            [{"rule_id": f["rule_id"], "severity": f["severity"], "entity_id": f["entity_id"],
-              "message": f["message"], "quote": (f["evidence"] or {}).get("quote", "")}
-             for f in self.audit.findings],
-            columns=["rule_id", "severity", "entity_id", "message", "quote"])
+            [
+                {
+                    "rule_id": f["rule_id"],
+                    "severity": f["severity"],
+                    "entity_id": f["entity_id"],
+                    "message": f["message"],
+                    "quote": (f["evidence"] or {}).get("quote", ""),
+                }
+                for f in self.audit.findings
+            ],
+            columns=["rule_id", "severity", "entity_id", "message", "quote"],
+        )
 
     def sections(self) -> pd.DataFrame:
-        return pd.DataFrame([{"section": s.ref, "sentences": len(s.sentences)}
-                             for s in self.audit.doc.sections], columns=["section", "sentences"])
+        return pd.DataFrame(
+            [{"section": s.ref, "sentences": len(s.sentences)} for s in self.audit.doc.sections],
+            columns=["section", "sentences"],
+        )
 
 
-def run_policy(policy_path: str | Path | None = None, as_of: str | date | None = None,
-               params: dict[str, Any] | None = None, severities: dict[str, str] | None = None,
-               result_dir: str | Path | None = None) -> PolicyView:
+def run_policy(
+    policy_path: str | Path | None = None,
+    as_of: str | date | None = None,
+    params: dict[str, Any] | None = None,
+    severities: dict[str, str] | None = None,
+    result_dir: str | Path | None = None,
+) -> PolicyView:
     from auditlib.dates import today_stockholm
     from auditlib.jsonio import write_json_atomic
 
-    day = (as_of if isinstance(as_of, date) else date.fromisoformat(str(as_of))) if as_of \
+    day = (
+        (as_of if isinstance(as_of, date) else date.fromisoformat(str(as_of)))
+        if as_of
         else today_stockholm()
+    )
     doc = read_policy(policy_path or published_policy())
     audit = audit_document(doc, Params.from_mapping(params or {}), day, severities or {})
     view = PolicyView(audit)

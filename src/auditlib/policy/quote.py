@@ -28,4 +28,4 @@ def redact(text: str) -> str:
 
 def quote(text: str) -> str:
     t = redact(text)
-    return t if len(t) <= QUOTE_MAX else t[:QUOTE_MAX - 1] + "…"
+    return t if len(t) <= QUOTE_MAX else t[: QUOTE_MAX - 1] + "…"

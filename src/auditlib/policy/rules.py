@@ -39,8 +39,15 @@ def _parse(text: str, origin: str) -> PolicyRule:
         raise ValueError(f"policy rule file {origin}: severity {data['severity']!r}")
     if data["entity_type"] not in ENTITY_TYPES:
         raise ValueError(f"policy rule file {origin}: entity_type {data['entity_type']!r}")
-    return PolicyRule(data["id"], data["title"], data["severity"], data["entity_type"],
-                      data["article"], data["checks"].strip(), tuple(data["decisions"]))
+    return PolicyRule(
+        data["id"],
+        data["title"],
+        data["severity"],
+        data["entity_type"],
+        data["article"],
+        data["checks"].strip(),
+        tuple(data["decisions"]),
+    )
 
 
 @lru_cache(maxsize=1)

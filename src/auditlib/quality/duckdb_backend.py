@@ -32,13 +32,15 @@ import duckdb
 
 from auditlib.quality.checks import SAMPLE_SIZE, CheckResult, new_result
 
-COLUMN_MAP_TYPES = frozenset({
-    "expect_column_values_to_not_be_null",
-    "expect_column_values_to_be_in_set",
-    "expect_column_values_to_match_regex",
-    "expect_column_values_to_be_between",
-    "expect_column_pair_values_a_to_be_greater_than_b",
-})
+COLUMN_MAP_TYPES = frozenset(
+    {
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_match_regex",
+        "expect_column_values_to_be_between",
+        "expect_column_pair_values_a_to_be_greater_than_b",
+    }
+)
 SUPPORTED_TYPES = COLUMN_MAP_TYPES | {
     "expect_column_values_to_be_unique",
     "expect_compound_columns_to_be_unique",
@@ -131,8 +133,9 @@ def read_catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
     return out
 
 
-def table_columns(con: duckdb.DuckDBPyConnection, table: str,
-                  catalog: Catalog | None = None) -> dict[str, str] | None:
+def table_columns(
+    con: duckdb.DuckDBPyConnection, table: str, catalog: Catalog | None = None
+) -> dict[str, str] | None:
     """column -> DuckDB type of a main-schema table, or None when the table does not exist."""
     return (catalog if catalog is not None else read_catalog(con)).get(table)
 
@@ -144,21 +147,26 @@ def type_name(con: duckdb.DuckDBPyConnection, duck_type: str) -> str:
     """The catalog's spelling of a type (``TIMESTAMPTZ`` -> ``TIMESTAMP WITH TIME ZONE``)."""
     if duck_type not in _TYPE_NAMES:
         _TYPE_NAMES[duck_type] = con.execute(
-            f"SELECT typeof(CAST(NULL AS {duck_type}))").fetchall()[0][0]
+            f"SELECT typeof(CAST(NULL AS {duck_type}))"
+        ).fetchall()[0][0]
     return _TYPE_NAMES[duck_type]
 
 
-def _schema_check(con: duckdb.DuckDBPyConnection, res: CheckResult, exp: dict[str, Any],
-                  actual: dict[str, str]) -> None:
+def _schema_check(
+    con: duckdb.DuckDBPyConnection, res: CheckResult, exp: dict[str, Any], actual: dict[str, str]
+) -> None:
     expected = exp["kwargs"]["column_set"]
     missing = [c for c in expected if c not in actual]
-    extra = [c for c in actual if c not in expected] if exp["kwargs"].get("exact_match", True) else []
+    extra = (
+        [c for c in actual if c not in expected] if exp["kwargs"].get("exact_match", True) else []
+    )
     res.unexpected_count = len(missing) + len(extra)
     res.extra.update({"missing_columns": missing, "extra_columns": extra})
 
 
-def _type_check(con: duckdb.DuckDBPyConnection, res: CheckResult, exp: dict[str, Any],
-                actual: dict[str, str]) -> None:
+def _type_check(
+    con: duckdb.DuckDBPyConnection, res: CheckResult, exp: dict[str, Any], actual: dict[str, str]
+) -> None:
     wrong = {}
     for c, t in exp.get("meta", {}).get("column_types", {}).items():
         if c in actual and actual[c] != type_name(con, t):
@@ -167,9 +175,12 @@ def _type_check(con: duckdb.DuckDBPyConnection, res: CheckResult, exp: dict[str,
     res.unexpected_count += len(wrong)
 
 
-def run_catalog_checks(con: duckdb.DuckDBPyConnection, table: str,
-                       exps: list[dict[str, Any]], catalog: Catalog | None = None
-                       ) -> list[CheckResult]:
+def run_catalog_checks(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    exps: list[dict[str, Any]],
+    catalog: Catalog | None = None,
+) -> list[CheckResult]:
     """DQ-01 schema expectation: column set and (from ``meta.column_types``) types."""
     actual = table_columns(con, table, catalog)
     out = []
@@ -185,9 +196,15 @@ def run_catalog_checks(con: duckdb.DuckDBPyConnection, table: str,
     return out
 
 
-def run_suite(con: duckdb.DuckDBPyConnection, table: str, suite: dict[str, Any],
-              parameters: dict[str, Any], types: set[str] | None = None,
-              catalog: Catalog | None = None, rows: int | None = None) -> list[CheckResult]:
+def run_suite(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    suite: dict[str, Any],
+    parameters: dict[str, Any],
+    types: set[str] | None = None,
+    catalog: Catalog | None = None,
+    rows: int | None = None,
+) -> list[CheckResult]:
     """Evaluate the suite's expectations (optionally only those of ``types``) in DuckDB.
 
     ``rows``: the table's row count when the caller knows it (saves a count).
@@ -227,9 +244,13 @@ def run_suite(con: duckdb.DuckDBPyConnection, table: str, suite: dict[str, Any],
     return [results[i] for i in range(len(exps))]
 
 
-def _run_column_map(con: duckdb.DuckDBPyConnection, table: str, pk: tuple[str, ...],
-                    items: list[tuple[int, dict[str, Any], str]],
-                    results: dict[int, CheckResult]) -> None:
+def _run_column_map(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    pk: tuple[str, ...],
+    items: list[tuple[int, dict[str, Any], str]],
+    results: dict[int, CheckResult],
+) -> None:
     """Pass 1: every count in one scan. Pass 2 (only if something failed): sample ids and
     values, computed on the failing rows only (building a row ref for all 5M rows would
     cost more than the checks)."""
@@ -266,8 +287,14 @@ def _run_column_map(con: duckdb.DuckDBPyConnection, table: str, pk: tuple[str, .
         res.values = values[:SAMPLE_SIZE]
 
 
-def _run_unique(con: duckdb.DuckDBPyConnection, table: str, exp: dict[str, Any],
-                pk: tuple[str, ...], res: CheckResult, rows: int) -> None:
+def _run_unique(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    exp: dict[str, Any],
+    pk: tuple[str, ...],
+    res: CheckResult,
+    rows: int,
+) -> None:
     """Rows in duplicate groups (GX counts every row of a group). Single column: NULLs are
     not duplicates; compound: only all-NULL keys are ignored and NULL parts group together.
 
@@ -285,8 +312,10 @@ def _run_unique(con: duckdb.DuckDBPyConnection, table: str, exp: dict[str, Any],
     if tuple(cols) == tuple(pk):  # the key is the primary key: the groups name the rows
         sample_sql = f"SELECT min({row_ref_sql(pk, 'd')}, {SAMPLE_SIZE}) FROM dup AS d"
     else:
-        sample_sql = (f"SELECT min({row_ref_sql(pk, 't')}, {SAMPLE_SIZE}) FROM {q(table)} AS t "
-                      f"SEMI JOIN (SELECT * FROM dup LIMIT {SAMPLE_SIZE}) AS d ON {on}")
+        sample_sql = (
+            f"SELECT min({row_ref_sql(pk, 't')}, {SAMPLE_SIZE}) FROM {q(table)} AS t "
+            f"SEMI JOIN (SELECT * FROM dup LIMIT {SAMPLE_SIZE}) AS d ON {on}"
+        )
     parts = max(1, -(-rows // UNIQUE_PARTITION_ROWS))
     unexpected, samples = 0, []
     for i in range(parts):
@@ -309,12 +338,20 @@ def _orphan_join(table: str, exp: dict[str, Any]) -> str | None:
     col, parent, pcol = meta.get("column"), meta.get("parent_table"), meta.get("parent_column")
     if not (col and parent and pcol):
         return None
-    return (f"{q(table)} AS t ANTI JOIN {q(parent)} AS p ON p.{q(pcol)} = t.{q(col)} "
-            f"WHERE t.{q(col)} IS NOT NULL")
+    return (
+        f"{q(table)} AS t ANTI JOIN {q(parent)} AS p ON p.{q(pcol)} = t.{q(col)} "
+        f"WHERE t.{q(col)} IS NOT NULL"
+    )
 
 
-def _run_orphans(con: duckdb.DuckDBPyConnection, table: str, exp: dict[str, Any],
-                 pk: tuple[str, ...], res: CheckResult, catalog: Catalog) -> None:
+def _run_orphans(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    exp: dict[str, Any],
+    pk: tuple[str, ...],
+    res: CheckResult,
+    catalog: Catalog,
+) -> None:
     """Count the orphans by an anti-join; sample ids are built for orphan rows only.
 
     The anti-join is the suite's ``unexpected_rows_query`` (FK not NULL and no parent row
@@ -323,8 +360,10 @@ def _run_orphans(con: duckdb.DuckDBPyConnection, table: str, exp: dict[str, Any]
     """
     parent = exp["meta"].get("parent_table")
     if parent and table_columns(con, parent, catalog) is None:
-        raise LookupError(f"parent table {parent} of {table}.{exp['meta'].get('column')} "
-                          "does not exist in the snapshot (see DQ-01)")
+        raise LookupError(
+            f"parent table {parent} of {table}.{exp['meta'].get('column')} "
+            "does not exist in the snapshot (see DQ-01)"
+        )
     joined = _orphan_join(table, exp)
     if joined is None:
         query = exp["kwargs"]["unexpected_rows_query"].replace("{batch}", q(table))
@@ -353,8 +392,10 @@ def row_predicate(table: str, exp: dict[str, Any], parameters: dict[str, Any]) -
         return unexpected_condition(exp, parameters)
     if t == "unexpected_rows_expectation":
         col, parent, pcol = meta["column"], meta["parent_table"], meta["parent_column"]
-        return (f"({q(col)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {q(parent)} AS p "
-                f"WHERE p.{q(pcol)} = t.{q(col)}))")
+        return (
+            f"({q(col)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {q(parent)} AS p "
+            f"WHERE p.{q(pcol)} = t.{q(col)}))"
+        )
     if t in ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"):
         cols = [kw["column"]] if "column" in kw else list(kw["column_list"])
         key = ", ".join(q(c) for c in cols)
@@ -363,13 +404,19 @@ def row_predicate(table: str, exp: dict[str, Any], parameters: dict[str, Any]) -
         else:
             ignore = " AND ".join(f"{q(c)} IS NULL" for c in cols)
         on = " AND ".join(f"d.{q(c)} IS NOT DISTINCT FROM t.{q(c)}" for c in cols)
-        return (f"EXISTS (SELECT 1 FROM (SELECT {key} FROM {q(table)} GROUP BY {key} "
-                f"HAVING count(*) > 1 AND NOT ({ignore})) AS d WHERE {on})")
+        return (
+            f"EXISTS (SELECT 1 FROM (SELECT {key} FROM {q(table)} GROUP BY {key} "
+            f"HAVING count(*) > 1 AND NOT ({ignore})) AS d WHERE {on})"
+        )
     raise ValueError(f"no row predicate for {t}")
 
 
-def rows_failing_any(con: duckdb.DuckDBPyConnection, table: str, exps: list[dict[str, Any]],
-                     parameters: dict[str, Any]) -> int:
+def rows_failing_any(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    exps: list[dict[str, Any]],
+    parameters: dict[str, Any],
+) -> int:
     """How many distinct rows of ``table`` fail at least one of ``exps``."""
     preds = " OR ".join(f"({row_predicate(table, e, parameters)})" for e in exps)
     return int(con.execute(f"SELECT count(*) FROM {q(table)} AS t WHERE {preds}").fetchall()[0][0])

@@ -94,23 +94,45 @@ def run_gates(
     for t in tables:
         table_issues = [i for i in issues if i.table_name in (t, None)]
         try:
-            results += _evaluate_table(con, t, table_issues, issues_error, manifest,
-                                       suites, suite_error, params, catalog, backend,
-                                       gx_row_threshold, snapshot_time)
+            results += _evaluate_table(
+                con,
+                t,
+                table_issues,
+                issues_error,
+                manifest,
+                suites,
+                suite_error,
+                params,
+                catalog,
+                backend,
+                gx_row_threshold,
+                snapshot_time,
+            )
         except Exception as exc:  # noqa: BLE001 - a crashed gate is 'error', never 'pass'
-            msg = (f"the gate crashed on table {t}: {type(exc).__name__}: {exc}; "
-                   "this is a bug or an unreadable snapshot table: rebuild the snapshot and "
-                   "report the message")
+            msg = (
+                f"the gate crashed on table {t}: {type(exc).__name__}: {exc}; "
+                "this is a bug or an unreadable snapshot table: rebuild the snapshot and "
+                "report the message"
+            )
             results += [GateResult(g, t, "error", 0, f"{g} {t}: {msg}", {}) for g in GATE_IDS]
     write_gates(con, results)
     return results
 
 
-def _evaluate_table(con: duckdb.DuckDBPyConnection, t: str, table_issues: list[Issue],
-                    issues_error: str | None, manifest: ManifestState,
-                    suites: dict[str, dict[str, Any]] | None, suite_error: str | None,
-                    params: dict[str, Any], catalog: duckdb_backend.Catalog, backend: str,
-                    gx_row_threshold: int, snapshot_time: datetime) -> list[GateResult]:
+def _evaluate_table(
+    con: duckdb.DuckDBPyConnection,
+    t: str,
+    table_issues: list[Issue],
+    issues_error: str | None,
+    manifest: ManifestState,
+    suites: dict[str, dict[str, Any]] | None,
+    suite_error: str | None,
+    params: dict[str, Any],
+    catalog: duckdb_backend.Catalog,
+    backend: str,
+    gx_row_threshold: int,
+    snapshot_time: datetime,
+) -> list[GateResult]:
     """The six gate rows of one table."""
     exists = t in catalog
     rows = _count(con, t) if exists else 0
@@ -134,82 +156,109 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return int(con.execute(f"SELECT count(*) FROM {duckdb_backend.q(table)}").fetchall()[0][0])
 
 
-def _count_distinct_rows(con: duckdb.DuckDBPyConnection, result: GateResult,
-                         suite: dict[str, Any], checks: list[CheckResult],
-                         params: dict[str, Any]) -> None:
+def _count_distinct_rows(
+    con: duckdb.DuckDBPyConnection,
+    result: GateResult,
+    suite: dict[str, Any],
+    checks: list[CheckResult],
+    params: dict[str, Any],
+) -> None:
     """Replace the sum of per-check counts by the number of distinct rows touched.
 
     Only needed when two or more checks of the gate failed; done in DuckDB for both
     backends (one more scan, only on failure). If it cannot run, the sum stays and the
     details say so.
     """
-    failing = {c.check_id for c in checks
-               if c.gate_id == result.gate_id and c.unexpected_count and not c.error}
+    failing = {
+        c.check_id
+        for c in checks
+        if c.gate_id == result.gate_id and c.unexpected_count and not c.error
+    }
     if len(failing) < 2:
         return
     exps = [e for e in suite["expectations"] if e["meta"]["check_id"] in failing]
     try:
-        result.rows_affected = duckdb_backend.rows_failing_any(con, result.table_name, exps,
-                                                               params)
+        result.rows_affected = duckdb_backend.rows_failing_any(con, result.table_name, exps, params)
         result.details["rows_affected_is"] = "distinct rows failing any check"
     except Exception as exc:  # noqa: BLE001 - keep the (larger) sum, never hide the failure
         result.details["rows_affected_is"] = (
-            f"sum over checks (distinct count failed: {type(exc).__name__}: {exc})")
+            f"sum over checks (distinct count failed: {type(exc).__name__}: {exc})"
+        )
 
 
 def _table_not_delivered(table: str, issues: list[Issue], exists: bool) -> str | None:
     """Why the table's data gates cannot be evaluated (None when they can)."""
     if not exists:
         return f"not evaluated: table {table} is missing from the snapshot (see DQ-01)"
-    kinds = sorted({i.kind for i in issues if i.kind in ("missing_table", "unreadable", "ambiguous")})
+    kinds = sorted(
+        {i.kind for i in issues if i.kind in ("missing_table", "unreadable", "ambiguous")}
+    )
     if kinds:
-        return (f"not evaluated: the source did not deliver table {table} "
-                f"({', '.join(kinds)}; see DQ-01)")
+        return (
+            f"not evaluated: the source did not deliver table {table} "
+            f"({', '.join(kinds)}; see DQ-01)"
+        )
     return None
 
 
-def _mark_unavailable(table: str, checks: list[CheckResult], issues: list[Issue],
-                      gone: str | None) -> None:
+def _mark_unavailable(
+    table: str, checks: list[CheckResult], issues: list[Issue], gone: str | None
+) -> None:
     """Checks on data the source did not deliver are errors, not passes on NULLs/no rows.
 
     The builder keeps a missing table (no rows) and a missing column (all NULL) in the
     snapshot; checking them would pass vacuously. DQ-01 already fails for them.
     """
-    gone_cols = {snapshot_column(table, i.column_name) for i in issues
-                 if i.table_name == table and i.kind == "missing_column" and i.column_name}
+    gone_cols = {
+        snapshot_column(table, i.column_name)
+        for i in issues
+        if i.table_name == table and i.kind == "missing_column" and i.column_name
+    }
     for c in checks:
         if c.gate_id == "DQ-01" or c.error:
             continue
         if gone:
             c.error = gone
         elif lacking := sorted(gone_cols & set(c.columns)):
-            c.error = (f"not evaluated: the source lacks column(s) "
-                       f"{', '.join(f'{table}.{g}' for g in lacking)} (see DQ-01)")
+            c.error = (
+                f"not evaluated: the source lacks column(s) "
+                f"{', '.join(f'{table}.{g}' for g in lacking)} (see DQ-01)"
+            )
         if c.error:
             c.unexpected_count, c.samples, c.values = 0, [], []
 
 
-def _run_checks(con: duckdb.DuckDBPyConnection, table: str, suite: dict[str, Any],
-                params: dict[str, Any], used: str, exists: bool,
-                catalog: duckdb_backend.Catalog, rows: int) -> list[CheckResult]:
+def _run_checks(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    suite: dict[str, Any],
+    params: dict[str, Any],
+    used: str,
+    exists: bool,
+    catalog: duckdb_backend.Catalog,
+    rows: int,
+) -> list[CheckResult]:
     schema_types = {"expect_table_columns_to_match_set"}
     all_types = {e["type"] for e in suite["expectations"]}
     out = duckdb_backend.run_suite(con, table, suite, params, schema_types, catalog)
     data_types = all_types - schema_types
     if not exists or used == "duckdb":
-        return out + duckdb_backend.run_suite(con, table, suite, params, data_types, catalog,
-                                              rows)
+        return out + duckdb_backend.run_suite(con, table, suite, params, data_types, catalog, rows)
     from auditlib.quality import gx_backend
 
     sql_only = data_types & gx_backend.GX_UNSUPPORTED
     out += duckdb_backend.run_suite(con, table, suite, params, sql_only, catalog, rows)
     gx_types = data_types - sql_only
     actual = catalog.get(table, {})
-    missing = [c for e in suite["expectations"] if e["type"] in gx_types
-               for c in expectation_columns(e) if c not in actual]
+    missing = [
+        c
+        for e in suite["expectations"]
+        if e["type"] in gx_types
+        for c in expectation_columns(e)
+        if c not in actual
+    ]
     if missing:  # GX would fail obscurely on a missing column: the compiler names it
-        return out + duckdb_backend.run_suite(con, table, suite, params, gx_types, catalog,
-                                              rows)
+        return out + duckdb_backend.run_suite(con, table, suite, params, gx_types, catalog, rows)
     try:
         return out + gx_backend.validate_table(con, table, suite, params, types=gx_types)
     except Exception as exc:  # noqa: BLE001 - the gates of a crashed validation are 'error'
@@ -222,8 +271,9 @@ def _run_checks(con: duckdb.DuckDBPyConnection, table: str, suite: dict[str, Any
         return out + failed
 
 
-def _summarise(gate: str, table: str,
-               checks: list[CheckResult]) -> tuple[str, int, str, list[dict[str, Any]]]:
+def _summarise(
+    gate: str, table: str, checks: list[CheckResult]
+) -> tuple[str, int, str, list[dict[str, Any]]]:
     errors = [c for c in checks if c.error]
     failed = [c for c in checks if not c.error and c.unexpected_count > 0]
     affected = sum(c.unexpected_count for c in failed)
@@ -239,8 +289,15 @@ def _summarise(gate: str, table: str,
     return status, affected, msg, [c.to_details() for c in checks]
 
 
-def _data_gate(gate: str, table: str, rows: int, used: str, checks: list[CheckResult],
-               blocked: str | None, snapshot_time: datetime) -> GateResult:
+def _data_gate(
+    gate: str,
+    table: str,
+    rows: int,
+    used: str,
+    checks: list[CheckResult],
+    blocked: str | None,
+    snapshot_time: datetime,
+) -> GateResult:
     mine = [c for c in checks if c.gate_id == gate]
     details: dict[str, Any] = {"rows": rows, "backend": used}
     if gate == "DQ-05":
@@ -254,12 +311,22 @@ def _data_gate(gate: str, table: str, rows: int, used: str, checks: list[CheckRe
     return GateResult(gate, table, status, affected, msg, details)
 
 
-def _dq01(table: str, exists: bool, rows: int, checks: list[CheckResult], issues: list[Issue],
-          issues_error: str | None, suite_error: str | None) -> GateResult:
+def _dq01(
+    table: str,
+    exists: bool,
+    rows: int,
+    checks: list[CheckResult],
+    issues: list[Issue],
+    issues_error: str | None,
+    suite_error: str | None,
+) -> GateResult:
     details: dict[str, Any] = {"rows": rows}
     relevant = [i for i in issues if i.kind in DQ01_KINDS]
-    failing = [i for i in relevant
-               if not (i.kind == "missing_column" and not is_needed_column(table, i.column_name))]
+    failing = [
+        i
+        for i in relevant
+        if not (i.kind == "missing_column" and not is_needed_column(table, i.column_name))
+    ]
     notes = [i for i in issues if i not in failing and i.kind not in DQ06_KINDS]
     details["issues"] = [i.to_details() for i in failing]
     if notes:
@@ -280,33 +347,63 @@ def _dq01(table: str, exists: bool, rows: int, checks: list[CheckResult], issues
         msg = f"DQ-01 {table}: " + "; ".join(problems)
         if errors:
             msg += "; also could not evaluate: " + "; ".join(errors)
-        return GateResult("DQ-01", table, "fail", affected, msg + f". {GATES['DQ-01'].next_step_text()}",
-                          details)
+        return GateResult(
+            "DQ-01", table, "fail", affected, msg + f". {GATES['DQ-01'].next_step_text()}", details
+        )
     if errors:
-        return GateResult("DQ-01", table, "error", 0,
-                          f"DQ-01 {table}: could not be evaluated: " + "; ".join(errors), details)
-    return GateResult("DQ-01", table, "pass", 0,
-                      f"DQ-01 {table}: present with all snapshot columns in their schema types",
-                      details)
+        return GateResult(
+            "DQ-01",
+            table,
+            "error",
+            0,
+            f"DQ-01 {table}: could not be evaluated: " + "; ".join(errors),
+            details,
+        )
+    return GateResult(
+        "DQ-01",
+        table,
+        "pass",
+        0,
+        f"DQ-01 {table}: present with all snapshot columns in their schema types",
+        details,
+    )
 
 
-def _dq06(table: str, issues: list[Issue], issues_error: str | None,
-          manifest: ManifestState) -> GateResult:
+def _dq06(
+    table: str, issues: list[Issue], issues_error: str | None, manifest: ManifestState
+) -> GateResult:
     mine = [i for i in issues if i.kind in DQ06_KINDS]
     details: dict[str, Any] = {"manifest": manifest.state, "issues": [i.to_details() for i in mine]}
     if mine:
         msg = f"DQ-06 {table}: " + "; ".join(describe_issue(i) for i in mine)
-        return GateResult("DQ-06", table, "fail", sum(i.rows_affected or 0 for i in mine),
-                          msg + f". {GATES['DQ-06'].next_step_text()}", details)
+        return GateResult(
+            "DQ-06",
+            table,
+            "fail",
+            sum(i.rows_affected or 0 for i in mine),
+            msg + f". {GATES['DQ-06'].next_step_text()}",
+            details,
+        )
     if issues_error:
         return GateResult("DQ-06", table, "error", 0, f"DQ-06 {table}: {issues_error}", details)
     if manifest.state == "absent":
-        return GateResult("DQ-06", table, "skipped", 0,
-                          f"DQ-06 {table}: skipped: {manifest.reason}", details)
+        return GateResult(
+            "DQ-06", table, "skipped", 0, f"DQ-06 {table}: skipped: {manifest.reason}", details
+        )
     if manifest.state == "unknown":
-        return GateResult("DQ-06", table, "error", 0,
-                          f"DQ-06 {table}: could not be evaluated: {manifest.reason}", details)
-    return GateResult("DQ-06", table, "pass", 0,
-                      f"DQ-06 {table}: the export's manifest agrees with the file (rows, sha256)",
-                      details)
-
+        return GateResult(
+            "DQ-06",
+            table,
+            "error",
+            0,
+            f"DQ-06 {table}: could not be evaluated: {manifest.reason}",
+            details,
+        )
+    return GateResult(
+        "DQ-06",
+        table,
+        "pass",
+        0,
+        f"DQ-06 {table}: the export's manifest agrees with the file (rows, sha256)",
+        details,
+    )

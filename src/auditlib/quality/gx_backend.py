@@ -52,15 +52,23 @@ def _get_context() -> Any:
     return _context
 
 
-def validate_dataframe(df: Any, table: str, suite: dict[str, Any], parameters: dict[str, Any],
-                       types: set[str] | None = None) -> list[CheckResult]:
+def validate_dataframe(
+    df: Any,
+    table: str,
+    suite: dict[str, Any],
+    parameters: dict[str, Any],
+    types: set[str] | None = None,
+) -> list[CheckResult]:
     """Validate ``df`` against the suite's GX-runnable expectations; one result per expectation."""
     gx = import_gx()
     from great_expectations.core import ExpectationSuite
 
     pk = list(suite["meta"]["primary_key"])
-    exps = [e for e in suite["expectations"]
-            if e["type"] not in GX_UNSUPPORTED and (types is None or e["type"] in types)]
+    exps = [
+        e
+        for e in suite["expectations"]
+        if e["type"] not in GX_UNSUPPORTED and (types is None or e["type"] in types)
+    ]
     results = {e["meta"]["check_id"]: new_result(table, e, "gx-pandas") for e in exps}
     if not exps:
         return []
@@ -79,16 +87,19 @@ def validate_dataframe(df: Any, table: str, suite: dict[str, Any], parameters: d
     batch = bd.get_batch(batch_parameters={"dataframe": df})
     gx_suite = ExpectationSuite(name=suite["name"], expectations=exps)
     missing_pk = [c for c in pk if c not in df.columns]
-    result_format: dict[str, Any] = {"result_format": "COMPLETE",
-                                     "partial_unexpected_count": SAMPLE_SIZE}
+    result_format: dict[str, Any] = {
+        "result_format": "COMPLETE",
+        "partial_unexpected_count": SAMPLE_SIZE,
+    }
     if not missing_pk:
         result_format["unexpected_index_column_names"] = pk
     with warnings.catch_warnings():  # GX 1.24 uses pandas APIs that pandas 3 deprecates
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", FutureWarning)
         warnings.filterwarnings("ignore", message=".*inplace keyword.*")
-        validation = batch.validate(gx_suite, expectation_parameters=parameters,
-                                    result_format=result_format)
+        validation = batch.validate(
+            gx_suite, expectation_parameters=parameters, result_format=result_format
+        )
     seen = set()
     for r in validation.results:
         check_id = r.expectation_config.meta["check_id"]
@@ -124,8 +135,13 @@ def _fill(res: CheckResult, r: Any, pk: list[str]) -> None:
     if not r.success and res.unexpected_count == 0:
         res.error = f"GX reported a failure of {res.check_id} without unexpected rows"
     idx = rr.get("unexpected_index_list") or []
-    refs = sorted({format_ref(tuple(pk), tuple(_py(i.get(c)) for c in pk))
-                   for i in idx if isinstance(i, dict)})
+    refs = sorted(
+        {
+            format_ref(tuple(pk), tuple(_py(i.get(c)) for c in pk))
+            for i in idx
+            if isinstance(i, dict)
+        }
+    )
     res.samples = refs[:SAMPLE_SIZE]
     if res.check in VALUE_CHECKS:
         vals = rr.get("partial_unexpected_list") or []
@@ -148,8 +164,11 @@ def needed_columns(suite: dict[str, Any], types: set[str] | None) -> list[str] |
     """The columns GX needs for ``types``: the primary key (sample ids) and the columns the
     expectations name; None (all columns) when the schema expectation is among them (it
     compares the whole column set)."""
-    exps = [e for e in suite["expectations"]
-            if e["type"] not in GX_UNSUPPORTED and (types is None or e["type"] in types)]
+    exps = [
+        e
+        for e in suite["expectations"]
+        if e["type"] not in GX_UNSUPPORTED and (types is None or e["type"] in types)
+    ]
     if any(e["type"] == "expect_table_columns_to_match_set" for e in exps):
         return None
     cols = list(suite["meta"]["primary_key"])
@@ -158,8 +177,13 @@ def needed_columns(suite: dict[str, Any], types: set[str] | None) -> list[str] |
     return cols
 
 
-def validate_table(con: duckdb.DuckDBPyConnection, table: str, suite: dict[str, Any],
-                   parameters: dict[str, Any], types: set[str] | None = None) -> list[CheckResult]:
+def validate_table(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    suite: dict[str, Any],
+    parameters: dict[str, Any],
+    types: set[str] | None = None,
+) -> list[CheckResult]:
     """Load the columns the expectations need (only those) into pandas and validate them.
 
     Meant for small tables (``run_gates`` sends only tables below ``gx_row_threshold``).

@@ -30,10 +30,12 @@ import duckdb
 from auditlib.quality.suites import minimisation
 from auditlib.snapshot.metadata import ISSUES_TABLE, META_TABLE, try_read_meta
 
-DQ01_KINDS = frozenset({"missing_table", "missing_column", "cast_failure", "unreadable",
-                        "ambiguous"})
-DQ06_KINDS = frozenset({"manifest_rows", "manifest_sha256", "manifest_missing_file",
-                        "manifest_unlisted_file"})
+DQ01_KINDS = frozenset(
+    {"missing_table", "missing_column", "cast_failure", "unreadable", "ambiguous"}
+)
+DQ06_KINDS = frozenset(
+    {"manifest_rows", "manifest_sha256", "manifest_missing_file", "manifest_unlisted_file"}
+)
 NO_MANIFEST_KINDS = frozenset({"no_manifest", "manifest_absent"})
 _MESSAGE_LIMIT = 300
 
@@ -48,9 +50,13 @@ class Issue:
     message: str
 
     def to_details(self) -> dict[str, Any]:
-        return {"kind": self.kind, "column": self.column_name, "row_ref": self.row_ref,
-                "rows_affected": self.rows_affected,
-                "message": (self.message or "")[:_MESSAGE_LIMIT]}
+        return {
+            "kind": self.kind,
+            "column": self.column_name,
+            "row_ref": self.row_ref,
+            "rows_affected": self.rows_affected,
+            "message": (self.message or "")[:_MESSAGE_LIMIT],
+        }
 
 
 @dataclass(frozen=True)
@@ -67,10 +73,13 @@ def read_issues(con: duckdb.DuckDBPyConnection) -> tuple[list[Issue], str | None
             f"FROM {ISSUES_TABLE}"
         ).fetchall()
     except duckdb.Error as exc:
-        return [], (f"the snapshot has no readable {ISSUES_TABLE} table ({type(exc).__name__}), "
-                    "so extraction problems cannot be ruled out; rebuild the snapshot")
-    return [Issue(str(k), t, c, r, None if n is None else int(n), m or "")
-            for k, t, c, r, n, m in rows], None
+        return [], (
+            f"the snapshot has no readable {ISSUES_TABLE} table ({type(exc).__name__}), "
+            "so extraction problems cannot be ruled out; rebuild the snapshot"
+        )
+    return [
+        Issue(str(k), t, c, r, None if n is None else int(n), m or "") for k, t, c, r, n, m in rows
+    ], None
 
 
 def is_needed_column(table: str, column: str | None) -> bool:
@@ -90,13 +99,24 @@ def manifest_state(con: duckdb.DuckDBPyConnection, issues: list[Issue]) -> Manif
         return ManifestState("absent", "a live database has no export manifest")
     if "manifest" in meta:
         m = meta["manifest"]
-        if m in (None, False, "absent", "none") or (isinstance(m, dict) and m.get("present") is False):
+        if m in (None, False, "absent", "none") or (
+            isinstance(m, dict) and m.get("present") is False
+        ):
             reason = m.get("reason") if isinstance(m, dict) and m.get("reason") else None
-            return ManifestState("absent", reason or "the export has no manifest.json, so row "
-                                 "counts and sha256 could not be verified")
+            return ManifestState(
+                "absent",
+                reason
+                or "the export has no manifest.json, so row "
+                "counts and sha256 could not be verified",
+            )
         return ManifestState("present", "manifest.json verified by the snapshot builder")
     if any(i.kind in NO_MANIFEST_KINDS for i in issues):
-        return ManifestState("absent", "the export has no manifest.json, so row counts and "
-                             "sha256 could not be verified")
-    return ManifestState("unknown", f"the snapshot does not say whether the source had a "
-                         f"manifest ({META_TABLE} key 'manifest' is missing); rebuild the snapshot")
+        return ManifestState(
+            "absent",
+            "the export has no manifest.json, so row counts and sha256 could not be verified",
+        )
+    return ManifestState(
+        "unknown",
+        f"the snapshot does not say whether the source had a "
+        f"manifest ({META_TABLE} key 'manifest' is missing); rebuild the snapshot",
+    )

@@ -39,7 +39,8 @@ def describe_check(c: CheckResult) -> str:
         return f"snapshot table {c.table}: " + "; ".join(parts)
     cols = list(c.columns) or ["?"]
     what = _WHAT.get(c.check, f"failing {c.expectation_type} on {{cols}}").format(
-        col=f"{c.table}.{cols[0]}", col2=f"{c.table}.{cols[-1]}",
+        col=f"{c.table}.{cols[0]}",
+        col2=f"{c.table}.{cols[-1]}",
         cols=", ".join(f"{c.table}.{x}" for x in cols),
         parent=c.extra.get("parent", "parent"),
     )

@@ -14,15 +14,30 @@ _ERROR_LIMIT = 5
 
 
 def _rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, int, str, dict[str, Any]]]:
-    return [(r.gate_id, r.table_name, r.status, r.rows_affected, r.message, r.details)
-            for r in read_gates(con)]
+    return [
+        (r.gate_id, r.table_name, r.status, r.rows_affected, r.message, r.details)
+        for r in read_gates(con)
+    ]
 
 
 def _evidence(rows_affected: int, details: dict[str, Any]) -> dict[str, Any]:
     """Counts, columns, check ids and sample row ids; never values of personal data."""
     checks = [
-        {k: c[k] for k in ("check_id", "check", "columns", "unexpected", "sample_ids", "values",
-                           "missing_columns", "extra_columns", "wrong_types") if k in c}
+        {
+            k: c[k]
+            for k in (
+                "check_id",
+                "check",
+                "columns",
+                "unexpected",
+                "sample_ids",
+                "values",
+                "missing_columns",
+                "extra_columns",
+                "wrong_types",
+            )
+            if k in c
+        }
         for c in details.get("checks", [])
         if c.get("unexpected") or c.get("error")
     ]
@@ -40,8 +55,9 @@ def _evidence(rows_affected: int, details: dict[str, Any]) -> dict[str, Any]:
     return ev
 
 
-def gate_findings(con: duckdb.DuckDBPyConnection,
-                  severities: dict[str, str] | None = None) -> list[Finding]:
+def gate_findings(
+    con: duckdb.DuckDBPyConnection, severities: dict[str, str] | None = None
+) -> list[Finding]:
     """One finding per failed gate and table (entity_type 'table', entity_id = table)."""
     severities = {**GATE_SEVERITY, **(severities or {})}
     return [
@@ -61,9 +77,14 @@ def gate_status(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
     try:
         rows = _rows(con)
     except duckdb.Error:
-        return {g: {"status": "error", "findings": 0,
-                    "error": "the data-quality gates were not run on this snapshot"}
-                for g in GATE_IDS}
+        return {
+            g: {
+                "status": "error",
+                "findings": 0,
+                "error": "the data-quality gates were not run on this snapshot",
+            }
+            for g in GATE_IDS
+        }
     out: dict[str, dict[str, Any]] = {}
     for g in GATE_IDS:
         mine = [r for r in rows if r[0] == g]
@@ -82,6 +103,9 @@ def gate_status(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
             status, err = "pass", None
         else:
             status, err = "skipped", None
-        out[g] = {"status": status, "findings": sum(1 for r in mine if r[2] == "fail"),
-                  "error": err}
+        out[g] = {
+            "status": status,
+            "findings": sum(1 for r in mine if r[2] == "fail"),
+            "error": err,
+        }
     return out

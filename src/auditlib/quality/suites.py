@@ -66,10 +66,10 @@ TIME_ORDER_PAIRS = (
     ("support_tickets", "closed_at", "opened_at"),
 )
 
+
 def _gx_severity(gate: str) -> str:
     """GX severity: blocking gates (registry) are 'critical', the others 'warning'."""
     return "critical" if GATES[gate].blocking else "warning"
-
 
 
 class SuiteError(Exception):
@@ -88,8 +88,11 @@ def snapshot_columns(table: Table) -> dict[str, str]:
     """The snapshot layout of one table: snapshot column -> DuckDB type (ARCHITECTURE.md)."""
     from auditlib.snapshot.minimisation import load_minimisation
 
-    return {cp.snapshot_name: cp.snapshot_type or ""
-            for cp in load_minimisation()[table.name].values() if cp.snapshot_name}
+    return {
+        cp.snapshot_name: cp.snapshot_type or ""
+        for cp in load_minimisation()[table.name].values()
+        if cp.snapshot_name
+    }
 
 
 def snapshot_name(table: Table, column: str) -> str | None:
@@ -112,8 +115,9 @@ def iso_alpha2_codes() -> tuple[str, ...]:
     return tuple(sorted({c.alpha_2 for c in pycountry.countries} | {"EL"}))
 
 
-def _exp(etype: str, kwargs: dict[str, Any], gate: str, check: str, check_id: str,
-         **meta: Any) -> dict[str, Any]:
+def _exp(
+    etype: str, kwargs: dict[str, Any], gate: str, check: str, check_id: str, **meta: Any
+) -> dict[str, Any]:
     return {
         "type": etype,
         "kwargs": kwargs,
@@ -134,59 +138,145 @@ def table_suite(schema: Schema, table: Table) -> dict[str, Any]:
     t = table.name
     cols = snapshot_columns(table)
     exps: list[dict[str, Any]] = [
-        _exp("expect_table_columns_to_match_set",
-             {"column_set": list(cols)},  # exact_match defaults to True in GX
-             "DQ-01", "schema", f"{t}.schema", column_types=cols),
+        _exp(
+            "expect_table_columns_to_match_set",
+            {"column_set": list(cols)},  # exact_match defaults to True in GX
+            "DQ-01",
+            "schema",
+            f"{t}.schema",
+            column_types=cols,
+        ),
     ]
     pk = table.primary_key
     for c in pk:
-        exps.append(_exp("expect_column_values_to_not_be_null", {"column": c},
-                         "DQ-02", "pk_not_null", f"{t}.pk_not_null.{c}"))
+        exps.append(
+            _exp(
+                "expect_column_values_to_not_be_null",
+                {"column": c},
+                "DQ-02",
+                "pk_not_null",
+                f"{t}.pk_not_null.{c}",
+            )
+        )
     if len(pk) == 1:
-        exps.append(_exp("expect_column_values_to_be_unique", {"column": pk[0]},
-                         "DQ-02", "pk_unique", f"{t}.pk_unique.{pk[0]}"))
+        exps.append(
+            _exp(
+                "expect_column_values_to_be_unique",
+                {"column": pk[0]},
+                "DQ-02",
+                "pk_unique",
+                f"{t}.pk_unique.{pk[0]}",
+            )
+        )
     else:
-        exps.append(_exp("expect_compound_columns_to_be_unique", {"column_list": list(pk)},
-                         "DQ-02", "pk_unique", f"{t}.pk_unique.{'+'.join(pk)}"))
+        exps.append(
+            _exp(
+                "expect_compound_columns_to_be_unique",
+                {"column_list": list(pk)},
+                "DQ-02",
+                "pk_unique",
+                f"{t}.pk_unique.{'+'.join(pk)}",
+            )
+        )
     for (c,) in table.unique:
-        exps.append(_exp("expect_column_values_to_be_unique", {"column": c},
-                         "DQ-02", "unique_key", f"{t}.unique_key.{c}"))
+        exps.append(
+            _exp(
+                "expect_column_values_to_be_unique",
+                {"column": c},
+                "DQ-02",
+                "unique_key",
+                f"{t}.unique_key.{c}",
+            )
+        )
     for c, col in table.columns.items():
         if col.references and snapshot_name(table, c) == c:
             parent, pcol = col.references
-            exps.append(_exp("unexpected_rows_expectation",
-                             {"unexpected_rows_query": orphan_query(t, c, parent, pcol)},
-                             "DQ-03", "orphan", f"{t}.orphan.{c}",
-                             column=c, parent_table=parent, parent_column=pcol))
+            exps.append(
+                _exp(
+                    "unexpected_rows_expectation",
+                    {"unexpected_rows_query": orphan_query(t, c, parent, pcol)},
+                    "DQ-03",
+                    "orphan",
+                    f"{t}.orphan.{c}",
+                    column=c,
+                    parent_table=parent,
+                    parent_column=pcol,
+                )
+            )
     for c, col in table.columns.items():
         sc = snapshot_name(table, c)
         if sc is None:
             continue
         if col.not_null and c not in pk and not sc.endswith("_present"):
-            exps.append(_exp("expect_column_values_to_not_be_null", {"column": sc},
-                             "DQ-04", "not_null", f"{t}.not_null.{sc}"))
+            exps.append(
+                _exp(
+                    "expect_column_values_to_not_be_null",
+                    {"column": sc},
+                    "DQ-04",
+                    "not_null",
+                    f"{t}.not_null.{sc}",
+                )
+            )
         if col.check_values and sc == c:
-            exps.append(_exp("expect_column_values_to_be_in_set",
-                             {"column": c, "value_set": list(col.check_values)},
-                             "DQ-04", "enum", f"{t}.enum.{c}"))
+            exps.append(
+                _exp(
+                    "expect_column_values_to_be_in_set",
+                    {"column": c, "value_set": list(col.check_values)},
+                    "DQ-04",
+                    "enum",
+                    f"{t}.enum.{c}",
+                )
+            )
         if col.is_country and sc == c:
-            exps.append(_exp("expect_column_values_to_match_regex",
-                             {"column": c, "regex": COUNTRY_REGEX},
-                             "DQ-04", "country_format", f"{t}.country_format.{c}"))
-            exps.append(_exp("expect_column_values_to_be_in_set",
-                             {"column": c, "value_set": list(iso_alpha2_codes())},
-                             "DQ-04", "country_iso", f"{t}.country_iso.{c}"))
+            exps.append(
+                _exp(
+                    "expect_column_values_to_match_regex",
+                    {"column": c, "regex": COUNTRY_REGEX},
+                    "DQ-04",
+                    "country_format",
+                    f"{t}.country_format.{c}",
+                )
+            )
+            exps.append(
+                _exp(
+                    "expect_column_values_to_be_in_set",
+                    {"column": c, "value_set": list(iso_alpha2_codes())},
+                    "DQ-04",
+                    "country_iso",
+                    f"{t}.country_iso.{c}",
+                )
+            )
     for c, col in table.columns.items():
-        if col.is_timestamp and snapshot_name(table, c) == c and (t, c) not in FUTURE_TIMESTAMPS_ALLOWED:
-            exps.append(_exp("expect_column_values_to_be_between",
-                             {"column": c, "max_value": {"$PARAMETER": SNAPSHOT_TIME_PARAMETER}},
-                             "DQ-05", "not_after_snapshot", f"{t}.not_after_snapshot.{c}"))
+        if (
+            col.is_timestamp
+            and snapshot_name(table, c) == c
+            and (t, c) not in FUTURE_TIMESTAMPS_ALLOWED
+        ):
+            exps.append(
+                _exp(
+                    "expect_column_values_to_be_between",
+                    {"column": c, "max_value": {"$PARAMETER": SNAPSHOT_TIME_PARAMETER}},
+                    "DQ-05",
+                    "not_after_snapshot",
+                    f"{t}.not_after_snapshot.{c}",
+                )
+            )
     for pt, later, earlier in TIME_ORDER_PAIRS:
         if pt == t:
-            exps.append(_exp("expect_column_pair_values_a_to_be_greater_than_b",
-                             {"column_A": later, "column_B": earlier, "or_equal": True,
-                              "ignore_row_if": "either_value_is_missing"},
-                             "DQ-05", "time_order", f"{t}.time_order.{later}>={earlier}"))
+            exps.append(
+                _exp(
+                    "expect_column_pair_values_a_to_be_greater_than_b",
+                    {
+                        "column_A": later,
+                        "column_B": earlier,
+                        "or_equal": True,
+                        "ignore_row_if": "either_value_is_missing",
+                    },
+                    "DQ-05",
+                    "time_order",
+                    f"{t}.time_order.{later}>={earlier}",
+                )
+            )
     return {
         "name": t,
         "expectations": exps,
@@ -227,8 +317,10 @@ def read_suite_dicts(directory: Path | None = None) -> dict[str, dict[str, Any]]
         try:
             out[t] = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
-            raise SuiteError(f"no expectation suite for table {t}: {path} is missing "
-                             "(regenerate with `make regen`)") from exc
+            raise SuiteError(
+                f"no expectation suite for table {t}: {path} is missing "
+                "(regenerate with `make regen`)"
+            ) from exc
         except json.JSONDecodeError as exc:
             raise SuiteError(f"expectation suite {path} is not valid JSON: {exc}") from exc
     return out
@@ -253,4 +345,3 @@ def write_suites(directory: Path | None = None) -> list[Path]:
         p.write_text(suite_json(suite), encoding="utf-8")
         paths.append(p)
     return paths
-

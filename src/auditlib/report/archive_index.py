@@ -22,16 +22,23 @@ def archive_rows(archive_dir: Path) -> list[dict]:
     for run in list_runs(archive_dir):
         s = run.summary
         rules = s.get("rules") or {}
-        counts = {st: sum(1 for r in rules.values() if (r or {}).get("status") == st)
-                  for st in STATUSES}
+        counts = {
+            st: sum(1 for r in rules.values() if (r or {}).get("status") == st) for st in STATUSES
+        }
         verdict = s.get("verdict") if s.get("verdict") in ("pass", "fail", "error") else "error"
-        rows.append({
-            "run_id": run.run_id, "plan": run.plan, "as_of": s.get("as_of", ""),
-            "started_at": run.started_at, "verdict": verdict, "counts": counts,
-            "findings": sum(int((r or {}).get("findings") or 0) for r in rules.values()),
-            "href": f"{quote(run.path.name)}/index.html",
-            "has_index": (run.path / "index.html").is_file(),
-        })
+        rows.append(
+            {
+                "run_id": run.run_id,
+                "plan": run.plan,
+                "as_of": s.get("as_of", ""),
+                "started_at": run.started_at,
+                "verdict": verdict,
+                "counts": counts,
+                "findings": sum(int((r or {}).get("findings") or 0) for r in rules.values()),
+                "href": f"{quote(run.path.name)}/index.html",
+                "has_index": (run.path / "index.html").is_file(),
+            }
+        )
     return rows
 
 
@@ -39,9 +46,14 @@ def update_archive_index(archive_dir: Path = DEFAULT_ARCHIVE) -> Path:
     """(Re)write ``<archive_dir>/index.html``; returns its path."""
     archive_dir = Path(archive_dir)
     archive_dir.mkdir(parents=True, exist_ok=True)
-    html = environment().get_template("archive_index.html.j2").render(
-        runs=archive_rows(archive_dir), archive_name=str(archive_dir),
-        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    html = (
+        environment()
+        .get_template("archive_index.html.j2")
+        .render(
+            runs=archive_rows(archive_dir),
+            archive_name=str(archive_dir),
+            generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
     )
     assert_offline(html, "the archive index")
     out = archive_dir / "index.html"

@@ -75,8 +75,11 @@ class Link:
     manifest_sha256: str
 
     def ref(self) -> dict[str, Any]:
-        return {"sequence": self.sequence, "run_id": self.run_id,
-                "manifest_sha256": self.manifest_sha256}
+        return {
+            "sequence": self.sequence,
+            "run_id": self.run_id,
+            "manifest_sha256": self.manifest_sha256,
+        }
 
 
 @dataclass
@@ -174,22 +177,32 @@ def chain_head(archive_dir: Path) -> Link | None:
         e = max(entries, key=lambda x: x["sequence"])
         head = Link(int(e["sequence"]), str(e.get("run_id")), str(e.get("manifest_sha256")))
     listed = {str(e.get("run_id")) for e in entries}
-    runs = [_load_entry(p) for p in sorted(Path(archive_dir).iterdir())
-            if not p.name.startswith(".") and p.name not in listed and p.is_dir()
-            and not p.is_symlink()]  # only runs the ledger does not know are read
+    runs = [
+        _load_entry(p)
+        for p in sorted(Path(archive_dir).iterdir())
+        if not p.name.startswith(".") and p.name not in listed and p.is_dir() and not p.is_symlink()
+    ]  # only runs the ledger does not know are read
     for r in runs:
-        if r.sequence is not None and r.manifest_sha256 and (head is None
-                                                           or r.sequence > head.sequence):
+        if (
+            r.sequence is not None
+            and r.manifest_sha256
+            and (head is None or r.sequence > head.sequence)
+        ):
             head = Link(r.sequence, r.name, r.manifest_sha256)
-            log.warning("run %s (sequence %d) is not in %s: it is linked to anyway",
-                        r.name, r.sequence, LEDGER_NAME)
+            log.warning(
+                "run %s (sequence %d) is not in %s: it is linked to anyway",
+                r.name,
+                r.sequence,
+                LEDGER_NAME,
+            )
     return head
 
 
 def _unchained(archive_dir: Path) -> list[dict[str, Any]]:
     runs, _ = run_entries(archive_dir)
-    return [{"run_id": r.name, "manifest_sha256": r.manifest_sha256} for r in runs
-            if r.chain is None]
+    return [
+        {"run_id": r.name, "manifest_sha256": r.manifest_sha256} for r in runs if r.chain is None
+    ]
 
 
 def seal_and_publish(tmp_dir: Path, final_dir: Path, signer: Signer | None = None) -> Path:
@@ -199,17 +212,23 @@ def seal_and_publish(tmp_dir: Path, final_dir: Path, signer: Signer | None = Non
     archive = final_dir.parent
     with archive_lock(archive):
         head = chain_head(archive)
-        chain: dict[str, Any] = {"sequence": head.sequence + 1 if head else 1,
-                                 "previous": head.ref() if head else None}
+        chain: dict[str, Any] = {
+            "sequence": head.sequence + 1 if head else 1,
+            "previous": head.ref() if head else None,
+        }
         if head is None:
             chain["unchained_runs"] = _unchained(archive)
         manifest = write_manifest(tmp_dir, chain=chain, signer=signer)
         digest = hashlib.sha256(manifest.read_bytes()).hexdigest()
         final = publish_run(tmp_dir, final_dir)
-        line = {"sequence": chain["sequence"], "run_id": final.name, "manifest_sha256": digest,
-                "previous_manifest_sha256": head.manifest_sha256 if head else None,
-                "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "key_fingerprint": signer.fingerprint if signer else None}
+        line = {
+            "sequence": chain["sequence"],
+            "run_id": final.name,
+            "manifest_sha256": digest,
+            "previous_manifest_sha256": head.manifest_sha256 if head else None,
+            "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "key_fingerprint": signer.fingerprint if signer else None,
+        }
         fd = os.open(archive / LEDGER_NAME, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             os.write(fd, (json.dumps(line, sort_keys=True) + "\n").encode("utf-8"))
@@ -258,20 +277,26 @@ def _check_times(run: RunEntry, prev: RunEntry | None, problems: list[str]) -> N
     s = _summary(run.path)
     started, finished = _instant(s.get("started_at")), _instant(s.get("finished_at"))
     if started and finished and started > finished:
-        problems.append(f"run {run.name}: started_at {s['started_at']} is after finished_at "
-                        f"{s['finished_at']}")
+        problems.append(
+            f"run {run.name}: started_at {s['started_at']} is after finished_at {s['finished_at']}"
+        )
     if finished and finished > created:
-        problems.append(f"run {run.name}: sealed at {created.isoformat()} before it finished "
-                        f"({s['finished_at']}): back-dated")
+        problems.append(
+            f"run {run.name}: sealed at {created.isoformat()} before it finished "
+            f"({s['finished_at']}): back-dated"
+        )
     if prev is not None and prev.manifest:
         before = _instant(prev.manifest.get("created_at"))
         if before and created < before:
-            problems.append(f"run {run.name}: sealed at {created.isoformat()}, before its "
-                            f"predecessor {prev.name} ({before.isoformat()}): back-dated")
+            problems.append(
+                f"run {run.name}: sealed at {created.isoformat()}, before its "
+                f"predecessor {prev.name} ({before.isoformat()}): back-dated"
+            )
 
 
-def verify_archive(archive_dir: Path, trusted_keys: frozenset[str] | None = None,
-                   known_heads: tuple[str, ...] = ()) -> ArchiveReport:
+def verify_archive(
+    archive_dir: Path, trusted_keys: frozenset[str] | None = None, known_heads: tuple[str, ...] = ()
+) -> ArchiveReport:
     """Check every run of ``archive_dir`` and the chain that links them."""
     archive_dir = Path(archive_dir)
     rep = ArchiveReport()
@@ -288,8 +313,9 @@ def verify_archive(archive_dir: Path, trusted_keys: frozenset[str] | None = None
             rep.runs[r.name] = None
     pending = sorted(p.name for p in archive_dir.glob(".tmp-*"))
     if pending:
-        rep.notes.append(f"unpublished temp dirs (running or interrupted, not checked): "
-                         f"{', '.join(pending)}")
+        rep.notes.append(
+            f"unpublished temp dirs (running or interrupted, not checked): {', '.join(pending)}"
+        )
 
     ledger, ledger_problems = read_ledger(archive_dir)
     rep.problems.extend(ledger_problems)
@@ -302,19 +328,22 @@ def verify_archive(archive_dir: Path, trusted_keys: frozenset[str] | None = None
     chained = [r for r in runs if r.chain is not None]
     for r in chained:
         if r.sequence is None or r.sequence < 1:
-            rep.problems.append(f"run {r.name}: manifest.json has a chain without a valid "
-                                "sequence")
+            rep.problems.append(f"run {r.name}: manifest.json has a chain without a valid sequence")
             continue
         if r.sequence in by_seq:
-            rep.problems.append(f"runs {by_seq[r.sequence].name} and {r.name} both claim "
-                                f"sequence {r.sequence}: a run was inserted or replaced")
+            rep.problems.append(
+                f"runs {by_seq[r.sequence].name} and {r.name} both claim "
+                f"sequence {r.sequence}: a run was inserted or replaced"
+            )
             continue
         by_seq[r.sequence] = r
     last = max([*by_seq, *by_ledger], default=0)
     if not last:
         if runs:
-            rep.notes.append("the archive is not chained (its runs were sealed before "
-                             "chaining): each run is checked on its own")
+            rep.notes.append(
+                "the archive is not chained (its runs were sealed before "
+                "chaining): each run is checked on its own"
+            )
         _check_keys(runs, rep, trusted_keys)
         _check_known(known_heads, {}, rep)
         return rep
@@ -328,58 +357,77 @@ def verify_archive(archive_dir: Path, trusted_keys: frozenset[str] | None = None
             named = (led or {}).get("run_id")
             if not named and succ is not None:
                 named = ((succ.chain or {}).get("previous") or {}).get("run_id")
-            rep.problems.append(f"sequence {seq} (run {named or 'unknown'}) is missing from the "
-                                "archive: a run was deleted or moved")
+            rep.problems.append(
+                f"sequence {seq} (run {named or 'unknown'}) is missing from the "
+                "archive: a run was deleted or moved"
+            )
             continue
         assert run.manifest_sha256 is not None
         seen_shas[run.manifest_sha256] = run.name
         if led is None:
-            rep.problems.append(f"run {run.name} (sequence {seq}) is not in {LEDGER_NAME}: "
-                                "inserted, or the ledger was cut")
+            rep.problems.append(
+                f"run {run.name} (sequence {seq}) is not in {LEDGER_NAME}: "
+                "inserted, or the ledger was cut"
+            )
         elif led.get("manifest_sha256") == run.manifest_sha256 and led.get("run_id") != run.name:
-            rep.problems.append(f"run {led.get('run_id')} (sequence {seq}) was renamed to "
-                                f"{run.name}")
+            rep.problems.append(
+                f"run {led.get('run_id')} (sequence {seq}) was renamed to {run.name}"
+            )
         elif led.get("run_id") != run.name or led.get("manifest_sha256") != run.manifest_sha256:
             rep.problems.append(
                 f"run {run.name} (sequence {seq}): {LEDGER_NAME} records run "
                 f"{led.get('run_id')} with manifest {led.get('manifest_sha256')}, the archive "
-                f"holds manifest {run.manifest_sha256}: the run was replaced or rewritten")
+                f"holds manifest {run.manifest_sha256}: the run was replaced or rewritten"
+            )
         link = (run.chain or {}).get("previous")
         if seq == 1:
             if link is not None:
                 rep.problems.append(f"run {run.name} is sequence 1 but links to a predecessor")
         else:
-            expected_sha = prev.manifest_sha256 if prev else (by_ledger.get(seq - 1) or {}).get(
-                "manifest_sha256")
+            expected_sha = (
+                prev.manifest_sha256
+                if prev
+                else (by_ledger.get(seq - 1) or {}).get("manifest_sha256")
+            )
             expected_id = prev.name if prev else (by_ledger.get(seq - 1) or {}).get("run_id")
             if not isinstance(link, dict) or link.get("sequence") != seq - 1:
-                rep.problems.append(f"run {run.name} (sequence {seq}) has no link to sequence "
-                                    f"{seq - 1}")
+                rep.problems.append(
+                    f"run {run.name} (sequence {seq}) has no link to sequence {seq - 1}"
+                )
             elif link.get("manifest_sha256") != expected_sha:
                 rep.problems.append(
                     f"run {run.name} links to run {link.get('run_id')} with manifest "
                     f"{link.get('manifest_sha256')}, but sequence {seq - 1} is run "
                     f"{expected_id} with manifest {expected_sha}: a run was replaced, "
-                    "rewritten or inserted")
+                    "rewritten or inserted"
+                )
         _check_times(run, prev, rep.problems)
-    rep.head = Link(last, by_seq[last].name, by_seq[last].manifest_sha256 or "") \
-        if last in by_seq else None
+    rep.head = (
+        Link(last, by_seq[last].name, by_seq[last].manifest_sha256 or "")
+        if last in by_seq
+        else None
+    )
 
     genesis = by_seq.get(1)
-    allowed = {(u.get("run_id"), u.get("manifest_sha256"))
-               for u in ((genesis.chain or {}).get("unchained_runs") or [] if genesis else [])
-               if isinstance(u, dict)}
+    allowed = {
+        (u.get("run_id"), u.get("manifest_sha256"))
+        for u in ((genesis.chain or {}).get("unchained_runs") or [] if genesis else [])
+        if isinstance(u, dict)
+    }
     for r in runs:
         if r.chain is None and r.error is None and (r.name, r.manifest_sha256) not in allowed:
-            rep.problems.append(f"run {r.name} is outside the chain and was not in the archive "
-                                "when chaining began: inserted, or its manifest was replaced")
+            rep.problems.append(
+                f"run {r.name} is outside the chain and was not in the archive "
+                "when chaining began: inserted, or its manifest was replaced"
+            )
     _check_keys([by_seq[s] for s in sorted(by_seq)], rep, trusted_keys)
     _check_known(known_heads, {**seen_shas}, rep)
     return rep
 
 
-def _check_keys(runs: list[RunEntry], rep: ArchiveReport,
-                trusted_keys: frozenset[str] | None) -> None:
+def _check_keys(
+    runs: list[RunEntry], rep: ArchiveReport, trusted_keys: frozenset[str] | None
+) -> None:
     """Without pinned keys, one key for the whole chain and no unsigned run after a signed
     one: otherwise someone re-signed or stripped a signature."""
     if trusted_keys is not None:
@@ -394,22 +442,30 @@ def _check_keys(runs: list[RunEntry], rep: ArchiveReport,
             keys.setdefault(res.key_fingerprint, []).append(r.name)
             signed_before = signed_before or r.name
         elif signed_before and r.chain is not None:
-            rep.problems.append(f"run {r.name} is unsigned although run {signed_before} before "
-                                "it is signed: a signature may have been stripped")
+            rep.problems.append(
+                f"run {r.name} is unsigned although run {signed_before} before "
+                "it is signed: a signature may have been stripped"
+            )
     if len(keys) > 1:
         desc = "; ".join(f"{fp}: {', '.join(names)}" for fp, names in keys.items())
-        rep.problems.append(f"the runs are signed by {len(keys)} different keys ({desc}); if "
-                            "the key was rotated, pin every legitimate key with --trusted-key")
+        rep.problems.append(
+            f"the runs are signed by {len(keys)} different keys ({desc}); if "
+            "the key was rotated, pin every legitimate key with --trusted-key"
+        )
     elif keys:
-        rep.notes.append(f"every signed run is signed by key {next(iter(keys))} (not pinned: "
-                         "pass --trusted-key to check whose key it is)")
+        rep.notes.append(
+            f"every signed run is signed by key {next(iter(keys))} (not pinned: "
+            "pass --trusted-key to check whose key it is)"
+        )
 
 
 def _check_known(known: tuple[str, ...], present: dict[str, str], rep: ArchiveReport) -> None:
     for sha in known:
         if sha.lower() not in present:
-            rep.problems.append(f"the manifest {sha} you recorded earlier is no longer in the "
-                                "archive's chain: runs were deleted or rewritten")
+            rep.problems.append(
+                f"the manifest {sha} you recorded earlier is no longer in the "
+                "archive's chain: runs were deleted or rewritten"
+            )
 
 
 def check_links(run_dir: Path) -> tuple[list[str], list[str]]:
@@ -431,20 +487,27 @@ def check_links(run_dir: Path) -> tuple[list[str], list[str]]:
     if not (archive / LEDGER_NAME).exists():
         # a run handed over on its own (copied out of the archive) is still checked by its
         # hashes and signature; a ledger deleted inside the archive fails verify --archive
-        notes.append(f"no {LEDGER_NAME} beside the run: its place in the chain (sequence "
-                     f"{seq}) is not checked here; check the archive with --archive")
+        notes.append(
+            f"no {LEDGER_NAME} beside the run: its place in the chain (sequence "
+            f"{seq}) is not checked here; check the archive with --archive"
+        )
     elif not mine:
-        problems.append(f"{LEDGER_NAME} has no line for sequence {seq}: inserted run, or the "
-                        "ledger was cut")
+        problems.append(
+            f"{LEDGER_NAME} has no line for sequence {seq}: inserted run, or the ledger was cut"
+        )
     elif mine[-1].get("run_id") != run_dir.name or mine[-1].get("manifest_sha256") != sha:
-        problems.append(f"{LEDGER_NAME} records run {mine[-1].get('run_id')} with manifest "
-                        f"{mine[-1].get('manifest_sha256')} as sequence {seq}; this run's "
-                        f"manifest is {sha}: the run was replaced or rewritten")
+        problems.append(
+            f"{LEDGER_NAME} records run {mine[-1].get('run_id')} with manifest "
+            f"{mine[-1].get('manifest_sha256')} as sequence {seq}; this run's "
+            f"manifest is {sha}: the run was replaced or rewritten"
+        )
     for e in ledger:
         if e["sequence"] == seq + 1 and e.get("previous_manifest_sha256") != sha:
-            problems.append(f"the next run ({e.get('run_id')}) links to manifest "
-                            f"{e.get('previous_manifest_sha256')}, not to this run's {sha}: "
-                            "the run was replaced or rewritten")
+            problems.append(
+                f"the next run ({e.get('run_id')}) links to manifest "
+                f"{e.get('previous_manifest_sha256')}, not to this run's {sha}: "
+                "the run was replaced or rewritten"
+            )
     link = entry.chain.get("previous")
     if isinstance(link, dict) and link.get("run_id"):
         prev_dir = archive / str(link["run_id"])
@@ -453,6 +516,8 @@ def check_links(run_dir: Path) -> tuple[list[str], list[str]]:
         else:
             prev = _load_entry(prev_dir)
             if prev.manifest_sha256 != link.get("manifest_sha256"):
-                notes.append(f"the previous run {prev_dir.name} no longer has the manifest "
-                             "this run links to: check the archive with --archive")
+                notes.append(
+                    f"the previous run {prev_dir.name} no longer has the manifest "
+                    "this run links to: check the archive with --archive"
+                )
     return problems, notes

@@ -13,7 +13,10 @@ from typing import Any
 from auditlib.config import SEVERITIES
 
 SEVERITY_COLOURS = {
-    "critical": "#8b0000", "high": "#d9480f", "medium": "#f2a900", "low": "#5c7cfa",
+    "critical": "#8b0000",
+    "high": "#d9480f",
+    "medium": "#f2a900",
+    "low": "#5c7cfa",
     "info": "#868e96",
 }
 
@@ -24,9 +27,7 @@ def _png_data_uri(fig: Any) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def findings_by_rule_chart(
-    findings: list[dict[str, Any]], rule_ids: list[str]
-) -> str | None:
+def findings_by_rule_chart(findings: list[dict[str, Any]], rule_ids: list[str]) -> str | None:
     """Stacked bars: findings per rule, coloured by severity. None when there are no findings."""
     if not findings:
         return None

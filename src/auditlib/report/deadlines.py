@@ -75,19 +75,27 @@ def month_deadline(start: date, months: int, what: str, eves: bool) -> tuple[lis
 def _check(recorded: date | None, computed: date, name: str) -> list[str]:
     if recorded is None or recorded == computed:
         return []
-    return [f"NOTE: the rule recorded {name} {recorded.isoformat()}, the working gives "
-            f"{computed.isoformat()}"]
+    return [
+        f"NOTE: the rule recorded {name} {recorded.isoformat()}, the working gives "
+        f"{computed.isoformat()}"
+    ]
 
 
 def _late(due: date, answered: date | None, as_of: date | None) -> str:
     if answered is not None:
         n = (answered - due).days
-        return (f"answered {answered.isoformat()}: {_plural(n, 'day')} late" if n > 0
-                else f"answered {answered.isoformat()}: in time")
+        return (
+            f"answered {answered.isoformat()}: {_plural(n, 'day')} late"
+            if n > 0
+            else f"answered {answered.isoformat()}: in time"
+        )
     if as_of is not None:
         n = (as_of - due).days
-        return (f"still open at the audit day {as_of.isoformat()}: {_plural(n, 'day')} overdue"
-                if n > 0 else f"still open at the audit day {as_of.isoformat()}")
+        return (
+            f"still open at the audit day {as_of.isoformat()}: {_plural(n, 'day')} overdue"
+            if n > 0
+            else f"still open at the audit day {as_of.isoformat()}"
+        )
     return "still open"
 
 
@@ -109,8 +117,11 @@ def _dsr_01(ev: dict[str, Any], p: dict[str, Any], as_of: date | None) -> list[s
     if got is None:
         return []
     steps, due = got
-    return [*steps, _late(due, _day(ev.get("answered")), as_of),
-            *_check(_day(ev.get("due")), due, "due")]
+    return [
+        *steps,
+        _late(due, _day(ev.get("answered")), as_of),
+        *_check(_day(ev.get("due")), due, "due"),
+    ]
 
 
 def _dsr_02(ev: dict[str, Any], p: dict[str, Any], as_of: date | None) -> list[str]:
@@ -123,8 +134,10 @@ def _dsr_02(ev: dict[str, Any], p: dict[str, Any], as_of: date | None) -> list[s
     if notified is None:
         steps.append("extension never notified to the subject (by the audit day)")
     elif notified > due_1m:
-        steps.append(f"extension notified {notified.isoformat()}: "
-                     f"{_plural((notified - due_1m).days, 'day')} after the one-month deadline")
+        steps.append(
+            f"extension notified {notified.isoformat()}: "
+            f"{_plural((notified - due_1m).days, 'day')} after the one-month deadline"
+        )
     else:
         steps.append(f"extension notified {notified.isoformat()}: in time")
     if not ev.get("reason_given"):
@@ -138,15 +151,22 @@ def _dsr_03(ev: dict[str, Any], p: dict[str, Any], as_of: date | None) -> list[s
     if received is None:
         return []
     window = add_months(received, -12)
-    steps = [f"received {received.isoformat()}",
-             f"twelve months earlier {window.isoformat()} (start of the free-extract year)"]
+    steps = [
+        f"received {received.isoformat()}",
+        f"twelve months earlier {window.isoformat()} (start of the free-extract year)",
+    ]
     if ev.get("request_type") not in (None, "access"):
-        steps = [f"received {received.isoformat()}",
-                 f"a {ev.get('request_type')} request is always free"]
+        steps = [
+            f"received {received.isoformat()}",
+            f"a {ev.get('request_type')} request is always free",
+        ]
     else:
         last = _day(ev.get("last_earlier_access"))
-        steps.append(f"last earlier access request {last.isoformat()}: before that year"
-                     if last else "no earlier access request")
+        steps.append(
+            f"last earlier access request {last.isoformat()}: before that year"
+            if last
+            else "no earlier access request"
+        )
         steps.append("the first extract of the year is free")
     steps.append(f"charged {ev.get('fee_sek')} SEK")
     return [*steps, *_check(_day(ev.get("window_start")), window, "window_start")]
@@ -157,8 +177,10 @@ def _dsr_04(ev: dict[str, Any], p: dict[str, Any], as_of: date | None) -> list[s
     if answered is None:
         return []
     end = f"still there at the audit day {as_of.isoformat()}" if as_of else "still there"
-    return [f"erasure answered as fulfilled {answered.isoformat()}",
-            f"rows created before that day {end}"]
+    return [
+        f"erasure answered as fulfilled {answered.isoformat()}",
+        f"rows created before that day {end}",
+    ]
 
 
 def _dsr_05(ev: dict[str, Any], p: dict[str, Any], as_of: date | None) -> list[str]:
@@ -179,15 +201,18 @@ def _dsr_06(ev: dict[str, Any], p: dict[str, Any], as_of: date | None) -> list[s
         return []
     steps, due = got
     if as_of is not None:
-        steps.append(f"open at the audit day {as_of.isoformat()}: "
-                     f"{_plural((due - as_of).days, 'day')} left")
+        steps.append(
+            f"open at the audit day {as_of.isoformat()}: {_plural((due - as_of).days, 'day')} left"
+        )
     return [*steps, *_check(_day(ev.get("due")), due, "due")]
 
 
 def _overdue(due: date, as_of: date | None, what: str = "still kept") -> str:
     if as_of is None:
         return what
-    return f"{what} at the audit day {as_of.isoformat()}: {_plural((as_of - due).days, 'day')} overdue"
+    return (
+        f"{what} at the audit day {as_of.isoformat()}: {_plural((as_of - due).days, 'day')} overdue"
+    )
 
 
 def _grace(p: dict[str, Any]) -> int:
@@ -201,13 +226,16 @@ def _ret_01(ev: dict[str, Any], p: dict[str, Any], as_of: date | None) -> list[s
         return []
     g = _grace(p)
     due = add_months(end, g)
-    steps = [f"relationship ended {end.isoformat()}",
-             f"+ {_plural(g, 'month')} grace = {due.isoformat()}"]
+    steps = [
+        f"relationship ended {end.isoformat()}",
+        f"+ {_plural(g, 'month')} grace = {due.isoformat()}",
+    ]
     lifted = _day(ev.get("hold_lifted_on"))
     if lifted is not None:
         after = add_months(lifted, g)
-        steps.append(f"legal hold lifted {lifted.isoformat()} + {_plural(g, 'month')} = "
-                     f"{after.isoformat()}")
+        steps.append(
+            f"legal hold lifted {lifted.isoformat()} + {_plural(g, 'month')} = {after.isoformat()}"
+        )
         due = max(due, after)
     steps.append(f"due {due.isoformat()} (a contractual date: not moved to a working day)")
     steps.append(_overdue(due, as_of, f"{ev.get('rows_total', 'some')} row(s) still held"))
@@ -219,25 +247,32 @@ def _ret_02(ev: dict[str, Any], p: dict[str, Any], as_of: date | None) -> list[s
     if done is None:
         return []
     end = f"still there at the audit day {as_of.isoformat()}" if as_of else "still there"
-    return [f"{ev.get('scope', 'deletion')} run reported completed {done.isoformat()}",
-            f"{ev.get('rows_total', 'some')} row(s) created before it {end}"]
+    return [
+        f"{ev.get('scope', 'deletion')} run reported completed {done.isoformat()}",
+        f"{ev.get('rows_total', 'some')} row(s) created before it {end}",
+    ]
 
 
 def _ret_03(ev: dict[str, Any], p: dict[str, Any], as_of: date | None) -> list[str]:
     taken, due = _day(ev.get("taken_on")), _day(ev.get("earliest_deletion_due"))
     if taken is None or due is None:
         return []
-    return [f"backup taken {taken.isoformat()} with the customer's data in it",
-            f"customer's deletion due {due.isoformat()}",
-            _overdue(due, as_of, "backup still exists")]
+    return [
+        f"backup taken {taken.isoformat()} with the customer's data in it",
+        f"customer's deletion due {due.isoformat()}",
+        _overdue(due, as_of, "backup still exists"),
+    ]
 
 
 def _ret_04(ev: dict[str, Any], p: dict[str, Any], as_of: date | None) -> list[str]:
     taken, expires = _day(ev.get("taken_on")), _day(ev.get("expires_on"))
     if expires is None:
         return []
-    return [*([f"backup taken {taken.isoformat()}"] if taken else []),
-            f"expires {expires.isoformat()}", _overdue(expires, as_of, "backup still exists")]
+    return [
+        *([f"backup taken {taken.isoformat()}"] if taken else []),
+        f"expires {expires.isoformat()}",
+        _overdue(expires, as_of, "backup still exists"),
+    ]
 
 
 def _fiscal_keep(ev: dict[str, Any], p: dict[str, Any]) -> tuple[list[str], date] | None:
@@ -247,8 +282,13 @@ def _fiscal_keep(ev: dict[str, Any], p: dict[str, Any]) -> tuple[list[str], date
         return None
     years = 7 if years is None else years
     keep = date(year + years, 12, 31)
-    return ([f"fiscal year {year}",
-             f"+ {_plural(years, 'year')} (bookkeeping law) = keep until {keep.isoformat()}"], keep)
+    return (
+        [
+            f"fiscal year {year}",
+            f"+ {_plural(years, 'year')} (bookkeeping law) = keep until {keep.isoformat()}",
+        ],
+        keep,
+    )
 
 
 def _ret_05(ev: dict[str, Any], p: dict[str, Any], as_of: date | None) -> list[str]:
@@ -256,8 +296,11 @@ def _ret_05(ev: dict[str, Any], p: dict[str, Any], as_of: date | None) -> list[s
     if got is None:
         return []
     steps, keep = got
-    return [*steps, _overdue(keep, as_of, "invoice still kept"),
-            *_check(_day(ev.get("keep_until")), keep, "keep_until")]
+    return [
+        *steps,
+        _overdue(keep, as_of, "invoice still kept"),
+        *_check(_day(ev.get("keep_until")), keep, "keep_until"),
+    ]
 
 
 def _ret_06(ev: dict[str, Any], p: dict[str, Any], as_of: date | None) -> list[str]:
@@ -265,12 +308,16 @@ def _ret_06(ev: dict[str, Any], p: dict[str, Any], as_of: date | None) -> list[s
     if got is None:
         return []
     steps, keep = got
-    return [*steps, f"number {ev.get('number')} must exist until then but is missing",
-            *_check(_day(ev.get("keep_until")), keep, "keep_until")]
+    return [
+        *steps,
+        f"number {ev.get('number')} must exist until then but is missing",
+        *_check(_day(ev.get("keep_until")), keep, "keep_until"),
+    ]
 
 
-def _months_after(key: str, months_param: str, default: int, what: str,
-                  recorded_key: str | None = None) -> Callable[..., list[str]]:
+def _months_after(
+    key: str, months_param: str, default: int, what: str, recorded_key: str | None = None
+) -> Callable[..., list[str]]:
     def work(ev: dict[str, Any], p: dict[str, Any], as_of: date | None) -> list[str]:
         start = _day(ev.get(key))
         if start is None:
@@ -278,29 +325,42 @@ def _months_after(key: str, months_param: str, default: int, what: str,
         n = _int(p.get(months_param))
         n = default if n is None else n
         keep = add_months(start, n)
-        steps = [f"{what} {start.isoformat()}", f"+ {_plural(n, 'month')} = keep until "
-                 f"{keep.isoformat()}", _overdue(keep, as_of)]
-        return steps + (_check(_day(ev.get(recorded_key)), keep, recorded_key)
-                        if recorded_key else [])
+        steps = [
+            f"{what} {start.isoformat()}",
+            f"+ {_plural(n, 'month')} = keep until {keep.isoformat()}",
+            _overdue(keep, as_of),
+        ]
+        return steps + (
+            _check(_day(ev.get(recorded_key)), keep, recorded_key) if recorded_key else []
+        )
+
     return work
 
 
 WORKINGS: dict[str, Callable[[dict[str, Any], dict[str, Any], date | None], list[str]]] = {
-    "DSR-01": _dsr_01, "DSR-02": _dsr_02, "DSR-03": _dsr_03, "DSR-04": _dsr_04,
-    "DSR-05": _dsr_05, "DSR-06": _dsr_06,
-    "RET-01": _ret_01, "RET-02": _ret_02, "RET-03": _ret_03, "RET-04": _ret_04,
-    "RET-05": _ret_05, "RET-06": _ret_06,
-    "RET-07": _months_after("closed_on", "support_ticket_retention_months", 24,
-                            "ticket closed", "keep_until"),
-    "RET-08": _months_after("oldest", "cookie_consent_retention_months", 13,
-                            "oldest consent given"),
-    "RET-09": _months_after("oldest", "login_event_retention_months", 12,
-                            "oldest login event"),
+    "DSR-01": _dsr_01,
+    "DSR-02": _dsr_02,
+    "DSR-03": _dsr_03,
+    "DSR-04": _dsr_04,
+    "DSR-05": _dsr_05,
+    "DSR-06": _dsr_06,
+    "RET-01": _ret_01,
+    "RET-02": _ret_02,
+    "RET-03": _ret_03,
+    "RET-04": _ret_04,
+    "RET-05": _ret_05,
+    "RET-06": _ret_06,
+    "RET-07": _months_after(
+        "closed_on", "support_ticket_retention_months", 24, "ticket closed", "keep_until"
+    ),
+    "RET-08": _months_after(
+        "oldest", "cookie_consent_retention_months", 13, "oldest consent given"
+    ),
+    "RET-09": _months_after("oldest", "login_event_retention_months", 12, "oldest login event"),
 }
 
 
-def working(finding: dict[str, Any], params: dict[str, Any], as_of: date | str | None
-            ) -> list[str]:
+def working(finding: dict[str, Any], params: dict[str, Any], as_of: date | str | None) -> list[str]:
     """The steps from the event to the deadline and the verdict, for DSR and RET findings.
 
     ``params`` are the run's parameters (summary.json ``parameters``); ``as_of`` the audit day.

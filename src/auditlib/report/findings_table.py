@@ -29,8 +29,17 @@ from auditlib.report.deadlines import working_text
 from auditlib.report.privacy import safe_evidence, scrub_text
 
 CSV_NAME, XLSX_NAME = "findings.csv", "findings.xlsx"
-FIXED_COLUMNS = ("n", "rule_id", "rule_title", "promise", "severity", "entity_type",
-                 "entity_id", "message", "working")
+FIXED_COLUMNS = (
+    "n",
+    "rule_id",
+    "rule_title",
+    "promise",
+    "severity",
+    "entity_type",
+    "entity_id",
+    "message",
+    "working",
+)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 NO_PROMISE = "data quality (no promise)"
@@ -102,16 +111,20 @@ def build_table(findings: Iterable[dict[str, Any]], summary: dict[str, Any]) -> 
         for k in flat:
             ev_cols.setdefault(k, None)
         rule = catalogue.get(rid)
-        rows.append({
-            "n": n, "rule_id": rid, "rule_title": rule.title if rule else "",
-            "promise": promise.title if promise else NO_PROMISE,
-            "severity": str(f.get("severity", "")),
-            "entity_type": scrub_text(str(f.get("entity_type", ""))),
-            "entity_id": scrub_text(str(f.get("entity_id", ""))),
-            "message": scrub_text(str(f.get("message", ""))),
-            "working": scrub_text(working_text({**f, "evidence": ev}, params, as_of)),
-            **{k: (scrub_text(v) if isinstance(v, str) else v) for k, v in flat.items()},
-        })
+        rows.append(
+            {
+                "n": n,
+                "rule_id": rid,
+                "rule_title": rule.title if rule else "",
+                "promise": promise.title if promise else NO_PROMISE,
+                "severity": str(f.get("severity", "")),
+                "entity_type": scrub_text(str(f.get("entity_type", ""))),
+                "entity_id": scrub_text(str(f.get("entity_id", ""))),
+                "message": scrub_text(str(f.get("message", ""))),
+                "working": scrub_text(working_text({**f, "evidence": ev}, params, as_of)),
+                **{k: (scrub_text(v) if isinstance(v, str) else v) for k, v in flat.items()},
+            }
+        )
     return FindingsTable([*FIXED_COLUMNS, *ev_cols], rows)
 
 
@@ -163,8 +176,9 @@ def write_xlsx(table: FindingsTable, path: Path, summary: dict[str, Any]) -> Pat
     return Path(path)
 
 
-def write_findings_files(run_dir: Path, findings: list[dict[str, Any]],
-                         summary: dict[str, Any]) -> FindingsTable:
+def write_findings_files(
+    run_dir: Path, findings: list[dict[str, Any]], summary: dict[str, Any]
+) -> FindingsTable:
     """Write ``findings.csv`` and ``findings.xlsx`` into ``run_dir`` (before the manifest)."""
     table = build_table(findings, summary)
     write_csv(table, Path(run_dir) / CSV_NAME)

@@ -104,15 +104,20 @@ def list_runs(archive_dir: Path) -> list[RunInfo]:
 def previous_run(archive_dir: Path, current: dict[str, Any], current_dir: Path) -> RunInfo | None:
     """The latest run of the same plan that started before ``current``."""
     cur_id = str(current.get("run_id") or "")
-    cur_plan = (current.get("plan") or {}).get("name") if isinstance(current.get("plan"), dict) \
+    cur_plan = (
+        (current.get("plan") or {}).get("name")
+        if isinstance(current.get("plan"), dict)
         else current.get("plan")
+    )
     cur_start = str(current.get("started_at") or "")
     cur_key = started_key(cur_start)
     cur_dir = Path(current_dir).resolve()
     for run in list_runs(archive_dir):
         if run.run_id == cur_id or run.path.resolve() == cur_dir:
             continue
-        if run.plan == str(cur_plan or "") and (not cur_start or started_key(run.started_at) < cur_key):
+        if run.plan == str(cur_plan or "") and (
+            not cur_start or started_key(run.started_at) < cur_key
+        ):
             return run
     return None
 
@@ -149,11 +154,10 @@ def compute_trend(archive_dir: Path, run_dir: Path) -> Trend:
             rt.still_open = _sort_ids(now & before)
         else:
             rt.comparable = False
-            rt.note = (f"not comparable: status {s_before or 'absent'} in the previous run, "
-                       f"{s_now or 'absent'} now")
+            rt.note = (
+                f"not comparable: status {s_before or 'absent'} in the previous run, "
+                f"{s_now or 'absent'} now"
+            )
             rt.still_open = _sort_ids(now)
         trend.rules[rule_id] = rt
     return trend
-
-
-

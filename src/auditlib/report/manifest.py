@@ -71,9 +71,13 @@ class VerifyResult:
 
     def lines(self) -> list[str]:
         out: list[str] = []
-        for label, names in (("changed", self.changed), ("missing", self.missing),
-                             ("added", self.added), ("not a regular file", self.irregular),
-                             ("problem", self.problems)):
+        for label, names in (
+            ("changed", self.changed),
+            ("missing", self.missing),
+            ("added", self.added),
+            ("not a regular file", self.irregular),
+            ("problem", self.problems),
+        ):
             out.extend(f"{label}: {n}" for n in names)
         return out
 
@@ -108,8 +112,13 @@ def scan_run(run_dir: Path) -> tuple[list[str], list[str]]:
     return sorted(files), sorted(odd)
 
 
-def write_manifest(run_dir: Path, seal: bool = True, *, chain: dict[str, Any] | None = None,
-                   signer: Signer | None = None) -> Path:
+def write_manifest(
+    run_dir: Path,
+    seal: bool = True,
+    *,
+    chain: dict[str, Any] | None = None,
+    signer: Signer | None = None,
+) -> Path:
     """Hash every file of ``run_dir`` into ``manifest.json``, sign it (``signer``: into
     ``manifest.sig``), then (``seal``) make the files 0444.
 
@@ -119,8 +128,10 @@ def write_manifest(run_dir: Path, seal: bool = True, *, chain: dict[str, Any] | 
     run_dir = Path(run_dir)
     names, odd = scan_run(run_dir)
     if odd:
-        raise ManifestError(f"{run_dir}: symbolic links and special files are not allowed in "
-                            f"a run directory: {', '.join(odd)}")
+        raise ManifestError(
+            f"{run_dir}: symbolic links and special files are not allowed in "
+            f"a run directory: {', '.join(odd)}"
+        )
     files: dict[str, dict[str, Any]] = {}
     for rel in names:
         p = run_dir / rel
@@ -188,8 +199,9 @@ def parse_manifest(data: bytes, where: str) -> dict[str, Any]:
 
 def _summary_run_id(run_dir: Path) -> tuple[str | None, str | None]:
     try:
-        return str(json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
-                   ["run_id"]), None
+        return str(
+            json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))["run_id"]
+        ), None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return None, f"summary.json names no run_id ({type(exc).__name__})"
 
@@ -198,19 +210,27 @@ def _check_identity(run_dir: Path, manifest: dict[str, Any], result: VerifyResul
     """run_id of the manifest and of summary.json must both be the directory's name."""
     name = run_dir.name
     if manifest.get("run_id") != name:
-        result.problems.append(f"manifest.json names run {manifest.get('run_id')!r} but the "
-                               f"directory is {name!r} (renamed or forged)")
+        result.problems.append(
+            f"manifest.json names run {manifest.get('run_id')!r} but the "
+            f"directory is {name!r} (renamed or forged)"
+        )
     if "summary.json" in manifest["files"]:
         sid, why = _summary_run_id(run_dir)
         if why:
             result.problems.append(why)
         elif sid != name:
-            result.problems.append(f"summary.json names run {sid!r} but the directory is "
-                                   f"{name!r} (renamed or forged)")
+            result.problems.append(
+                f"summary.json names run {sid!r} but the directory is {name!r} (renamed or forged)"
+            )
 
 
-def _check_signature(run_dir: Path, data: bytes, manifest: dict[str, Any],
-                     trusted: frozenset[str] | None, result: VerifyResult) -> None:
+def _check_signature(
+    run_dir: Path,
+    data: bytes,
+    manifest: dict[str, Any],
+    trusted: frozenset[str] | None,
+    result: VerifyResult,
+) -> None:
     from auditlib.report.signing import SigningError, fingerprint, load_public_key, verify_signature
 
     signing = manifest.get("signing")
@@ -219,11 +239,15 @@ def _check_signature(run_dir: Path, data: bytes, manifest: dict[str, Any],
         if sig_path.exists() or sig_path.is_symlink():
             result.problems.append(f"{SIGNATURE_NAME} is present but manifest.json names no key")
         if trusted:
-            result.problems.append("the run is not signed, but a trusted key was given: "
-                                   "a signature may have been stripped")
+            result.problems.append(
+                "the run is not signed, but a trusted key was given: "
+                "a signature may have been stripped"
+            )
         else:
-            result.notes.append("unsigned: the manifest is hashed and chained, not signed "
-                                "(no AUDITLIB_SIGNING_KEY when the run was sealed)")
+            result.notes.append(
+                "unsigned: the manifest is hashed and chained, not signed "
+                "(no AUDITLIB_SIGNING_KEY when the run was sealed)"
+            )
         return
     try:
         key = load_public_key(str(signing.get("public_key") or ""))
@@ -233,11 +257,14 @@ def _check_signature(run_dir: Path, data: bytes, manifest: dict[str, Any],
     fp = fingerprint(key)
     result.key_fingerprint = fp
     if signing.get("fingerprint") != fp:
-        result.problems.append("manifest.json: the recorded key fingerprint does not match "
-                               "its public key")
+        result.problems.append(
+            "manifest.json: the recorded key fingerprint does not match its public key"
+        )
     if sig_path.is_symlink() or not sig_path.is_file():
-        result.problems.append(f"{SIGNATURE_NAME} is missing: the manifest names a signing "
-                               "key but carries no signature")
+        result.problems.append(
+            f"{SIGNATURE_NAME} is missing: the manifest names a signing "
+            "key but carries no signature"
+        )
         return
     try:
         sig = sig_path.read_text(encoding="ascii")
@@ -245,15 +272,18 @@ def _check_signature(run_dir: Path, data: bytes, manifest: dict[str, Any],
         result.problems.append(f"{SIGNATURE_NAME} is unreadable: {exc}")
         return
     if not verify_signature(key, data, sig):
-        result.problems.append(f"{SIGNATURE_NAME}: the signature does not match manifest.json "
-                               f"(key {fp})")
+        result.problems.append(
+            f"{SIGNATURE_NAME}: the signature does not match manifest.json (key {fp})"
+        )
         return
     if trusted is not None and fp not in trusted:
-        result.problems.append(f"signed by key {fp}, which is not a trusted key "
-                               "(re-signed by someone else?)")
+        result.problems.append(
+            f"signed by key {fp}, which is not a trusted key (re-signed by someone else?)"
+        )
     elif trusted is None:
-        result.notes.append(f"signed (Ed25519) by key {fp}; pin it with --trusted-key to "
-                            "check whose key this is")
+        result.notes.append(
+            f"signed (Ed25519) by key {fp}; pin it with --trusted-key to check whose key this is"
+        )
 
 
 def _check_evidence_claim(run_dir: Path, manifest: dict[str, Any], result: VerifyResult) -> None:
@@ -266,14 +296,17 @@ def _check_evidence_claim(run_dir: Path, manifest: dict[str, Any], result: Verif
         return  # runs sealed before summary.json recorded it
     signing = manifest.get("signing")
     if claimed and not signing:
-        result.problems.append(f"summary.json says the run was signed by key {fp}, but the "
-                               "manifest carries no signature (stripped?)")
+        result.problems.append(
+            f"summary.json says the run was signed by key {fp}, but the "
+            "manifest carries no signature (stripped?)"
+        )
     elif claimed and result.key_fingerprint and fp != result.key_fingerprint:
-        result.problems.append(f"summary.json says the run was signed by key {fp}, but the "
-                               f"manifest is signed by {result.key_fingerprint} (re-signed?)")
+        result.problems.append(
+            f"summary.json says the run was signed by key {fp}, but the "
+            f"manifest is signed by {result.key_fingerprint} (re-signed?)"
+        )
     elif not claimed and signing:
-        result.problems.append("summary.json says the run is unsigned, but the manifest is "
-                               "signed")
+        result.problems.append("summary.json says the run is unsigned, but the manifest is signed")
 
 
 def verify_run(run_dir: Path, trusted_keys: frozenset[str] | None = None) -> VerifyResult:
@@ -341,14 +374,15 @@ def snapshot_location(run_dir: Path) -> tuple[Path, str]:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ManifestError("summary.json names no snapshot file and sha256") from exc
     if snap["sha256"] is None:
-        raise ManifestError("summary.json records no snapshot sha256 (the snapshot step "
-                            "wrote no file)")
+        raise ManifestError(
+            "summary.json records no snapshot sha256 (the snapshot step wrote no file)"
+        )
     archive = run_dir.absolute().parent
     path = archive / rel
-    if Path(rel).is_absolute() or ".." in Path(rel).parts or \
-            Path(rel).parts[:1] != (".snapshots",):
-        raise ManifestError(f"summary.json names snapshot file {rel!r}, which is not in "
-                            "<archive>/.snapshots/")
+    if Path(rel).is_absolute() or ".." in Path(rel).parts or Path(rel).parts[:1] != (".snapshots",):
+        raise ManifestError(
+            f"summary.json names snapshot file {rel!r}, which is not in <archive>/.snapshots/"
+        )
     return path, expected
 
 

@@ -33,8 +33,13 @@ def _template_path() -> str:
     return str(resources.files("auditlib").joinpath(f"report/templates/{TEMPLATE}"))
 
 
-_RICH = ("text/html", "text/markdown", "image/svg+xml", "application/javascript",
-         "application/vnd.jupyter.widget-view+json")
+_RICH = (
+    "text/html",
+    "text/markdown",
+    "image/svg+xml",
+    "application/javascript",
+    "application/vnd.jupyter.widget-view+json",
+)
 
 
 def neutralise_active_outputs(nb: nbformat.NotebookNode) -> int:
@@ -49,8 +54,11 @@ def neutralise_active_outputs(nb: nbformat.NotebookNode) -> int:
                 if mime not in data:
                     continue
                 text = "".join(data[mime]) if isinstance(data[mime], list) else str(data[mime])
-                if mime.startswith("application/") or active_content(text) \
-                        or remote_resources(text):
+                if (
+                    mime.startswith("application/")
+                    or active_content(text)
+                    or remote_resources(text)
+                ):
                     del data[mime]
                     data.setdefault("text/plain", f"[{mime} output removed: reports are static]")
                     changed += 1
@@ -116,4 +124,6 @@ def has_papermill_error(ipynb: Path) -> bool:
     import nbformat
 
     nb = nbformat.read(str(ipynb), as_version=4)
-    return any("papermill-error-cell-tag" in c.get("metadata", {}).get("tags", []) for c in nb.cells)
+    return any(
+        "papermill-error-cell-tag" in c.get("metadata", {}).get("tags", []) for c in nb.cells
+    )

@@ -18,8 +18,9 @@ import re
 from html.parser import HTMLParser
 
 _REMOTE = re.compile(r"^\s*(https?:)?//", re.I)
-_CSS_REMOTE = re.compile(r"(@import\s+(url\()?\s*['\"]?\s*(https?:)?//|url\(\s*['\"]?\s*(https?:)?//)",
-                         re.I)
+_CSS_REMOTE = re.compile(
+    r"(@import\s+(url\()?\s*['\"]?\s*(https?:)?//|url\(\s*['\"]?\s*(https?:)?//)", re.I
+)
 _LOADING_ATTRS = {"src", "srcset", "data", "poster", "background", "action", "formaction"}
 
 
@@ -53,9 +54,10 @@ class _Finder(HTMLParser):
                 self.active.append(f"<{tag} {name}={value[:40]!r}>")
             if value is None:
                 continue
-            if (name in _LOADING_ATTRS or (name == "href" and tag in ("link", "base", "image",
-                                                                       "use"))) \
-                    and _REMOTE.match(value):
+            if (
+                name in _LOADING_ATTRS
+                or (name == "href" and tag in ("link", "base", "image", "use"))
+            ) and _REMOTE.match(value):
                 self.found.append(f"<{tag} {name}={value!r}>")
             if name == "style" and _CSS_REMOTE.search(value):
                 self.found.append(f"<{tag} style=...{value[:80]!r}>")
@@ -75,7 +77,7 @@ class _Finder(HTMLParser):
             self._script.append(data)
         if self._in_style:
             for m in _CSS_REMOTE.finditer(data):
-                self.found.append(f"CSS {data[m.start():m.start() + 80]!r}")
+                self.found.append(f"CSS {data[m.start() : m.start() + 80]!r}")
 
 
 def _scan(html: str, allowed_scripts: tuple[str, ...] = ()) -> _Finder:

@@ -70,7 +70,8 @@ def render_pdf(run_dir: Path, out: Path | None = None) -> Path:
     index = run_dir / "index.html"
     if not index.is_file():
         raise FileNotFoundError(f"{index} is missing: render the run first (render_run)")
-    html = weasyprint.HTML(string=index.read_text(encoding="utf-8"),
-                           url_fetcher=_offline_fetcher(weasyprint))
+    html = weasyprint.HTML(
+        string=index.read_text(encoding="utf-8"), url_fetcher=_offline_fetcher(weasyprint)
+    )
     html.write_pdf(str(out))
     return out

@@ -22,8 +22,15 @@ PERSONAL_KEY = re.compile(
 )
 # Keys of a source description / parameters that could carry a secret.
 SECRET_KEY = re.compile(r"(password|passwd|secret|token|credential|pgpass|api_?key|private)", re.I)
-__all__ = ["PERSONAL_KEY", "REDACTED", "SECRET_KEY", "safe_description", "safe_evidence",
-           "scrub_personal", "scrub_text"]
+__all__ = [
+    "PERSONAL_KEY",
+    "REDACTED",
+    "SECRET_KEY",
+    "safe_description",
+    "safe_evidence",
+    "scrub_personal",
+    "scrub_text",
+]
 
 
 def scrub_personal(value: str) -> str:
@@ -58,11 +65,7 @@ def safe_evidence(evidence: dict[str, Any] | None) -> dict[str, Any]:
     """Evidence without keys that could name personal data, values scrubbed."""
     if not isinstance(evidence, dict):
         return {}
-    return {
-        str(k): _scrub_value(v)
-        for k, v in evidence.items()
-        if not PERSONAL_KEY.search(str(k))
-    }
+    return {str(k): _scrub_value(v) for k, v in evidence.items() if not PERSONAL_KEY.search(str(k))}
 
 
 def safe_description(desc: dict[str, Any] | None) -> dict[str, Any]:

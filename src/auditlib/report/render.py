@@ -24,8 +24,9 @@ class ReportError(Exception):
     """Some part of the report could not be rendered (the rest was written)."""
 
 
-def _notebook_rows(run_dir: Path, summary: dict[str, Any], rendered: dict[str, str | None]
-                   ) -> list[dict[str, Any]]:
+def _notebook_rows(
+    run_dir: Path, summary: dict[str, Any], rendered: dict[str, str | None]
+) -> list[dict[str, Any]]:
     meta: dict[str, Any] = summary.get("notebooks") or {}
     names = list(meta) + sorted(n for n in rendered if n not in meta)
     rows = []
@@ -36,9 +37,15 @@ def _notebook_rows(run_dir: Path, summary: dict[str, Any], rendered: dict[str, s
         error = m.get("error") or ""
         if render_error:
             error = f"{error}; report not rendered: {render_error}".strip("; ")
-        rows.append({"name": name, "status": m.get("status", "unknown"),
-                     "seconds": m.get("seconds", ""), "error": scrub_text(str(error)),
-                     "href": href})
+        rows.append(
+            {
+                "name": name,
+                "status": m.get("status", "unknown"),
+                "seconds": m.get("seconds", ""),
+                "error": scrub_text(str(error)),
+                "href": href,
+            }
+        )
     return rows
 
 
@@ -68,7 +75,9 @@ def render_run(run_dir: Path, archive_dir: Path) -> None:
     failed = {k: v for k, v in rendered.items() if v}
     if failed:  # the runner turns the run into an error: the page must say so too
         context["verdict"] = "error"
-        context["report_error"] = "some notebook reports could not be rendered (see Notebook reports)"
+        context["report_error"] = (
+            "some notebook reports could not be rendered (see Notebook reports)"
+        )
     write_index(run_dir, context)
     if failed:
         raise ReportError(

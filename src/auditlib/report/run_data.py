@@ -67,8 +67,9 @@ def load_findings(run_dir: Path) -> list[dict[str, Any]]:
     return out
 
 
-def load_gates(summary: dict[str, Any], findings: list[dict[str, Any]]
-               ) -> tuple[list[dict[str, Any]], str]:
+def load_gates(
+    summary: dict[str, Any], findings: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], str]:
     """Gate rows per table and where they came from: the ``gates`` list of summary.json
     (the runner copies it from the snapshot step's result), else only the failed gates
     that findings.jsonl holds. The report never opens the pseudonymised snapshot: what
@@ -77,10 +78,15 @@ def load_gates(summary: dict[str, Any], findings: list[dict[str, Any]]
     if isinstance(summary.get("gates"), list):
         return summary["gates"], "summary.json"
     rows = [
-        {"gate_id": f["rule_id"], "table_name": f.get("entity_id"), "status": "fail",
-         "rows_affected": (f.get("evidence") or {}).get("rows_affected"),
-         "message": f.get("message", "")}
-        for f in findings if str(f.get("rule_id", "")).startswith("DQ-")
+        {
+            "gate_id": f["rule_id"],
+            "table_name": f.get("entity_id"),
+            "status": "fail",
+            "rows_affected": (f.get("evidence") or {}).get("rows_affected"),
+            "message": f.get("message", ""),
+        }
+        for f in findings
+        if str(f.get("rule_id", "")).startswith("DQ-")
     ]
     return rows, "findings.jsonl (failed gates only)"
 

@@ -74,16 +74,18 @@ def _rule_rows(data: RunData, catalogue: dict[str, Any], dq: dict[str, Any]) -> 
         res = summary_rules.get(rid)
         title = meta.title if meta else gate.get("title", "")
         sev = severities.get(rid) or (meta.severity if meta else gate.get("severity", ""))
-        rows.append({
-            "id": rid,
-            "title": title,
-            "severity": sev,
-            "status": (res or {}).get("status", "not run"),
-            "findings": (res or {}).get("findings", ""),
-            "error": scrub_text(str((res or {}).get("error") or "")),
-            "seconds": _seconds(seconds.get(rid)),
-            "blocking": gate.get("blocking"),
-        })
+        rows.append(
+            {
+                "id": rid,
+                "title": title,
+                "severity": sev,
+                "status": (res or {}).get("status", "not run"),
+                "findings": (res or {}).get("findings", ""),
+                "error": scrub_text(str((res or {}).get("error") or "")),
+                "seconds": _seconds(seconds.get(rid)),
+                "blocking": gate.get("blocking"),
+            }
+        )
     return rows
 
 
@@ -91,23 +93,30 @@ def _seconds(value: Any) -> str:
     return f"{value:.2f}" if _is_num(value) else ""
 
 
-def _worst(findings: list[dict[str, Any]], summary: dict[str, Any],
-           limit: int = WORST_FINDINGS) -> list[dict[str, Any]]:
+def _worst(
+    findings: list[dict[str, Any]], summary: dict[str, Any], limit: int = WORST_FINDINGS
+) -> list[dict[str, Any]]:
     """The worst findings, ranked as the notebooks rank them (:mod:`auditlib.ranking`)."""
     items: list[dict[str, Any]] = []
     for f in sorted(findings, key=rank_key)[:limit]:
         ev = safe_evidence(f.get("evidence"))
-        items.append({
-            "working": [scrub_text(step) for step in working(
-                {**f, "evidence": ev}, summary.get("parameters") or {}, summary.get("as_of"))],
-            "rule_id": str(f.get("rule_id")),
-            "severity": str(f.get("severity", "")),
-            "entity_type": str(f.get("entity_type", "")),
-            "entity_id": scrub_text(str(f.get("entity_id"))),
-            "message": scrub_text(str(f.get("message", ""))),
-            "evidence": ev,
-            "magnitude": magnitude(ev),
-        })
+        items.append(
+            {
+                "working": [
+                    scrub_text(step)
+                    for step in working(
+                        {**f, "evidence": ev}, summary.get("parameters") or {}, summary.get("as_of")
+                    )
+                ],
+                "rule_id": str(f.get("rule_id")),
+                "severity": str(f.get("severity", "")),
+                "entity_type": str(f.get("entity_type", "")),
+                "entity_id": scrub_text(str(f.get("entity_id"))),
+                "message": scrub_text(str(f.get("message", ""))),
+                "evidence": ev,
+                "magnitude": magnitude(ev),
+            }
+        )
     return items
 
 
@@ -119,37 +128,67 @@ def _dq_section(data: RunData) -> dict[str, Any]:
         key = (str(g.get("table_name")), str(g.get("gate_id")))
         cells[key] = {"status": g.get("status"), "rows": g.get("rows_affected")}
         if g.get("status") not in ("pass",):
-            problems.append({
-                "gate_id": g.get("gate_id"), "table": g.get("table_name"),
-                "status": g.get("status"), "rows": g.get("rows_affected"),
-                "message": scrub_text(str(g.get("message") or "")),
-            })
+            problems.append(
+                {
+                    "gate_id": g.get("gate_id"),
+                    "table": g.get("table_name"),
+                    "status": g.get("status"),
+                    "rows": g.get("rows_affected"),
+                    "message": scrub_text(str(g.get("message") or "")),
+                }
+            )
     matrix = [
-        {"table": t, "cells": [cells.get((t, gid), {"status": "", "rows": None}) for gid in GATE_IDS]}
+        {
+            "table": t,
+            "cells": [cells.get((t, gid), {"status": "", "rows": None}) for gid in GATE_IDS],
+        }
         for t in tables
     ]
     problems.sort(key=lambda p: (str(p["gate_id"]), str(p["table"])))
-    return {"gate_ids": GATE_IDS, "matrix": matrix, "problems": problems,
-            "origin": data.gates_origin}
+    return {
+        "gate_ids": GATE_IDS,
+        "matrix": matrix,
+        "problems": problems,
+        "origin": data.gates_origin,
+    }
 
 
-def _method(catalogue: dict[str, Any], params: dict[str, Any], dq: dict[str, Any],
-            severities: dict[str, str]) -> list[dict[str, Any]]:
+def _method(
+    catalogue: dict[str, Any],
+    params: dict[str, Any],
+    dq: dict[str, Any],
+    severities: dict[str, str],
+) -> list[dict[str, Any]]:
     out = []
     for gid in GATE_IDS:
         g = dq.get(gid, {})
-        out.append({"id": gid, "title": g.get("title", ""), "checks": g.get("checks", ""),
-                    "severity": g.get("severity", ""), "params": [], "policy_sv": "",
-                    "policy_en": "", "decisions": [],
-                    "note": "blocking" if g.get("blocking") else "non-blocking"})
+        out.append(
+            {
+                "id": gid,
+                "title": g.get("title", ""),
+                "checks": g.get("checks", ""),
+                "severity": g.get("severity", ""),
+                "params": [],
+                "policy_sv": "",
+                "policy_en": "",
+                "decisions": [],
+                "note": "blocking" if g.get("blocking") else "non-blocking",
+            }
+        )
     for rid, rule in catalogue.items():
-        out.append({
-            "id": rid, "title": rule.title, "checks": rule.checks,
-            "severity": severities.get(rid, rule.severity),
-            "params": [(p, _param_value(params, p)) for p in rule.params],
-            "policy_sv": rule.policy_sv, "policy_en": rule.policy_en,
-            "decisions": list(rule.decisions), "note": "",
-        })
+        out.append(
+            {
+                "id": rid,
+                "title": rule.title,
+                "checks": rule.checks,
+                "severity": severities.get(rid, rule.severity),
+                "params": [(p, _param_value(params, p)) for p in rule.params],
+                "policy_sv": rule.policy_sv,
+                "policy_en": rule.policy_en,
+                "decisions": list(rule.decisions),
+                "note": "",
+            }
+        )
     return out
 
 
@@ -168,9 +207,16 @@ def _trend_rows(trend: Trend, order: list[str]) -> list[dict[str, Any]]:
     rows = []
     for rid, rt in sorted(trend.rules.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])):
         if rt.new or rt.resolved or rt.still_open or not rt.comparable:
-            rows.append({"rule_id": rid, "new": rt.new, "resolved": rt.resolved,
-                         "still_open": rt.still_open, "comparable": rt.comparable,
-                         "note": rt.note})
+            rows.append(
+                {
+                    "rule_id": rid,
+                    "new": rt.new,
+                    "resolved": rt.resolved,
+                    "still_open": rt.still_open,
+                    "comparable": rt.comparable,
+                    "note": rt.note,
+                }
+            )
     return rows
 
 
@@ -183,13 +229,16 @@ def _count_mismatch(rules: dict[str, Any], findings: list[dict[str, Any]]) -> li
     for rid in sorted(set(counted) | set(rules)):
         expected = (rules.get(rid) or {}).get("findings") or 0
         if isinstance(expected, int) and expected != counted.get(rid, 0):
-            out.append(f"{rid}: summary.json counts {expected} finding(s), findings.jsonl holds "
-                       f"{counted.get(rid, 0)}; the run directory is inconsistent")
+            out.append(
+                f"{rid}: summary.json counts {expected} finding(s), findings.jsonl holds "
+                f"{counted.get(rid, 0)}; the run directory is inconsistent"
+            )
     return out
 
 
-def _promises(summary: dict[str, Any], catalogue: dict[str, Any],
-              findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _promises(
+    summary: dict[str, Any], catalogue: dict[str, Any], findings: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """The verdict per promise; a rule whose count disagrees with findings.jsonl is not trusted."""
     from auditlib.rules.promises import promise_rows
 
@@ -206,7 +255,9 @@ def _with_keys(d: dict[str, Any], *keys: str) -> dict[str, Any]:
 
 
 def build_context(
-    data: RunData, trend: Trend, notebooks: list[dict[str, Any]],
+    data: RunData,
+    trend: Trend,
+    notebooks: list[dict[str, Any]],
     notebook_charts: list[dict[str, Any]],
 ) -> dict[str, Any]:
     from auditlib.rules import load_catalogue
@@ -233,16 +284,28 @@ def build_context(
     verdict = s.get("verdict") if s.get("verdict") in ("pass", "fail", "error") else "error"
     return {
         "run_id": data.run_id,
-        "plan": _with_keys(plan if isinstance(plan := s.get("plan"), dict)
-                           else {"name": plan or ""}, "name", "path", "sha256"),
+        "plan": _with_keys(
+            plan if isinstance(plan := s.get("plan"), dict) else {"name": plan or ""},
+            "name",
+            "path",
+            "sha256",
+        ),
         "as_of": s.get("as_of", ""),
-        "started_at": s.get("started_at", ""), "finished_at": s.get("finished_at", ""),
-        "user": s.get("user", ""), "host": s.get("host", ""),
+        "started_at": s.get("started_at", ""),
+        "finished_at": s.get("finished_at", ""),
+        "user": s.get("user", ""),
+        "host": s.get("host", ""),
         "source_kind": source.pop("kind", ""),
         "source_fingerprint": source.pop("fingerprint", ""),
         "source": source,
-        "snapshot": _with_keys(safe_description(s.get("snapshot") or {}), "sha256",
-                               "snapshot_time", "key_fingerprint", "key_source", "rows"),
+        "snapshot": _with_keys(
+            safe_description(s.get("snapshot") or {}),
+            "sha256",
+            "snapshot_time",
+            "key_fingerprint",
+            "key_source",
+            "rows",
+        ),
         "auditlib": _with_keys(s.get("auditlib") or {}, "version", "git_commit"),
         "evidence": s.get("evidence") if isinstance(s.get("evidence"), dict) else {},
         "parameters": params,
@@ -266,11 +329,11 @@ def build_context(
         "trend_totals": trend.totals,
         "policy": policy_context(data, trend.previous_summary),
         "notebooks": notebooks,
-        "stages": [(str(k), _seconds(v)) for k, v in (s.get("stages") or {}).items()
-                   if _is_num(v)],
+        "stages": [(str(k), _seconds(v)) for k, v in (s.get("stages") or {}).items() if _is_num(v)],
         "held_customers": [
             {k: scrub_text(evidence_value(v)) for k, v in h.items()}
-            for h in (s.get("held_customers") or []) if isinstance(h, dict)
+            for h in (s.get("held_customers") or [])
+            if isinstance(h, dict)
         ],
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "report_error": scrub_text(str(s.get("report_error") or "")),

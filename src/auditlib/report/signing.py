@@ -65,13 +65,17 @@ class Signer:
 
     def describe(self) -> dict[str, str]:
         """What the manifest records about the key (public half only)."""
-        return {"algorithm": ALGORITHM, "public_key": self.public_pem,
-                "fingerprint": self.fingerprint}
+        return {
+            "algorithm": ALGORITHM,
+            "public_key": self.public_pem,
+            "fingerprint": self.fingerprint,
+        }
 
 
 def public_pem(key: Ed25519PublicKey) -> str:
-    return key.public_bytes(serialization.Encoding.PEM,
-                            serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode("ascii")
 
 
 def fingerprint(key: Ed25519PublicKey) -> str:
@@ -116,18 +120,23 @@ def load_signer(path: Path | str, archive_dir: Path | None = None) -> Signer:
     if not stat.S_ISREG(st.st_mode):
         raise SigningError(f"{ENV_KEY}={path} is not a regular file")
     if st.st_mode & 0o077:
-        raise SigningError(f"{ENV_KEY}={path} is readable by others (mode "
-                           f"{stat.S_IMODE(st.st_mode):04o}); make it 0600")
+        raise SigningError(
+            f"{ENV_KEY}={path} is readable by others (mode "
+            f"{stat.S_IMODE(st.st_mode):04o}); make it 0600"
+        )
     if archive_dir is not None:
         real, arch = path.resolve(), Path(archive_dir).resolve()
         if real == arch or arch in real.parents:
-            raise SigningError(f"{ENV_KEY}={path} lies inside the archive {arch}: keep the "
-                               "signing key outside it, or whoever can edit runs can re-sign them")
+            raise SigningError(
+                f"{ENV_KEY}={path} lies inside the archive {arch}: keep the "
+                "signing key outside it, or whoever can edit runs can re-sign them"
+            )
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (OSError, ValueError, TypeError) as exc:
-        raise SigningError(f"{ENV_KEY}={path} is not an unencrypted PEM (PKCS#8) private key: "
-                           f"{exc}") from exc
+        raise SigningError(
+            f"{ENV_KEY}={path} is not an unencrypted PEM (PKCS#8) private key: {exc}"
+        ) from exc
     if not isinstance(key, Ed25519PrivateKey):
         raise SigningError(f"{ENV_KEY}={path} holds a {type(key).__name__}, not an Ed25519 key")
     return Signer(key, path)
@@ -145,19 +154,30 @@ def evidence_status(signer: Signer | None) -> dict[str, object]:
     """summary.json's ``evidence``: whether the run's manifest is signed, and by which key
     (the report shows it; the manifest itself is written after the report)."""
     if signer is None:
-        return {"signed": False, "chained": True, "algorithm": None, "key_fingerprint": None,
-                "note": f"unsigned: {ENV_KEY} was not set, so the manifest is hashed and "
-                        "chained to the previous run but not signed"}
-    return {"signed": True, "chained": True, "algorithm": ALGORITHM,
-            "key_fingerprint": signer.fingerprint, "note": None}
+        return {
+            "signed": False,
+            "chained": True,
+            "algorithm": None,
+            "key_fingerprint": None,
+            "note": f"unsigned: {ENV_KEY} was not set, so the manifest is hashed and "
+            "chained to the previous run but not signed",
+        }
+    return {
+        "signed": True,
+        "chained": True,
+        "algorithm": ALGORITHM,
+        "key_fingerprint": signer.fingerprint,
+        "note": None,
+    }
 
 
 def generate_key(path: Path | str) -> Signer:
     """Write a new Ed25519 private key to ``path`` (PEM, PKCS#8, mode 0600); never overwrite."""
     path = Path(path).expanduser()
     key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     # O_EXCL: refuses an existing file (or a symlink planted there) atomically
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:

@@ -47,8 +47,10 @@ def failure_lines(summary: dict[str, Any]) -> list[str]:
             gate_ids_listed.add(str(g.get("gate_id")))
             rows = g.get("rows_affected")
             count = f", {rows} row(s)" if isinstance(rows, int) else ""
-            lines.append(f"gate {g.get('gate_id')} {g.get('status')}: table {g.get('table_name')}"
-                         f"{count}: {_short(str(g.get('message') or ''))}")
+            lines.append(
+                f"gate {g.get('gate_id')} {g.get('status')}: table {g.get('table_name')}"
+                f"{count}: {_short(str(g.get('message') or ''))}"
+            )
     for rid, r in rules.items():
         status = (r or {}).get("status")
         if status not in ("fail", "error"):
@@ -56,14 +58,20 @@ def failure_lines(summary: dict[str, Any]) -> list[str]:
         if rid.startswith("DQ-"):
             if rid in gate_ids_listed:
                 continue  # named per table above
-            what = (f"gate {rid} fail: {r.get('findings', 0)} table(s)" if status == "fail"
-                    else f"gate {rid} error")
+            what = (
+                f"gate {rid} fail: {r.get('findings', 0)} table(s)"
+                if status == "fail"
+                else f"gate {rid} error"
+            )
         else:
             rule = catalogue.get(rid)
             tables = f" (tables {', '.join(rule.tables)})" if rule else ""
             entity = f" {rule.entity_type}" if rule else ""
-            what = (f"rule {rid} fail: {r.get('findings', 0)}{entity} finding(s){tables}"
-                    if status == "fail" else f"rule {rid} error{tables}")
+            what = (
+                f"rule {rid} fail: {r.get('findings', 0)}{entity} finding(s){tables}"
+                if status == "fail"
+                else f"rule {rid} error{tables}"
+            )
         if status == "error" and r.get("error"):
             what += f": {_short(str(r['error']))}"
         lines.append(what)

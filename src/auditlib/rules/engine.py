@@ -124,9 +124,7 @@ def gate_blockers(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> dict
     return blockers_from_gate_rows(rows, tables)
 
 
-def blockers_from_gate_rows(
-    rows: Iterable[Any] | None, tables: Iterable[str]
-) -> dict[str, str]:
+def blockers_from_gate_rows(rows: Iterable[Any] | None, tables: Iterable[str]) -> dict[str, str]:
     """The gate-blocking decision of every engine (:func:`auditlib.gate_registry.blocked_tables`):
     ``rows`` are the snapshot's gate rows (objects or (gate_id, table_name, status, message)
     tuples), or None when the snapshot has none."""
@@ -157,9 +155,7 @@ def blocked_result(rule: Rule, severity: str, blockers: dict[str, str]) -> RuleR
     return RuleResult(rule, severity, "error", error=f"blocked by data-quality gate: {reason}")
 
 
-def guard_error(
-    rule: Rule, fetch_first: Callable[[str], tuple[Any, Any] | None]
-) -> str | None:
+def guard_error(rule: Rule, fetch_first: Callable[[str], tuple[Any, Any] | None]) -> str | None:
     """Run the rule's fail-closed guards (:mod:`auditlib.rules.guards`) through
     ``fetch_first(sql) -> first row or None``; the error of the first that fires, or None."""
     for guard in rule_guards(rule):
@@ -249,7 +245,10 @@ def run_rule(
             observations = [dict(zip(cols, r, strict=True)) for r in rel.fetchall()]
     except Exception as exc:  # noqa: BLE001 - any failure of a rule is reported as its error
         return RuleResult(
-            rule, sev, "error", error=f"{type(exc).__name__}: {exc}",
+            rule,
+            sev,
+            "error",
+            error=f"{type(exc).__name__}: {exc}",
             seconds=time.perf_counter() - t0,
         )
     status = "fail" if findings else "pass"
@@ -270,6 +269,5 @@ def evaluate_rules(
     set_parameters(con, as_of, params)
     severities = severities or {}
     return [
-        run_rule(con, rule, severities.get(rule.id), require_gates=require_gates)
-        for rule in rules
+        run_rule(con, rule, severities.get(rule.id), require_gates=require_gates) for rule in rules
     ]

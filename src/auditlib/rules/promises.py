@@ -39,8 +39,13 @@ def load_promises() -> tuple[Promise, ...]:
     text = resources.files("auditlib").joinpath("data/promises.toml").read_text(encoding="utf-8")
     data = tomllib.loads(text)
     out = tuple(
-        Promise(id=p["id"], title=p["title"], policy_sv=p.get("policy_sv", ""),
-                policy_en=p.get("policy_en", ""), rules=tuple(p["rules"]))
+        Promise(
+            id=p["id"],
+            title=p["title"],
+            policy_sv=p.get("policy_sv", ""),
+            policy_en=p.get("policy_en", ""),
+            rules=tuple(p["rules"]),
+        )
         for p in data.get("promise", [])
     )
     catalogue = load_catalogue()
@@ -50,8 +55,10 @@ def load_promises() -> tuple[Promise, ...]:
             if rid not in catalogue:
                 raise PromiseError(f"data/promises.toml: promise {p.id} names unknown rule {rid}")
             if rid in seen:
-                raise PromiseError(f"data/promises.toml: rule {rid} is in promises {seen[rid]} "
-                                   f"and {p.id}; a rule tests one promise")
+                raise PromiseError(
+                    f"data/promises.toml: rule {rid} is in promises {seen[rid]} "
+                    f"and {p.id}; a rule tests one promise"
+                )
             seen[rid] = p.id
     missing = [rid for rid in catalogue if rid not in seen]
     if missing:
@@ -67,8 +74,9 @@ def promise_of(rule_id: str) -> Promise | None:
     return None
 
 
-def promise_verdict(rule_status: dict[str, str], severities: dict[str, str],
-                    promise: Promise) -> tuple[str, list[str]]:
+def promise_verdict(
+    rule_status: dict[str, str], severities: dict[str, str], promise: Promise
+) -> tuple[str, list[str]]:
     """(verdict, reasons) of one promise from the run's rule statuses.
 
     ``not verified`` when any of its rules is not ``pass``/``fail`` (error, skipped, not
@@ -80,12 +88,18 @@ def promise_verdict(rule_status: dict[str, str], severities: dict[str, str],
         for r in unknown:
             reasons.append(f"{r} {rule_status.get(r) or 'not run'}")
         return NOT_VERIFIED, reasons
-    breaches = [r for r in promise.rules if rule_status[r] == "fail"
-                and severities.get(r) not in WARNING_SEVERITIES]
+    breaches = [
+        r
+        for r in promise.rules
+        if rule_status[r] == "fail" and severities.get(r) not in WARNING_SEVERITIES
+    ]
     if breaches:
         return BROKEN, [f"{r} failed" for r in breaches]
-    warnings = [f"{r} has findings (severity {severities.get(r)}: a warning)"
-                for r in promise.rules if rule_status[r] == "fail"]
+    warnings = [
+        f"{r} has findings (severity {severities.get(r)}: a warning)"
+        for r in promise.rules
+        if rule_status[r] == "fail"
+    ]
     return KEPT, warnings
 
 
@@ -93,20 +107,34 @@ def promise_rows(summary: dict[str, Any], catalogue: dict[str, Any]) -> list[dic
     """One row per promise for the report: texts, its rules with status and counts, verdict."""
     rules: dict[str, Any] = summary.get("rules") or {}
     severities: dict[str, str] = {
-        rid: str((summary.get("severities") or {}).get(rid)
-                 or getattr(catalogue.get(rid), "severity", ""))
+        rid: str(
+            (summary.get("severities") or {}).get(rid)
+            or getattr(catalogue.get(rid), "severity", "")
+        )
         for rid in catalogue
     }
     status = {rid: str((rules.get(rid) or {}).get("status") or "not run") for rid in catalogue}
     out = []
     for p in load_promises():
         verdict, reasons = promise_verdict(status, severities, p)
-        out.append({
-            "id": p.id, "title": p.title, "policy_sv": p.policy_sv, "policy_en": p.policy_en,
-            "verdict": verdict, "reasons": reasons,
-            "rules": [{"id": rid, "title": getattr(catalogue.get(rid), "title", ""),
-                       "severity": severities.get(rid, ""), "status": status[rid],
-                       "findings": (rules.get(rid) or {}).get("findings", "")}
-                      for rid in p.rules],
-        })
+        out.append(
+            {
+                "id": p.id,
+                "title": p.title,
+                "policy_sv": p.policy_sv,
+                "policy_en": p.policy_en,
+                "verdict": verdict,
+                "reasons": reasons,
+                "rules": [
+                    {
+                        "id": rid,
+                        "title": getattr(catalogue.get(rid), "title", ""),
+                        "severity": severities.get(rid, ""),
+                        "status": status[rid],
+                        "findings": (rules.get(rid) or {}).get("findings", ""),
+                    }
+                    for rid in p.rules
+                ],
+            }
+        )
     return out

@@ -19,12 +19,25 @@ from typing import TYPE_CHECKING, Any
 # Names are imported on first use (PEP 562): ``python -m auditlib.runner.worker`` must not
 # find the worker module imported already by this package (runpy warns about that), and a
 # notebook worker should not pay for the runner's imports.
-_EXPORTS = {"Plan": "plan", "PlanError": "plan", "load_plan": "plan",
-            "exit_status": "results", "RunOutcome": "run", "RunRequest": "run",
-            "execute_run": "run"}
+_EXPORTS = {
+    "Plan": "plan",
+    "PlanError": "plan",
+    "load_plan": "plan",
+    "exit_status": "results",
+    "RunOutcome": "run",
+    "RunRequest": "run",
+    "execute_run": "run",
+}
 
-__all__ = ["Plan", "PlanError", "RunOutcome", "RunRequest", "execute_run", "exit_status",
-           "load_plan"]
+__all__ = [
+    "Plan",
+    "PlanError",
+    "RunOutcome",
+    "RunRequest",
+    "execute_run",
+    "exit_status",
+    "load_plan",
+]
 
 if TYPE_CHECKING:
     from auditlib.runner.plan import Plan, PlanError, load_plan

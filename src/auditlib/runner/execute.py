@@ -62,10 +62,16 @@ class NotebookOutcome:
             self.error = redact(self.error)
 
     def summary(self, output: str) -> dict[str, Any]:
-        return {"status": self.status, "seconds": round(self.seconds, 2), "error": self.error,
-                "error_kind": self.error_kind, "cell": self.cell, "output": output,
-                "kernel_startup_seconds": self.kernel_startup_seconds,
-                "imports_seconds": self.imports_seconds}
+        return {
+            "status": self.status,
+            "seconds": round(self.seconds, 2),
+            "error": self.error,
+            "error_kind": self.error_kind,
+            "cell": self.cell,
+            "output": output,
+            "kernel_startup_seconds": self.kernel_startup_seconds,
+            "imports_seconds": self.imports_seconds,
+        }
 
 
 def check_kernel(name: str = KERNEL_NAME) -> str:
@@ -132,11 +138,18 @@ def _start(job: NotebookJob) -> _Running:
     job.work_dir.mkdir(parents=True, exist_ok=True)
     job.status_file.unlink(missing_ok=True)
     job_file = job.work_dir / f"{job.name}.job.json"
-    write_json_atomic(job_file, {
-        "input": str(job.input), "output": str(job.output), "parameters": job.parameters,
-        "cell_timeout": job.cell_timeout, "kernel_name": KERNEL_NAME,
-        "status_file": str(job.status_file), "cwd": str(job.work_dir),
-    })
+    write_json_atomic(
+        job_file,
+        {
+            "input": str(job.input),
+            "output": str(job.output),
+            "parameters": job.parameters,
+            "cell_timeout": job.cell_timeout,
+            "kernel_name": KERNEL_NAME,
+            "status_file": str(job.status_file),
+            "cwd": str(job.work_dir),
+        },
+    )
     log_file = open(job.work_dir / f"{job.name}.worker.log", "wb")  # noqa: SIM115
     # Kernel connection files go to the run's work dir (removed with it), not to the
     # user's Jupyter runtime dir where a killed kernel would leave them behind.
@@ -146,9 +159,17 @@ def _start(job: NotebookJob) -> _Running:
     # the workers and kernels itself (and cleans up after them).
     proc = subprocess.Popen(
         [sys.executable, "-m", "auditlib.runner.worker", str(job_file)],
-        stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        env={**os.environ, **job.env, "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg",
-             "JUPYTER_RUNTIME_DIR": str(runtime), "AUDITLIB_RUNNER_PID": str(os.getpid())},
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env={
+            **os.environ,
+            **job.env,
+            "PYTHONUNBUFFERED": "1",
+            "MPLBACKEND": "Agg",
+            "JUPYTER_RUNTIME_DIR": str(runtime),
+            "AUDITLIB_RUNNER_PID": str(os.getpid()),
+        },
         start_new_session=True,
     )
     return _Running(job, proc, time.perf_counter(), log_file)
@@ -166,36 +187,60 @@ def _finish(run: _Running, timed_out: bool, run_limit: float | None = None) -> N
             status = {}
     if timed_out and run_limit is not None:
         return NotebookOutcome(
-            job.name, "error", seconds, error_kind="run_timeout",
+            job.name,
+            "error",
+            seconds,
+            error_kind="run_timeout",
             error=f"killed: the whole run reached its time limit (run_timeout_seconds = "
-                  f"{run_limit:g} in the plan); the partial notebook is kept",
-            **_timings(status))
+            f"{run_limit:g} in the plan); the partial notebook is kept",
+            **_timings(status),
+        )
     if timed_out:
         return NotebookOutcome(
-            job.name, "error", seconds, error_kind="wall_timeout",
+            job.name,
+            "error",
+            seconds,
+            error_kind="wall_timeout",
             error=f"killed after the wall-clock limit of {job.wall_timeout:g} s; the partial "
-                  "notebook is kept", **_timings(status))
+            "notebook is kept",
+            **_timings(status),
+        )
     if not status:
         return NotebookOutcome(
-            job.name, "error", seconds, error_kind="worker",
+            job.name,
+            "error",
+            seconds,
+            error_kind="worker",
             error=f"the worker process ended with exit code {run.proc.returncode} and no "
-                  f"status; see {job.work_dir / (job.name + '.worker.log')}")
+            f"status; see {job.work_dir / (job.name + '.worker.log')}",
+        )
     return NotebookOutcome(
-        job.name, status.get("status", "error"), seconds, error=status.get("error"),
-        error_kind=status.get("error_kind"), cell=status.get("cell"), **_timings(status))
+        job.name,
+        status.get("status", "error"),
+        seconds,
+        error=status.get("error"),
+        error_kind=status.get("error_kind"),
+        cell=status.get("cell"),
+        **_timings(status),
+    )
 
 
 def _timings(status: dict[str, Any]) -> dict[str, Any]:
-    return {"kernel_startup_seconds": status.get("kernel_startup_seconds"),
-            "imports_seconds": status.get("imports_seconds")}
+    return {
+        "kernel_startup_seconds": status.get("kernel_startup_seconds"),
+        "imports_seconds": status.get("imports_seconds"),
+    }
 
 
 Progress = Callable[[str, str, NotebookOutcome | None], None]
 
 
-def run_notebooks(jobs: list[NotebookJob], parallelism: int,
-                  progress: Progress | None = None,
-                  deadline: tuple[float, float] | None = None) -> dict[str, NotebookOutcome]:
+def run_notebooks(
+    jobs: list[NotebookJob],
+    parallelism: int,
+    progress: Progress | None = None,
+    deadline: tuple[float, float] | None = None,
+) -> dict[str, NotebookOutcome]:
     """Run ``jobs`` with at most ``parallelism`` at a time; every job gets an outcome.
 
     ``progress(name, event, outcome)`` is called with event 'start' and 'done'.
@@ -211,17 +256,25 @@ def run_notebooks(jobs: list[NotebookJob], parallelism: int,
             if deadline is not None and time.perf_counter() >= deadline[0]:
                 for job in pending:
                     outcomes[job.name] = NotebookOutcome(
-                        job.name, "error", 0.0, error_kind="run_timeout",
+                        job.name,
+                        "error",
+                        0.0,
+                        error_kind="run_timeout",
                         error=f"not run: the whole run reached its time limit "
-                              f"(run_timeout_seconds = {deadline[1]:g} in the plan)")
+                        f"(run_timeout_seconds = {deadline[1]:g} in the plan)",
+                    )
                     log.error("notebook %s: %s", job.name, outcomes[job.name].error)
                     if progress:
                         progress(job.name, "done", outcomes[job.name])
                 pending = []
             while pending and len(running) < max(1, parallelism):
                 job = pending.pop(0)
-                log.info("notebook %s: start (cell timeout %s s, wall clock %s s)",
-                         job.name, job.cell_timeout, job.wall_timeout)
+                log.info(
+                    "notebook %s: start (cell timeout %s s, wall clock %s s)",
+                    job.name,
+                    job.cell_timeout,
+                    job.wall_timeout,
+                )
                 running.append(_start(job))
                 if progress:
                     progress(job.name, "start", None)
@@ -238,12 +291,17 @@ def run_notebooks(jobs: list[NotebookJob], parallelism: int,
                     run.proc.wait()
                     timed_out = True
                 running.remove(run)
-                outcome = _finish(run, timed_out,
-                                  deadline[1] if timed_out and run_over and deadline else None)
+                outcome = _finish(
+                    run, timed_out, deadline[1] if timed_out and run_over and deadline else None
+                )
                 outcomes[run.job.name] = outcome
                 (log.info if outcome.status == "ok" else log.error)(
-                    "notebook %s: %s in %.1f s%s", run.job.name, outcome.status, outcome.seconds,
-                    f": {outcome.error}" if outcome.error else "")
+                    "notebook %s: %s in %.1f s%s",
+                    run.job.name,
+                    outcome.status,
+                    outcome.seconds,
+                    f": {outcome.error}" if outcome.error else "",
+                )
                 if progress:
                     progress(run.job.name, "done", outcome)
     finally:  # interrupted (SIGINT/SIGTERM): leave no worker or kernel behind

@@ -149,16 +149,23 @@ def remove_stale(out: Path) -> list[Path]:
             gone = remove_paths(run_leftovers(out, run_id))
             lock.unlink(missing_ok=True)
             if gone:
-                log.warning("removed what the interrupted run %s left behind: %s", run_id,
-                            ", ".join(str(p.relative_to(out)) for p in gone))
+                log.warning(
+                    "removed what the interrupted run %s left behind: %s",
+                    run_id,
+                    ", ".join(str(p.relative_to(out)) for p in gone),
+                )
             removed += gone
     snaps = out / ".snapshots"
     if snaps.is_dir() and not snaps.is_symlink():
         removed += remove_stale_builds(snaps)
-    locked = {p.name[: -len(".lock")] for p in work_root.glob("*.lock")} if work_root.is_dir() \
-        else set()
+    locked = (
+        {p.name[: -len(".lock")] for p in work_root.glob("*.lock")} if work_root.is_dir() else set()
+    )
     for tmp in out.glob(".tmp-*"):
-        if tmp.name[len(".tmp-"):] not in locked:
-            log.warning("%s was left by a run of an older version (no lock file); remove it "
-                        "by hand once no such run is going", tmp)
+        if tmp.name[len(".tmp-") :] not in locked:
+            log.warning(
+                "%s was left by a run of an older version (no lock file); remove it "
+                "by hand once no such run is going",
+                tmp,
+            )
     return removed

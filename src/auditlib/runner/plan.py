@@ -64,13 +64,22 @@ from auditlib.gate_registry import GATE_IDS as DQ_GATE_IDS
 AUDIT_NOTEBOOKS = ("retention", "subprocessors", "dsr")
 SNAPSHOT_NOTEBOOK = "snapshot"
 
-_TOP_KEYS = {"name", "description", "notebooks", "params", "severities", "execution", "source",
-             "policy", "report", "duckdb", "engine"}
+_TOP_KEYS = {
+    "name",
+    "description",
+    "notebooks",
+    "params",
+    "severities",
+    "execution",
+    "source",
+    "policy",
+    "report",
+    "duckdb",
+    "engine",
+}
 POLICY_NOTEBOOK = "policy"
-_EXECUTION_KEYS = {"timeout_seconds", "cell_timeout_seconds", "parallelism",
-                   "run_timeout_seconds"}
-_PG_TIMEOUT_KEYS = ("connect_timeout_seconds", "lock_timeout_seconds",
-                    "statement_timeout_seconds")
+_EXECUTION_KEYS = {"timeout_seconds", "cell_timeout_seconds", "parallelism", "run_timeout_seconds"}
+_PG_TIMEOUT_KEYS = ("connect_timeout_seconds", "lock_timeout_seconds", "statement_timeout_seconds")
 _SOURCE_KEYS = {"default", "demo_scale", "demo_seed", *_PG_TIMEOUT_KEYS}
 _ENGINE_KEYS = {"name", "spark_master"}
 ENGINES = ("duckdb", "spark")
@@ -139,8 +148,12 @@ class Plan:
 
     def describe(self) -> dict[str, Any]:
         """The ``plan`` object of summary.json."""
-        return {"name": self.name, "path": str(self.path) if self.path else None,
-                "sha256": self.sha256, "description": self.description}
+        return {
+            "name": self.name,
+            "path": str(self.path) if self.path else None,
+            "sha256": self.sha256,
+            "description": self.description,
+        }
 
 
 def _known_rule_ids() -> set[str]:
@@ -164,8 +177,9 @@ def _positive_int(origin: str, key: str, value: Any) -> int:
     return value
 
 
-def parse_plan(data: dict[str, Any], origin: str, path: Path | None = None,
-               sha256: str | None = None) -> Plan:
+def parse_plan(
+    data: dict[str, Any], origin: str, path: Path | None = None, sha256: str | None = None
+) -> Plan:
     """Validate a parsed plan mapping; ``origin`` names it in every error."""
     _check_keys("the plan", data, _TOP_KEYS, origin)
     name = data.get("name")
@@ -176,7 +190,9 @@ def parse_plan(data: dict[str, Any], origin: str, path: Path | None = None,
 
     notebooks = tuple(data.get("notebooks", (SNAPSHOT_NOTEBOOK, *AUDIT_NOTEBOOKS)))
     if not notebooks or notebooks[0] != SNAPSHOT_NOTEBOOK:
-        raise PlanError(f"{origin}: key 'notebooks' must start with 'snapshot', got {list(notebooks)}")
+        raise PlanError(
+            f"{origin}: key 'notebooks' must start with 'snapshot', got {list(notebooks)}"
+        )
     bad = [n for n in notebooks[1:] if n not in AUDIT_NOTEBOOKS]
     if bad or len(set(notebooks)) != len(notebooks):
         raise PlanError(
@@ -193,24 +209,35 @@ def parse_plan(data: dict[str, Any], origin: str, path: Path | None = None,
     known = _known_rule_ids()
     for rule_id, sev in severities.items():
         if rule_id not in known:
-            raise PlanError(f"{origin}: key 'severities.{rule_id}': unknown rule id; "
-                            f"known: {sorted(known)}")
+            raise PlanError(
+                f"{origin}: key 'severities.{rule_id}': unknown rule id; known: {sorted(known)}"
+            )
         if sev not in SEVERITIES:
-            raise PlanError(f"{origin}: key 'severities.{rule_id}': severity {sev!r} "
-                            f"is not one of {list(SEVERITIES)}")
+            raise PlanError(
+                f"{origin}: key 'severities.{rule_id}': severity {sev!r} "
+                f"is not one of {list(SEVERITIES)}"
+            )
 
     ex = data.get("execution") or {}
     _check_keys("[execution]", ex, _EXECUTION_KEYS, origin)
     d = Execution()
     execution = Execution(
-        timeout_seconds=_positive_int(origin, "execution.timeout_seconds",
-                                      ex.get("timeout_seconds", d.timeout_seconds)),
-        cell_timeout_seconds=_positive_int(origin, "execution.cell_timeout_seconds",
-                                           ex.get("cell_timeout_seconds", d.cell_timeout_seconds)),
-        parallelism=_positive_int(origin, "execution.parallelism",
-                                  ex.get("parallelism", d.parallelism)),
-        run_timeout_seconds=_positive_int(origin, "execution.run_timeout_seconds",
-                                          ex.get("run_timeout_seconds", d.run_timeout_seconds)),
+        timeout_seconds=_positive_int(
+            origin, "execution.timeout_seconds", ex.get("timeout_seconds", d.timeout_seconds)
+        ),
+        cell_timeout_seconds=_positive_int(
+            origin,
+            "execution.cell_timeout_seconds",
+            ex.get("cell_timeout_seconds", d.cell_timeout_seconds),
+        ),
+        parallelism=_positive_int(
+            origin, "execution.parallelism", ex.get("parallelism", d.parallelism)
+        ),
+        run_timeout_seconds=_positive_int(
+            origin,
+            "execution.run_timeout_seconds",
+            ex.get("run_timeout_seconds", d.run_timeout_seconds),
+        ),
     )
 
     src = data.get("source") or {}
@@ -218,20 +245,30 @@ def parse_plan(data: dict[str, Any], origin: str, path: Path | None = None,
     sd = SourceDefaults()
     scale = src.get("demo_scale", sd.demo_scale)
     if not isinstance(scale, int | float) or isinstance(scale, bool) or scale <= 0:
-        raise PlanError(f"{origin}: key 'source.demo_scale' must be a positive number, got {scale!r}")
+        raise PlanError(
+            f"{origin}: key 'source.demo_scale' must be a positive number, got {scale!r}"
+        )
     default = src.get("default")
     if default is not None and not isinstance(default, str):
         raise PlanError(f"{origin}: key 'source.default' must be a string")
-    timeouts = {k: _positive_int(origin, f"source.{k}", src.get(k, getattr(sd, k)))
-                for k in _PG_TIMEOUT_KEYS}
-    source = SourceDefaults(default=default, demo_scale=float(scale),
-                            demo_seed=int(src.get("demo_seed", sd.demo_seed)), **timeouts)
+    timeouts = {
+        k: _positive_int(origin, f"source.{k}", src.get(k, getattr(sd, k)))
+        for k in _PG_TIMEOUT_KEYS
+    }
+    source = SourceDefaults(
+        default=default,
+        demo_scale=float(scale),
+        demo_seed=int(src.get("demo_seed", sd.demo_seed)),
+        **timeouts,
+    )
 
     eng = data.get("engine") or {}
     _check_keys("[engine]", eng, _ENGINE_KEYS, origin)
     engine_name = eng.get("name", "duckdb")
     if engine_name not in ENGINES:
-        raise PlanError(f"{origin}: key 'engine.name' {engine_name!r} is not one of {list(ENGINES)}")
+        raise PlanError(
+            f"{origin}: key 'engine.name' {engine_name!r} is not one of {list(ENGINES)}"
+        )
     master = eng.get("spark_master")
     if master is not None and (not isinstance(master, str) or not master.strip()):
         raise PlanError(f"{origin}: key 'engine.spark_master' must be a master URL string")
@@ -245,13 +282,25 @@ def parse_plan(data: dict[str, Any], origin: str, path: Path | None = None,
     try:
         duck = DuckDBResources.from_mapping(data.get("duckdb") or {}, f"{origin}: [duckdb]")
     except ValueError as exc:
-        raise PlanError(f"{origin}: {exc}" if not str(exc).startswith(origin) else str(exc)) from None
+        raise PlanError(
+            f"{origin}: {exc}" if not str(exc).startswith(origin) else str(exc)
+        ) from None
 
-    return Plan(name=name, path=path, sha256=sha256, description=str(data.get("description", "")),
-                notebooks=notebooks, params=params, severities=severities,
-                execution=execution, source=source,
-                report=ReportSettings(pdf=bool(rep.get("pdf", False))),
-                policy=_policy_path(data, origin, path), duckdb=duck, engine=engine)
+    return Plan(
+        name=name,
+        path=path,
+        sha256=sha256,
+        description=str(data.get("description", "")),
+        notebooks=notebooks,
+        params=params,
+        severities=severities,
+        execution=execution,
+        source=source,
+        report=ReportSettings(pdf=bool(rep.get("pdf", False))),
+        policy=_policy_path(data, origin, path),
+        duckdb=duck,
+        engine=engine,
+    )
 
 
 def _policy_path(data: dict[str, Any], origin: str, path: Path | None) -> Path | None:
@@ -276,8 +325,9 @@ def load_plan(path: str | Path) -> Plan:
     try:
         raw = p.read_bytes()
     except OSError as exc:
-        raise PlanError(f"{p}: cannot read the plan file ({exc.strerror}); "
-                        "pass an existing file with --plan") from exc
+        raise PlanError(
+            f"{p}: cannot read the plan file ({exc.strerror}); pass an existing file with --plan"
+        ) from exc
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -299,5 +349,10 @@ def published_policy() -> Path | None:
 def default_plan() -> Plan:
     """The plan used without --plan (e.g. ``--source demo``): every notebook, spec defaults,
     and the project's published policy when the checkout has it."""
-    return Plan(name="default", path=None, sha256=None, description="spec defaults",
-                policy=published_policy())
+    return Plan(
+        name="default",
+        path=None,
+        sha256=None,
+        description="spec defaults",
+        policy=published_policy(),
+    )

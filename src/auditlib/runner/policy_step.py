@@ -51,11 +51,17 @@ def stage_policy(plan: Plan, tmp: Path) -> Path | None:
     return dest
 
 
-def job_parameters(staged: Path, as_of: str, result_dir: Path, params: dict[str, Any],
-                   severities: dict[str, str]) -> dict[str, Any]:
+def job_parameters(
+    staged: Path, as_of: str, result_dir: Path, params: dict[str, Any], severities: dict[str, str]
+) -> dict[str, Any]:
     pol = set(policy_rule_ids())
-    return {"policy_path": str(staged), "as_of": as_of, "result_dir": str(result_dir),
-            "params": params, "severities": {k: v for k, v in severities.items() if k in pol}}
+    return {
+        "policy_path": str(staged),
+        "as_of": as_of,
+        "result_dir": str(result_dir),
+        "params": params,
+        "severities": {k: v for k, v in severities.items() if k in pol},
+    }
 
 
 def policy_summary(plan: Plan, tmp: Path) -> dict[str, Any] | None:
@@ -63,8 +69,11 @@ def policy_summary(plan: Plan, tmp: Path) -> dict[str, Any] | None:
     if plan.policy is None:
         return None
     copy = tmp / POLICY_DIR / plan.policy.name
-    out: dict[str, Any] = {"path": str(plan.policy), "file": f"{POLICY_DIR}/{plan.policy.name}",
-                           "sha256": sha256_file(copy) if copy.exists() else None}
+    out: dict[str, Any] = {
+        "path": str(plan.policy),
+        "file": f"{POLICY_DIR}/{plan.policy.name}",
+        "sha256": sha256_file(copy) if copy.exists() else None,
+    }
     res = tmp / "results" / f"{POLICY_NOTEBOOK}.json"
     try:
         parsed = json.loads(res.read_text(encoding="utf-8")).get("policy") or {}
@@ -77,9 +86,14 @@ def policy_summary(plan: Plan, tmp: Path) -> dict[str, Any] | None:
     return out
 
 
-def reperform_policy(run_dir: Path, summary: dict[str, Any], as_of: Any, params: Any,
-                     severities: dict[str, str], rule_ids: list[str]
-                     ) -> tuple[dict[str, str], list[dict[str, Any]], list[str]]:
+def reperform_policy(
+    run_dir: Path,
+    summary: dict[str, Any],
+    as_of: Any,
+    params: Any,
+    severities: dict[str, str],
+    rule_ids: list[str],
+) -> tuple[dict[str, str], list[dict[str, Any]], list[str]]:
     """Re-run the POL rules on the run's copy of the policy (``auditlib reperform``).
 
     Returns statuses, findings and notes; a copy that is missing or unreadable makes every
@@ -90,14 +104,20 @@ def reperform_policy(run_dir: Path, summary: dict[str, Any], as_of: Any, params:
     pol: dict[str, Any] = raw if isinstance(raw, dict) else {}
     rel = pol.get("file")
     if not rel:
-        return dict.fromkeys(rule_ids, "error"), [], [
-            "summary.json names no policy file: the POL rules cannot be re-performed"]
+        return (
+            dict.fromkeys(rule_ids, "error"),
+            [],
+            ["summary.json names no policy file: the POL rules cannot be re-performed"],
+        )
     try:
         doc = read_policy(Path(run_dir) / rel)
     except PolicyInputError as exc:
         return dict.fromkeys(rule_ids, "error"), [], [f"the run's policy copy: {exc}"]
     audit = audit_document(doc, params, as_of, severities, rule_ids=rule_ids)
     statuses = {rid: o.status for rid, o in audit.outcomes.items()}
-    notes = [] if doc.sha256 == pol.get("sha256") else [
-        f"{rel} has sha256 {doc.sha256}, the run recorded {pol.get('sha256')}"]
+    notes = (
+        []
+        if doc.sha256 == pol.get("sha256")
+        else [f"{rel} has sha256 {doc.sha256}, the run recorded {pol.get('sha256')}"]
+    )
     return statuses, audit.findings, notes

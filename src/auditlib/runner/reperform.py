@@ -49,8 +49,9 @@ class RuleDiff:
 
     @property
     def differs(self) -> bool:
-        return bool(self.added or self.removed or self.changed
-                    or self.recorded_status != self.status)
+        return bool(
+            self.added or self.removed or self.changed or self.recorded_status != self.status
+        )
 
 
 @dataclass
@@ -68,8 +69,11 @@ class Reperformance:
 
 
 def _canonical(f: dict[str, Any]) -> str:
-    return json.dumps({k: f.get(k) for k in ("rule_id", "entity_id", *COMPARED)},
-                      sort_keys=True, ensure_ascii=False)
+    return json.dumps(
+        {k: f.get(k) for k in ("rule_id", "entity_id", *COMPARED)},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -89,12 +93,14 @@ def environment_notes(summary: dict[str, Any]) -> list[str]:
     notes = []
     rec = summary.get("auditlib") or {}
     if rec.get("version") != auditlib.__version__:
-        notes.append(f"installed auditlib {auditlib.__version__} differs from the run's "
-                     f"{rec.get('version')}")
+        notes.append(
+            f"installed auditlib {auditlib.__version__} differs from the run's {rec.get('version')}"
+        )
     commit = git_commit()
     if rec.get("git_commit") and commit and rec.get("git_commit") != commit:
-        notes.append(f"the checkout is at commit {commit}, the run was made at "
-                     f"{rec.get('git_commit')}")
+        notes.append(
+            f"the checkout is at commit {commit}, the run was made at {rec.get('git_commit')}"
+        )
     pk = (summary.get("packages") or {}).get("duckdb")
     now = package_versions().get("duckdb")
     if pk and pk != now:
@@ -102,15 +108,21 @@ def environment_notes(summary: dict[str, Any]) -> list[str]:
     recorded = summary.get("rule_files")
     current = rule_file_digests()
     if not isinstance(recorded, dict) or not isinstance(recorded.get("files"), dict):
-        notes.append("the run did not record the sha256 of its rule files: whether they "
-                     "differ from the installed ones cannot be said")
+        notes.append(
+            "the run did not record the sha256 of its rule files: whether they "
+            "differ from the installed ones cannot be said"
+        )
     elif recorded.get("sha256") != current["sha256"]:
         rf, cf = recorded["files"], current["files"]
         assert isinstance(cf, dict)
         diff = sorted(n for n in set(rf) | set(cf) if rf.get(n) != cf.get(n))
-        notes.append("rule files differ from the run's: " + ", ".join(
-            f"{n} ({'added' if n not in rf else 'removed' if n not in cf else 'changed'})"
-            for n in diff))
+        notes.append(
+            "rule files differ from the run's: "
+            + ", ".join(
+                f"{n} ({'added' if n not in rf else 'removed' if n not in cf else 'changed'})"
+                for n in diff
+            )
+        )
     return notes
 
 
@@ -132,20 +144,25 @@ def reperform(run_dir: Path) -> Reperformance:
         raise CannotReperform(f"the run cannot be verified: {exc}") from exc
     links, _ = check_links(run_dir)
     if not check.ok or links:
-        raise CannotReperform("the run is not intact (auditlib verify): "
-                              + "; ".join([*check.lines(), *links]))
+        raise CannotReperform(
+            "the run is not intact (auditlib verify): " + "; ".join([*check.lines(), *links])
+        )
     summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
     try:
         snap, expected = snapshot_location(run_dir)
     except ManifestError as exc:
         raise CannotReperform(str(exc)) from exc
     if not snap.is_file():
-        raise CannotReperform(f"the snapshot {snap} is missing (deleted or kept elsewhere): "
-                              "nothing to re-perform the rules on")
+        raise CannotReperform(
+            f"the snapshot {snap} is missing (deleted or kept elsewhere): "
+            "nothing to re-perform the rules on"
+        )
     actual = sha256_file(snap)
     if actual != expected:
-        raise CannotReperform(f"the snapshot {snap} has sha256 {actual}, but the run recorded "
-                              f"{expected}: it is not the data that was audited")
+        raise CannotReperform(
+            f"the snapshot {snap} has sha256 {actual}, but the run recorded "
+            f"{expected}: it is not the data that was audited"
+        )
     try:
         as_of = date.fromisoformat(str(summary["as_of"]))
         params = Params.from_mapping(summary.get("parameters") or {})
@@ -154,8 +171,11 @@ def reperform(run_dir: Path) -> Reperformance:
     severities: dict[str, str] = dict(summary.get("severities") or {})
     recorded_rules: dict[str, Any] = summary.get("rules") or {}
     catalogue = load_catalogue()
-    evaluated = [rid for rid, r in recorded_rules.items()
-                 if isinstance(r, dict) and r.get("status") != "skipped"]
+    evaluated = [
+        rid
+        for rid, r in recorded_rules.items()
+        if isinstance(r, dict) and r.get("status") != "skipped"
+    ]
     rule_ids = [rid for rid in catalogue if rid in evaluated]
     gates = [rid for rid in evaluated if rid.startswith("DQ-")]
 
@@ -175,8 +195,7 @@ def reperform(run_dir: Path) -> Reperformance:
     if pol_ids:  # the policy text: re-checked on the run's own copy of it
         from auditlib.runner.policy_step import reperform_policy
 
-        pst, pfind, pnotes = reperform_policy(run_dir, summary, as_of, params, severities,
-                                              pol_ids)
+        pst, pfind, pnotes = reperform_policy(run_dir, summary, as_of, params, severities, pol_ids)
         statuses.update(pst)
         findings += pfind
         rep.notes += pnotes
@@ -185,8 +204,9 @@ def reperform(run_dir: Path) -> Reperformance:
             statuses[rid] = "absent"
             rep.notes.append(f"{rid} is not in the installed rule catalogue")
     # the same normalisation as the runner's merge, then a JSON round trip like the file's
-    findings = [json.loads(json.dumps(normalise_finding(f, severities), default=str))
-                for f in findings]
+    findings = [
+        json.loads(json.dumps(normalise_finding(f, severities), default=str)) for f in findings
+    ]
     rep.findings = len(findings)
     recorded = _read_jsonl(run_dir / "findings.jsonl")
     _compare(rep, evaluated, recorded_rules, statuses, recorded, findings)
@@ -200,14 +220,20 @@ def _by_key(findings: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[s
     return out
 
 
-def _compare(rep: Reperformance, evaluated: list[str], recorded_rules: dict[str, Any],
-             statuses: dict[str, str], recorded: list[dict[str, Any]],
-             now: list[dict[str, Any]]) -> None:
+def _compare(
+    rep: Reperformance,
+    evaluated: list[str],
+    recorded_rules: dict[str, Any],
+    statuses: dict[str, str],
+    recorded: list[dict[str, Any]],
+    now: list[dict[str, Any]],
+) -> None:
     before, after = _by_key(recorded), _by_key(now)
     rule_ids = list(dict.fromkeys([*evaluated, *(k[0] for k in (*before, *after))]))
     for rid in rule_ids:
-        rep.rules[rid] = RuleDiff(rid, (recorded_rules.get(rid) or {}).get("status"),
-                                  statuses.get(rid, "not evaluated"))
+        rep.rules[rid] = RuleDiff(
+            rid, (recorded_rules.get(rid) or {}).get("status"), statuses.get(rid, "not evaluated")
+        )
     for key in sorted(set(before) | set(after)):
         d = rep.rules[key[0]]
         old, new = before.get(key, []), after.get(key, [])
@@ -230,10 +256,13 @@ def describe_change(old: dict[str, Any], new: dict[str, Any]) -> str:
     for k in COMPARED:
         if old.get(k) != new.get(k):
             if k == "evidence" and isinstance(old.get(k), dict) and isinstance(new.get(k), dict):
-                keys = sorted(x for x in set(old[k]) | set(new[k])
-                              if old[k].get(x) != new[k].get(x))
-                parts.append("evidence " + ", ".join(
-                    f"{x}: {old[k].get(x)!r} -> {new[k].get(x)!r}" for x in keys))
+                keys = sorted(
+                    x for x in set(old[k]) | set(new[k]) if old[k].get(x) != new[k].get(x)
+                )
+                parts.append(
+                    "evidence "
+                    + ", ".join(f"{x}: {old[k].get(x)!r} -> {new[k].get(x)!r}" for x in keys)
+                )
             else:
                 parts.append(f"{k}: {old.get(k)!r} -> {new.get(k)!r}")
     return "; ".join(parts)

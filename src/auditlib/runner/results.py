@@ -101,8 +101,10 @@ def merge_results(
             n = sum(1 for f in findings if f.get("rule_id") == rid)
             status, error = r.status, r.error
             if n != r.findings:
-                status, error = "error", (f"results/{nb}.json lists {n} findings for {rid} "
-                                          f"but reports {r.findings}")
+                status, error = (
+                    "error",
+                    (f"results/{nb}.json lists {n} findings for {rid} but reports {r.findings}"),
+                )
             elif status == "pass" and n:
                 status, error = "error", f"{rid} reports pass with {n} findings"
             m.rules[rid] = _rule(status, n, error)
@@ -110,8 +112,10 @@ def merge_results(
                 m.rule_seconds[rid] = r.seconds
         unexpected = sorted({str(f.get("rule_id")) for f in findings} - set(rule_ids))
         if unexpected:
-            m.problems.append(f"results/{nb}.json holds findings of rules it should not run: "
-                              f"{unexpected}; they are ignored")
+            m.problems.append(
+                f"results/{nb}.json holds findings of rules it should not run: "
+                f"{unexpected}; they are ignored"
+            )
         for f in findings:
             if f.get("rule_id") in rule_ids:
                 m.findings.append(normalise_finding(f, severities))
@@ -144,10 +148,15 @@ def gate_rows(data: Any) -> tuple[list[dict[str, Any]] | None, str | None]:
         if not isinstance(g, dict) or any(k not in g for k in GATE_KEYS):
             return None, f"results/snapshot.json gates[{i}] lacks one of {list(GATE_KEYS)}"
         n = g["rows_affected"]
-        rows.append({"gate_id": str(g["gate_id"]), "table_name": g["table_name"],
-                     "status": str(g["status"]),
-                     "rows_affected": int(n) if _is_number(n) else None,
-                     "message": scrub_personal(str(g["message"] or ""))})
+        rows.append(
+            {
+                "gate_id": str(g["gate_id"]),
+                "table_name": g["table_name"],
+                "status": str(g["status"]),
+                "rows_affected": int(n) if _is_number(n) else None,
+                "message": scrub_personal(str(g["message"] or "")),
+            }
+        )
     return rows, None
 
 
@@ -167,9 +176,11 @@ def held_customers(observations: Mapping[str, list[dict[str, Any]]]) -> list[dic
     for row in observations.get("RET-01", []):
         if "customer_id" not in row:
             continue
-        item = {"customer_id": str(row["customer_id"]),
-                "hold_ids": [str(h) for h in row.get("hold_ids") or []],
-                "deletion_due": row.get("deletion_due")}
+        item = {
+            "customer_id": str(row["customer_id"]),
+            "hold_ids": [str(h) for h in row.get("hold_ids") or []],
+            "deletion_due": row.get("deletion_due"),
+        }
         item.update({k: v for k, v in row.items() if k not in item})
         out.append(item)
     return out

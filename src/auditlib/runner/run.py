@@ -58,6 +58,7 @@ log = logging.getLogger("auditlib.runner")
 # Kernel chatter that says nothing about the audit (the kernel listens on localhost only).
 _NOISE = ("Kernel is running over TCP without encryption",)
 
+
 @dataclass
 class RunRequest:
     source: ResolvedSource
@@ -85,8 +86,10 @@ def new_run_id(plan_name: str, as_of: date, out: Path) -> str:
     """``<plan>-<as_of>-<UTC start to the second>``; a suffix if that id is taken."""
     base = f"{plan_name}-{as_of.isoformat()}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
     run_id, n = base, 1
-    while any(p.exists() for p in (out / run_id, out / f".tmp-{run_id}",
-                                   out / ".snapshots" / f"{run_id}.duckdb")):
+    while any(
+        p.exists()
+        for p in (out / run_id, out / f".tmp-{run_id}", out / ".snapshots" / f"{run_id}.duckdb")
+    ):
         n += 1
         run_id = f"{base}-{n}"
     return run_id
@@ -127,8 +130,11 @@ def execute_run(req: RunRequest) -> RunOutcome:
     except BaseException as exc:
         if isinstance(exc, RunInterrupted):
             running = state["running"]
-            exc.where = (f"run {run_id} while running notebook(s) {', '.join(running)}"
-                         if running else f"run {run_id} while {state['stage']}")
+            exc.where = (
+                f"run {run_id} while running notebook(s) {', '.join(running)}"
+                if running
+                else f"run {run_id} while {state['stage']}"
+            )
         if not state.get("published"):
             remove_paths(run_leftovers(out, run_id))
         raise
@@ -149,10 +155,13 @@ def _snapshot_dir(out: Path, warnings: list[str]) -> Path:
         if not snap_dir.is_dir():
             raise NotADirectoryError(
                 f"{snap_dir} is a symlink that does not lead to a directory; make it a "
-                "directory (mode 0700) for the snapshots")
-        warnings.append(f"{snap_dir} is a symlink: snapshots are written to "
-                        f"{snap_dir.resolve()} as it is (its mode is not changed; each "
-                        "snapshot file is 0600)")
+                "directory (mode 0700) for the snapshots"
+            )
+        warnings.append(
+            f"{snap_dir} is a symlink: snapshots are written to "
+            f"{snap_dir.resolve()} as it is (its mode is not changed; each "
+            "snapshot file is 0600)"
+        )
         log.warning("%s", warnings[-1])
         return snap_dir
     snap_dir.mkdir(exist_ok=True, mode=0o700)
@@ -160,8 +169,16 @@ def _snapshot_dir(out: Path, warnings: list[str]) -> Path:
     return snap_dir
 
 
-def _execute(req: RunRequest, out: Path, run_id: str, snap_dir: Path, state: dict[str, Any],
-             warnings: list[str], signer: Any, evidence: dict[str, Any]) -> RunOutcome:
+def _execute(
+    req: RunRequest,
+    out: Path,
+    run_id: str,
+    snap_dir: Path,
+    state: dict[str, Any],
+    warnings: list[str],
+    signer: Any,
+    evidence: dict[str, Any],
+) -> RunOutcome:
     plan = req.plan
     tmp = out / f".tmp-{run_id}"
     (tmp / "notebooks").mkdir(parents=True)
@@ -184,14 +201,29 @@ def _execute(req: RunRequest, out: Path, run_id: str, snap_dir: Path, state: dic
     try:
         started_at = datetime.now(UTC)
         t0 = time.perf_counter()
-        deadline = (t0 + plan.execution.run_timeout_seconds,
-                    float(plan.execution.run_timeout_seconds))
-        log.info("run %s: plan %s, as_of %s, source kind %s", run_id, plan.name, req.as_of,
-                 req.source.kind)
-        ctx = RunContext(run_id=run_id, plan=plan, as_of=req.as_of, source=req.source, tmp=tmp,
-                         snapshot_path=snapshot_path, severities=effective_severities(plan),
-                         params=plan.params.to_dict(), started_at=started_at,
-                         warnings=warnings)
+        deadline = (
+            t0 + plan.execution.run_timeout_seconds,
+            float(plan.execution.run_timeout_seconds),
+        )
+        log.info(
+            "run %s: plan %s, as_of %s, source kind %s",
+            run_id,
+            plan.name,
+            req.as_of,
+            req.source.kind,
+        )
+        ctx = RunContext(
+            run_id=run_id,
+            plan=plan,
+            as_of=req.as_of,
+            source=req.source,
+            tmp=tmp,
+            snapshot_path=snapshot_path,
+            severities=effective_severities(plan),
+            params=plan.params.to_dict(),
+            started_at=started_at,
+            warnings=warnings,
+        )
         with ctx.stage("kernel_check"):
             try:
                 kernel_python = check_kernel()
@@ -206,82 +238,126 @@ def _execute(req: RunRequest, out: Path, run_id: str, snap_dir: Path, state: dic
         # packaged files: auditlib.resources, in every process; DuckDB limits from the plan
         extra_env: dict[str, str] = plan.duckdb.to_env()
 
-        def job(name: str, parameters: dict[str, Any],
-                env: dict[str, str] | None = None) -> NotebookJob:
-            return NotebookJob(name=name, input=nb_dir / f"{name}.ipynb",
-                               output=tmp / "notebooks" / f"{name}.ipynb", parameters=parameters,
-                               cell_timeout=ex.cell_timeout_seconds,
-                               wall_timeout=float(ex.timeout_seconds), work_dir=work,
-                               env={**extra_env, **(env or {})})
+        def job(
+            name: str, parameters: dict[str, Any], env: dict[str, str] | None = None
+        ) -> NotebookJob:
+            return NotebookJob(
+                name=name,
+                input=nb_dir / f"{name}.ipynb",
+                output=tmp / "notebooks" / f"{name}.ipynb",
+                parameters=parameters,
+                cell_timeout=ex.cell_timeout_seconds,
+                wall_timeout=float(ex.timeout_seconds),
+                work_dir=work,
+                env={**extra_env, **(env or {})},
+            )
 
         outcomes = ctx.outcomes
         staged = stage_policy(plan, tmp)  # the policy text audited is the one in the run
-        policy_jobs = [] if staged is None else [job("policy", job_parameters(
-            staged, req.as_of.isoformat(), ctx.result_dir, ctx.params, ctx.severities))]
+        policy_jobs = (
+            []
+            if staged is None
+            else [
+                job(
+                    "policy",
+                    job_parameters(
+                        staged, req.as_of.isoformat(), ctx.result_dir, ctx.params, ctx.severities
+                    ),
+                )
+            ]
+        )
         if kernel_problem:
             for name in all_notebooks(plan):
-                outcomes[name] = NotebookOutcome(name, "error", 0.0, error=kernel_problem,
-                                                 error_kind="kernel")
+                outcomes[name] = NotebookOutcome(
+                    name, "error", 0.0, error=kernel_problem, error_kind="kernel"
+                )
         else:
             state["stage"] = "building the snapshot"
             src = plan.source
-            pg_env = PgTimeouts(connect=src.connect_timeout_seconds,
-                                lock=src.lock_timeout_seconds,
-                                statement=src.statement_timeout_seconds).to_env()
-            pg_env = {k: os.environ.get(k, v) if k.endswith("CLIENT_CHECK_MS") else v
-                      for k, v in pg_env.items()}
-            common = {"snapshot_path": str(snapshot_path), "as_of": req.as_of.isoformat(),
-                      "result_dir": str(ctx.result_dir)}
+            pg_env = PgTimeouts(
+                connect=src.connect_timeout_seconds,
+                lock=src.lock_timeout_seconds,
+                statement=src.statement_timeout_seconds,
+            ).to_env()
+            pg_env = {
+                k: os.environ.get(k, v) if k.endswith("CLIENT_CHECK_MS") else v
+                for k, v in pg_env.items()
+            }
+            common = {
+                "snapshot_path": str(snapshot_path),
+                "as_of": req.as_of.isoformat(),
+                "result_dir": str(ctx.result_dir),
+            }
             snap_job = job(SNAPSHOT_NOTEBOOK, {**common, "source": req.source.spec}, pg_env)
             with ctx.stage("snapshot"):
                 outcomes.update(run_notebooks([snap_job], 1, progress, deadline))
             if snapshot_path.exists():
                 os.chmod(snapshot_path, 0o600)
             snap_ok = outcomes[SNAPSHOT_NOTEBOOK].status == "ok"
-            audit_params = {**common, "params": ctx.params,
-                            "severities": {k: v for k, v in plan.severities.items()
-                                           if k not in DQ_GATE_IDS},
-                            **(req.engine or plan.engine).notebook_parameters()}
+            audit_params = {
+                **common,
+                "params": ctx.params,
+                "severities": {k: v for k, v in plan.severities.items() if k not in DQ_GATE_IDS},
+                **(req.engine or plan.engine).notebook_parameters(),
+            }
             if snap_ok:
                 state["stage"] = "running the audit notebooks"
                 _prepare_report_in_background()
                 with ctx.stage("audit_notebooks"):
-                    outcomes.update(run_notebooks(
-                        [job(n, audit_params) for n in plan.audit_notebooks] + policy_jobs,
-                        req.parallelism or ex.parallelism, progress, deadline))
+                    outcomes.update(
+                        run_notebooks(
+                            [job(n, audit_params) for n in plan.audit_notebooks] + policy_jobs,
+                            req.parallelism or ex.parallelism,
+                            progress,
+                            deadline,
+                        )
+                    )
                 for n in plan.audit_notebooks:
                     ctx.stages[f"notebook.{n}"] = round(outcomes[n].seconds, 3)
             else:  # the policy text does not need the snapshot
                 outcomes.update(run_notebooks(policy_jobs, 1, progress, deadline))
                 for n in plan.audit_notebooks:
-                    outcomes[n] = NotebookOutcome(n, "error", 0.0, error_kind="not_run",
-                                                  error="not run: the snapshot notebook failed")
+                    outcomes[n] = NotebookOutcome(
+                        n,
+                        "error",
+                        0.0,
+                        error_kind="not_run",
+                        error="not run: the snapshot notebook failed",
+                    )
                     progress(n, "done", outcomes[n])
         if any(o.error_kind == "run_timeout" for o in outcomes.values()):
-            warnings.append(f"the run reached its time limit of {ex.run_timeout_seconds} s "
-                            "(plan key [execution] run_timeout_seconds); unfinished notebooks "
-                            "were stopped and their rules are error")
+            warnings.append(
+                f"the run reached its time limit of {ex.run_timeout_seconds} s "
+                "(plan key [execution] run_timeout_seconds); unfinished notebooks "
+                "were stopped and their rules are error"
+            )
             log.error("%s", warnings[-1])
 
         state["stage"] = "merging the results"
         with ctx.stage("merge"):
             summary, findings = assemble_summary(ctx)
             summary["evidence"] = evidence
-            summary["engine"] = _engine_summary(req.engine or plan.engine, tmp / "results",
-                                                plan.audit_notebooks)
-            write_text_atomic(tmp / "findings.jsonl",
-                              "".join(dumps(f, sort_keys=False) + "\n" for f in findings))
+            summary["engine"] = _engine_summary(
+                req.engine or plan.engine, tmp / "results", plan.audit_notebooks
+            )
+            write_text_atomic(
+                tmp / "findings.jsonl", "".join(dumps(f, sort_keys=False) + "\n" for f in findings)
+            )
             write_json_atomic(tmp / "summary.json", summary)
         summary["stages"] = dict(ctx.stages)
-        log.info("merged %d findings; verdict %s (exit %d) after %.1f s", len(findings),
-                 summary["verdict"], summary["exit_status"], time.perf_counter() - t0)
+        log.info(
+            "merged %d findings; verdict %s (exit %d) after %.1f s",
+            len(findings),
+            summary["verdict"],
+            summary["exit_status"],
+            time.perf_counter() - t0,
+        )
 
         _append_worker_logs(work, all_notebooks(plan))
         state["stage"] = "rendering the reports"
         want_pdf = plan.report.pdf if req.pdf is None else req.pdf
         summary = _report(tmp, out, summary, ctx.stages, pdf=want_pdf)
-        log.info("stages (seconds): %s",
-                 ", ".join(f"{k} {v:.2f}" for k, v in ctx.stages.items()))
+        log.info("stages (seconds): %s", ", ".join(f"{k} {v:.2f}" for k, v in ctx.stages.items()))
     finally:  # run.log is complete before the manifest hashes it
         logging.getLogger("auditlib").removeHandler(handler)
         handler.close()
@@ -297,6 +373,7 @@ def _prepare_report_in_background() -> threading.Thread:
     """Import the report's libraries (nbconvert, jinja2, matplotlib) and build the HTML
     exporter while the audit notebooks run: this process only polls its workers then, and
     the report's first seconds are otherwise spent importing after the last notebook."""
+
     def target() -> None:
         from auditlib.jupyter_imports import skip_unused_format_checker
 
@@ -315,8 +392,9 @@ def _prepare_report_in_background() -> threading.Thread:
     return t
 
 
-def _engine_summary(engine: EngineSettings, results: Path,
-                    notebooks: tuple[str, ...]) -> dict[str, Any]:
+def _engine_summary(
+    engine: EngineSettings, results: Path, notebooks: tuple[str, ...]
+) -> dict[str, Any]:
     """summary.json ``engine``: the engine asked for, and what each audit notebook reports it
     ran on (Spark version and master for Spark; never a secret)."""
     import json
@@ -334,14 +412,23 @@ def _append_worker_logs(work: Path, names: tuple[str, ...]) -> None:
     for n in names:
         p = work / f"{n}.worker.log"
         if p.exists() and p.stat().st_size:
-            lines = [line for line in p.read_text(encoding="utf-8", errors="replace")
-                     .splitlines() if line.strip() and not any(x in line for x in _NOISE)]
+            lines = [
+                line
+                for line in p.read_text(encoding="utf-8", errors="replace").splitlines()
+                if line.strip() and not any(x in line for x in _NOISE)
+            ]
             for line in lines[-200:]:  # one record per line: each redacted and escaped
                 log.info("worker output of %s: %s", n, line)
 
 
-def _report(tmp: Path, out: Path, summary: dict[str, Any],
-            stages: dict[str, float] | None = None, *, pdf: bool = False) -> dict[str, Any]:
+def _report(
+    tmp: Path,
+    out: Path,
+    summary: dict[str, Any],
+    stages: dict[str, float] | None = None,
+    *,
+    pdf: bool = False,
+) -> dict[str, Any]:
     """Render reports (and index.pdf when asked, before the manifest seals the run); a
     failing report or PDF makes the run exit 2. summary.json is then rewritten with the
     report's time added to ``stages`` (and the error, if any)."""
@@ -355,8 +442,12 @@ def _report(tmp: Path, out: Path, summary: dict[str, Any],
             summary = _pdf(tmp, out, summary)
     except Exception as exc:  # noqa: BLE001 - a run without its report did not complete
         log.exception("rendering the reports failed")
-        summary = {**summary, "report_error": f"{type(exc).__name__}: {exc}",
-                   "verdict": "error", "exit_status": 2}
+        summary = {
+            **summary,
+            "report_error": f"{type(exc).__name__}: {exc}",
+            "verdict": "error",
+            "exit_status": 2,
+        }
     stages["report"] = round(time.perf_counter() - t0, 3)
     summary = {**summary, "stages": dict(stages)}
     write_json_atomic(tmp / "summary.json", summary)
@@ -374,8 +465,12 @@ def _pdf(tmp: Path, out: Path, summary: dict[str, Any]) -> dict[str, Any]:
         return summary
     except Exception as exc:  # noqa: BLE001 - asked for and not delivered: exit 2
         log.error("index.pdf could not be written: %s", exc)
-        summary = {**summary, "report_error": f"index.pdf not written: {type(exc).__name__}: {exc}",
-                   "verdict": "error", "exit_status": 2}
+        summary = {
+            **summary,
+            "report_error": f"index.pdf not written: {type(exc).__name__}: {exc}",
+            "verdict": "error",
+            "exit_status": 2,
+        }
         write_json_atomic(tmp / "summary.json", summary)
         render_run(tmp, out)
         return summary
@@ -387,14 +482,18 @@ def _signer(out: Path) -> tuple[Any, dict[str, Any]]:
     try:
         from auditlib.report.signing import evidence_status, signer_from_env
     except ImportError:
-        return None, {"signed": False, "chained": False,
-                      "note": "auditlib.report is not importable: hashed only"}
+        return None, {
+            "signed": False,
+            "chained": False,
+            "note": "auditlib.report is not importable: hashed only",
+        }
     signer = signer_from_env(out)
     return signer, evidence_status(signer)
 
 
-def _publish(tmp: Path, final: Path, warnings: list[str], state: dict[str, Any],
-             signer: Any = None) -> Path:
+def _publish(
+    tmp: Path, final: Path, warnings: list[str], state: dict[str, Any], signer: Any = None
+) -> Path:
     from auditlib.report.chain import seal_and_publish
 
     # signed (when a key is set), chained to the archive's previous run, then moved
@@ -407,7 +506,8 @@ def _publish(tmp: Path, final: Path, warnings: list[str], state: dict[str, Any],
     except ImportError:
         pass
     except Exception as exc:  # noqa: BLE001 - the run is complete; the index can be rebuilt
-        warnings.append(f"updating the archive index failed: {exc}; "
-                        "rebuild it with `auditlib archive`")
+        warnings.append(
+            f"updating the archive index failed: {exc}; rebuild it with `auditlib archive`"
+        )
         log.warning("%s", warnings[-1])
     return final

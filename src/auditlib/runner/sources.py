@@ -29,8 +29,9 @@ class ResolvedSource:
     demo: dict | None = None  # scale, seed, ground_truth path for demo sources
 
 
-def resolve_source(spec: str, as_of: date, *, demo_scale: float = 0.05,
-                   demo_seed: int = 7) -> ResolvedSource:
+def resolve_source(
+    spec: str, as_of: date, *, demo_scale: float = 0.05, demo_seed: int = 7
+) -> ResolvedSource:
     """Check ``spec`` and turn it into what the snapshot notebook is given.
 
     Raises :class:`SourceSpecError` (what to pass instead; never echoes a password).
@@ -38,6 +39,7 @@ def resolve_source(spec: str, as_of: date, *, demo_scale: float = 0.05,
     parsed = parse_source_spec(spec)
     if parsed.kind == "demo":
         out = demo_export(as_of, demo_scale, demo_seed)
-        return ResolvedSource("demo", str(out), {"scale": demo_scale, "seed": demo_seed,
-                                                 "export": str(out)})
+        return ResolvedSource(
+            "demo", str(out), {"scale": demo_scale, "seed": demo_seed, "export": str(out)}
+        )
     return ResolvedSource(parsed.kind, parsed.text)

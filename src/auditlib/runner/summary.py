@@ -72,8 +72,19 @@ from auditlib.steps.results import Environment, StepResult
 
 log = logging.getLogger("auditlib.runner")
 
-PACKAGES = ("duckdb", "pandas", "pyarrow", "papermill", "nbclient", "ipykernel",
-            "great-expectations", "holidays", "matplotlib", "psycopg", "python-dateutil")
+PACKAGES = (
+    "duckdb",
+    "pandas",
+    "pyarrow",
+    "papermill",
+    "nbclient",
+    "ipykernel",
+    "great-expectations",
+    "holidays",
+    "matplotlib",
+    "psycopg",
+    "python-dateutil",
+)
 
 
 def effective_severities(plan: Plan) -> dict[str, str]:
@@ -103,8 +114,13 @@ def package_versions() -> dict[str, str | None]:
 def git_commit() -> str | None:
     repo = Path(auditlib.__file__).resolve().parents[2]
     try:
-        r = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True,
-                           text=True, timeout=5, check=False)
+        r = subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return r.stdout.strip() or None if r.returncode == 0 else None
@@ -119,12 +135,14 @@ def _source_summary(src: ResolvedSource, described: dict[str, Any] | None) -> di
     if src.demo:
         out["demo"] = {k: v for k, v in src.demo.items() if k != "export"}
     out["fingerprint"] = hashlib.sha256(
-        json.dumps(out, sort_keys=True, default=str).encode()).hexdigest()
+        json.dumps(out, sort_keys=True, default=str).encode()
+    ).hexdigest()
     return out
 
 
-def _check_provenance(ctx: RunContext, results: dict[str, StepResult | str],
-                      nb_errors: dict[str, str | None]) -> None:
+def _check_provenance(
+    ctx: RunContext, results: dict[str, StepResult | str], nb_errors: dict[str, str | None]
+) -> None:
     """A result written for another day or by another environment ran other code: error."""
     here = Environment.current()
     for n, res in results.items():
@@ -156,8 +174,9 @@ def assemble_summary(ctx: RunContext) -> tuple[dict[str, Any], list[dict[str, An
         expected[n] = policy_rule_ids()
     planned = {rid for ids in expected.values() for rid in ids}
     skipped = [rid for rid in catalogue if rid not in planned]
-    nb_errors = {n: (o.error or o.status) if o.status != "ok" else None
-                 for n, o in outcomes.items()}
+    nb_errors = {
+        n: (o.error or o.status) if o.status != "ok" else None for n, o in outcomes.items()
+    }
     results = read_results(ctx.result_dir, expected)
     _check_provenance(ctx, results, nb_errors)
     merged = merge_results(results, expected, nb_errors, ctx.severities, skipped)
@@ -172,28 +191,39 @@ def assemble_summary(ctx: RunContext) -> tuple[dict[str, Any], list[dict[str, An
         snap_data, src_desc = snap.snapshot or {}, snap.source
         gates, gate_problem = gate_rows(snap.gates)
         if gate_problem:
-            warnings.append(f"{gate_problem}: the report shows the failed gates from the "
-                            "findings only")
+            warnings.append(
+                f"{gate_problem}: the report shows the failed gates from the findings only"
+            )
             log.warning("%s", warnings[-1])
-    parts = {stage: round(float(snap_data[key]), 3) for key, stage in
-             (("extract_seconds", "snapshot.extract"), ("gates_seconds", "snapshot.gates"))
-             if isinstance(snap_data.get(key), int | float)}
+    parts = {
+        stage: round(float(snap_data[key]), 3)
+        for key, stage in (
+            ("extract_seconds", "snapshot.extract"),
+            ("gates_seconds", "snapshot.gates"),
+        )
+        if isinstance(snap_data.get(key), int | float)
+    }
     if parts:  # right after the snapshot notebook that contains them
         stages = list(ctx.stages.items())
         at = next((i + 1 for i, (k, _) in enumerate(stages) if k == "snapshot"), len(stages))
         ctx.stages.clear()
         ctx.stages.update(stages[:at] + list(parts.items()) + stages[at:])
     if snap_data.get("key_source") == "random":
-        warnings.append("AUDITLIB_PSEUDONYM_KEY is not set: this snapshot used a random key, "
-                        "so its pseudonyms cannot be compared with other runs")
+        warnings.append(
+            "AUDITLIB_PSEUDONYM_KEY is not set: this snapshot used a random key, "
+            "so its pseudonyms cannot be compared with other runs"
+        )
         log.warning("%s", warnings[-1])
     complete = all(o.status == "ok" for o in outcomes.values()) and len(outcomes) == len(
-        all_notebooks(plan))
+        all_notebooks(plan)
+    )
     statuses = [r["status"] for rid, r in merged.rules.items() if rid in planned]
     code = exit_status(statuses, complete)
-    ordered_rules = {rid: merged.rules[rid]
-                     for rid in (*DQ_GATE_IDS, *catalogue, *expected.get(POLICY_NOTEBOOK, ()))
-                     if rid in merged.rules}
+    ordered_rules = {
+        rid: merged.rules[rid]
+        for rid in (*DQ_GATE_IDS, *catalogue, *expected.get(POLICY_NOTEBOOK, ()))
+        if rid in merged.rules
+    }
     snapshot_path = ctx.snapshot_path
     summary: dict[str, Any] = {
         "run_id": ctx.run_id,
@@ -205,8 +235,13 @@ def assemble_summary(ctx: RunContext) -> tuple[dict[str, Any], list[dict[str, An
         "host": socket.gethostname(),
         "source": _source_summary(ctx.source, src_desc),
         "snapshot": {
-            "sha256": (snap_data.get("sha256") if snap_data.get("sha256")
-                       else _sha256(snapshot_path) if snapshot_path.exists() else None),
+            "sha256": (
+                snap_data.get("sha256")
+                if snap_data.get("sha256")
+                else _sha256(snapshot_path)
+                if snapshot_path.exists()
+                else None
+            ),
             "file": f".snapshots/{ctx.run_id}.duckdb",
             "snapshot_time": snap_data.get("snapshot_time"),
             "rows": snap_data.get("rows") or {},
@@ -218,11 +253,17 @@ def assemble_summary(ctx: RunContext) -> tuple[dict[str, Any], list[dict[str, An
         "packages": package_versions(),
         "auditlib": {"version": auditlib.__version__, "git_commit": git_commit()},
         "rule_files": rule_file_digests(),
-        "notebooks": {n: outcomes[n].summary(f"notebooks/{n}.ipynb")
-                      for n in all_notebooks(plan) if n in outcomes},
+        "notebooks": {
+            n: outcomes[n].summary(f"notebooks/{n}.ipynb")
+            for n in all_notebooks(plan)
+            if n in outcomes
+        },
         "rules": ordered_rules,
-        "rule_seconds": {rid: round(merged.rule_seconds[rid], 4) for rid in ordered_rules
-                         if rid in merged.rule_seconds},
+        "rule_seconds": {
+            rid: round(merged.rule_seconds[rid], 4)
+            for rid in ordered_rules
+            if rid in merged.rule_seconds
+        },
         "gates": gates,
         "held_customers": held_customers(merged.observations),
         "problems": merged.problems,

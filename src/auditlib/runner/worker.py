@@ -120,8 +120,7 @@ def redact_outputs(nb: Any) -> bool:
     from auditlib.redaction import redact
 
     def clean(text: str) -> str:
-        return "\n".join(redact(line, limit=None) for line in
-                         _ANSI_CSI.sub("", text).split("\n"))
+        return "\n".join(redact(line, limit=None) for line in _ANSI_CSI.sub("", text).split("\n"))
 
     changed = False
     for cell in nb.cells:
@@ -155,25 +154,35 @@ def execute(job: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {"status": "ok", "error": None, "error_kind": None, "cell": None}
     try:
         pm.execute_notebook(
-            job["input"], job["output"], parameters=job.get("parameters") or {},
+            job["input"],
+            job["output"],
+            parameters=job.get("parameters") or {},
             kernel_name=job.get("kernel_name", KERNEL_NAME),
-            execution_timeout=job.get("cell_timeout"), progress_bar=False,
-            log_output=False, cwd=job.get("cwd"), request_save_on_cell_execute=True,
+            execution_timeout=job.get("cell_timeout"),
+            progress_bar=False,
+            log_output=False,
+            cwd=job.get("cwd"),
+            request_save_on_cell_execute=True,
             kernel_manager_class=_kernel_manager_class(),
         )
     except pm.PapermillExecutionError as exc:
-        result.update(status="error", error_kind="cell_error", cell=exc.exec_count,
-                      error=f"cell [{exc.exec_count}] raised {exc.ename}: {exc.evalue}")
+        result.update(
+            status="error",
+            error_kind="cell_error",
+            cell=exc.exec_count,
+            error=f"cell [{exc.exec_count}] raised {exc.ename}: {exc.evalue}",
+        )
     except CellTimeoutError as exc:
-        result.update(status="error", error_kind="cell_timeout",
-                      error=f"a cell ran longer than the cell timeout of "
-                            f"{job.get('cell_timeout')} s: {str(exc).splitlines()[0]}")
+        result.update(
+            status="error",
+            error_kind="cell_timeout",
+            error=f"a cell ran longer than the cell timeout of "
+            f"{job.get('cell_timeout')} s: {str(exc).splitlines()[0]}",
+        )
     except DeadKernelError as exc:
-        result.update(status="error", error_kind="kernel_died",
-                      error=f"the kernel died: {exc}")
+        result.update(status="error", error_kind="kernel_died", error=f"the kernel died: {exc}")
     except Exception as exc:  # noqa: BLE001 - every failure becomes the notebook's error
-        result.update(status="error", error_kind="papermill",
-                      error=f"{type(exc).__name__}: {exc}")
+        result.update(status="error", error_kind="papermill", error=f"{type(exc).__name__}: {exc}")
     result["seconds"] = round(time.perf_counter() - t0, 3)
     out = Path(job["output"])
     if out.exists():
@@ -182,8 +191,11 @@ def execute(job: dict[str, Any]) -> dict[str, Any]:
         except Exception as exc:  # noqa: BLE001
             nb = None
             if result["status"] == "ok":
-                result.update(status="error", error_kind="output",
-                              error=f"the executed notebook cannot be read: {exc}")
+                result.update(
+                    status="error",
+                    error_kind="output",
+                    error=f"the executed notebook cannot be read: {exc}",
+                )
         if nb is not None:
             if redact_outputs(nb):
                 nbformat.write(nb, out)
@@ -192,8 +204,12 @@ def execute(job: dict[str, Any]) -> dict[str, Any]:
             if result["cell"] is None:
                 result["cell"] = bad
             if result["status"] == "ok" and bad is not None:
-                result.update(status="error", error_kind="unfinished", cell=bad,
-                              error=f"cell {bad} did not finish (timeout or interrupted)")
+                result.update(
+                    status="error",
+                    error_kind="unfinished",
+                    cell=bad,
+                    error=f"cell {bad} did not finish (timeout or interrupted)",
+                )
     elif result["status"] == "ok":
         result.update(status="error", error_kind="output", error="no output notebook written")
     return result

@@ -124,8 +124,10 @@ def _cast_expr(src: str, source_type: str, target: str) -> str:
     without one would be a guess about its time zone, so it counts as a cast failure.
     """
     if target == "TIMESTAMPTZ" and source_type.upper() == "VARCHAR":
-        return (f"CASE WHEN regexp_matches({src}, '{_TS_WITH_OFFSET}') "
-                f"THEN TRY_CAST({src} AS TIMESTAMPTZ) END")
+        return (
+            f"CASE WHEN regexp_matches({src}, '{_TS_WITH_OFFSET}') "
+            f"THEN TRY_CAST({src} AS TIMESTAMPTZ) END"
+        )
     return f"TRY_CAST({src} AS {target})"
 
 
@@ -150,9 +152,14 @@ def plan_table(table: Table, cols: dict[str, ColumnPlan], st: SourceTable) -> _T
             continue
         out = _q(cp.snapshot_name or "")
         present = cp.name in st.columns
-        entry = {"name": cp.snapshot_name, "type": cp.snapshot_type, "from": cp.name,
-                 "action": cp.action, "in_source": present,
-                 "source_type": st.columns.get(cp.name)}
+        entry = {
+            "name": cp.snapshot_name,
+            "type": cp.snapshot_type,
+            "from": cp.name,
+            "action": cp.action,
+            "in_source": present,
+            "source_type": st.columns.get(cp.name),
+        }
         meta.append(entry)
         if not present:
             missing.append(cp.name)
@@ -173,7 +180,9 @@ def plan_table(table: Table, cols: dict[str, ColumnPlan], st: SourceTable) -> _T
                     f"CASE WHEN {src} IS NOT NULL AND {cast} IS NULL THEN {bit} ELSE 0 END"
                 )
         elif cp.action == "hmac":
-            value = f"{MACRO_EMAIL}({src})" if cp.is_email else f"NULLIF(CAST({src} AS VARCHAR), '')"
+            value = (
+                f"{MACRO_EMAIL}({src})" if cp.is_email else f"NULLIF(CAST({src} AS VARCHAR), '')"
+            )
             select.append(f"{MACRO_HMAC}({value}) AS {out}")
         elif cp.action == "flag":
             select.append(
@@ -210,20 +219,34 @@ def _copy_table(
     name = table.name
     tp = plan_table(table, cols, st)
     for c in sorted(set(st.columns) - set(table.columns)):
-        issues.append(ExtractionIssue(
-            "extra_column", name,
-            f"{name}.{c}: column not in schema.sql; ignored (never copied)", column_name=c))
+        issues.append(
+            ExtractionIssue(
+                "extra_column",
+                name,
+                f"{name}.{c}: column not in schema.sql; ignored (never copied)",
+                column_name=c,
+            )
+        )
     for c in tp.missing:
-        issues.append(ExtractionIssue(
-            "missing_column", name,
-            f"{name}.{c}: column missing in {st.origin}; it is all NULL in the snapshot and "
-            "rules that need it cannot be evaluated. Re-export with the column.",
-            column_name=c))
+        issues.append(
+            ExtractionIssue(
+                "missing_column",
+                name,
+                f"{name}.{c}: column missing in {st.origin}; it is all NULL in the snapshot and "
+                "rules that need it cannot be evaluated. Re-export with the column.",
+                column_name=c,
+            )
+        )
     for c in [c for c, cp in cols.items() if cp.action == "drop" and c not in st.columns]:
-        issues.append(ExtractionIssue(
-            "missing_column", name,
-            f"{name}.{c}: column missing in {st.origin} (not copied anyway; the export "
-            "differs from schema.sql)", column_name=c))
+        issues.append(
+            ExtractionIssue(
+                "missing_column",
+                name,
+                f"{name}.{c}: column missing in {st.origin} (not copied anyway; the export "
+                "differs from schema.sql)",
+                column_name=c,
+            )
+        )
     con.execute(f"CREATE TABLE {_q(name)} AS SELECT {', '.join(tp.select)} FROM {st.relation_sql}")
 
     # Counts first (one scan); the first bad row's key only where a count is not zero.
@@ -245,37 +268,56 @@ def _copy_table(
     firsts: tuple = ()
     if bad:
         ref = _row_ref_sql(table)
-        firsts = con.execute(
-            "SELECT " + ", ".join(f"arg_min({ref}, rowid) FILTER (WHERE {cond})"
-                                  for (_k, _c, cond), _n in bad) + f" FROM {_q(name)}"
-        ).fetchone() or ()
+        firsts = (
+            con.execute(
+                "SELECT "
+                + ", ".join(
+                    f"arg_min({ref}, rowid) FILTER (WHERE {cond})" for (_k, _c, cond), _n in bad
+                )
+                + f" FROM {_q(name)}"
+            ).fetchone()
+            or ()
+        )
     for ((kind, c, _cond), n), first in zip(bad, firsts, strict=True):
         cp = cols[c]
         if kind == "cast_failure":
             want = cp.column.duck_type + (
-                " (ISO 8601 with offset)" if cp.column.is_timestamp else "")
-            msg = (f"{name}.{c}: {n} value(s) cannot be read as {want} "
-                   f"(source type {st.columns[c]}); first at {first}. They are NULL in the "
-                   "snapshot; fix the export.")
+                " (ISO 8601 with offset)" if cp.column.is_timestamp else ""
+            )
+            msg = (
+                f"{name}.{c}: {n} value(s) cannot be read as {want} "
+                f"(source type {st.columns[c]}); first at {first}. They are NULL in the "
+                "snapshot; fix the export."
+            )
         else:
             msg = f"{name}.{c}: {n} NULL value(s) in a NOT NULL column; first at {first}"
-        issues.append(ExtractionIssue(kind, name, msg, column_name=c, row_ref=first,
-                                      rows_affected=n))
+        issues.append(
+            ExtractionIssue(kind, name, msg, column_name=c, row_ref=first, rows_affected=n)
+        )
     if tp.checks:
         con.execute(f"ALTER TABLE {_q(name)} DROP COLUMN {chk}")
     listed, problem = manifest_row_count(st.extra.get("manifest_rows"))
     if problem:
-        issues.append(ExtractionIssue(
-            "manifest_rows", name,
-            f"{name}: manifest.json gives its rows as {problem}, not a whole number; "
-            f"{st.origin} has {rows} rows"))
+        issues.append(
+            ExtractionIssue(
+                "manifest_rows",
+                name,
+                f"{name}: manifest.json gives its rows as {problem}, not a whole number; "
+                f"{st.origin} has {rows} rows",
+            )
+        )
     elif listed is not None and listed != rows:
         detail = st.extra.get("manifest_rows_detail")  # part files: name the parts that differ
-        issues.append(ExtractionIssue(
-            "manifest_rows", name,
-            detail(con, rows) if callable(detail)
-            else f"{name}: {rows} rows in {st.origin}, manifest.json says {listed}",
-            rows_affected=abs(rows - listed)))
+        issues.append(
+            ExtractionIssue(
+                "manifest_rows",
+                name,
+                detail(con, rows)
+                if callable(detail)
+                else f"{name}: {rows} rows in {st.origin}, manifest.json says {listed}",
+                rows_affected=abs(rows - listed),
+            )
+        )
     return rows, tp.columns_meta
 
 
@@ -358,8 +400,7 @@ def build_snapshot(
             try:
                 duckdb_resources.apply(con)  # memory limit / threads / spill dir (out of core)
                 os.chmod(tmp, atomic.FILE_MODE)  # the one mode change: before any data goes in
-                info = _build_into(con, source, pkey, schema, plan, report, total, started,
-                                   gates)
+                info = _build_into(con, source, pkey, schema, plan, report, total, started, gates)
                 con.execute("CHECKPOINT")
             finally:
                 con.close()
@@ -370,7 +411,8 @@ def build_snapshot(
         raise SnapshotError(f"building the snapshot failed: {str(exc).splitlines()[0]}") from exc
     except OSError as exc:
         raise SnapshotError(
-            f"writing the snapshot {out_path} failed: {exc}; no snapshot was written") from exc
+            f"writing the snapshot {out_path} failed: {exc}; no snapshot was written"
+        ) from exc
     finally:
         source.close()
     info.path = out_path
@@ -406,11 +448,15 @@ def _build_into(
             st = available.get(tname)
             if st is None:
                 why = explained.get(tname)
-                issues.append(ExtractionIssue(
-                    "missing_table", tname,
-                    f"{tname}: no usable data in the source"
-                    + (f" ({why.kind}: see that issue)" if why else "")
-                    + "; the table is empty in the snapshot and rules that need it report error"))
+                issues.append(
+                    ExtractionIssue(
+                        "missing_table",
+                        tname,
+                        f"{tname}: no usable data in the source"
+                        + (f" ({why.kind}: see that issue)" if why else "")
+                        + "; the table is empty in the snapshot and rules that need it report error",
+                    )
+                )
                 _create_empty(con, tname, cols)
                 rows[tname] = 0
                 records.append(metadata.TableRecord(tname, None, None, None, 0, None, []))
@@ -422,55 +468,76 @@ def _build_into(
                     # names host/db/table, no secret; not chained: DuckDB's text may echo
                     # the connection string
                     raise source.read_error(tname, exc) from None
-                issues.append(ExtractionIssue("unreadable", tname,
-                                              source.read_error_message(tname, exc)))
-                issues.append(ExtractionIssue(
-                    "missing_table", tname,
-                    f"{tname}: unreadable (see that issue); empty in the snapshot"))
+                issues.append(
+                    ExtractionIssue("unreadable", tname, source.read_error_message(tname, exc))
+                )
+                issues.append(
+                    ExtractionIssue(
+                        "missing_table",
+                        tname,
+                        f"{tname}: unreadable (see that issue); empty in the snapshot",
+                    )
+                )
                 _create_empty(con, tname, cols)
                 rows[tname] = 0
-                records.append(metadata.TableRecord(
-                    tname, st.origin, st.format, None, 0, st.input_sha256, []))
+                records.append(
+                    metadata.TableRecord(tname, st.origin, st.format, None, 0, st.input_sha256, [])
+                )
                 continue
             rows[tname] = count
-            records.append(metadata.TableRecord(
-                tname, st.origin, st.format, count, count, st.input_sha256, cmeta))
+            records.append(
+                metadata.TableRecord(
+                    tname, st.origin, st.format, count, count, st.input_sha256, cmeta
+                )
+            )
     snapshot_time = source.snapshot_time()
     drop_macros(con)
     report("metadata and quality gates", total - 1, total)
     finished = datetime.now(UTC)
     metadata.write_issues(con, issues)
     metadata.write_tables(con, records)
-    metadata.write_meta(con, {
-        "source": source.describe(),
-        "kind": source.kind,
-        # DQ-06 reads this: was there a manifest to verify? (null = none expected: live)
-        "manifest": source.manifest_state(),
-        "snapshot_time": snapshot_time.isoformat(),
-        "started_at": started.isoformat(),
-        "finished_at": finished.isoformat(),
-        "seconds": (finished - started).total_seconds(),
-        "schema_name": SCHEMA_NAME,
-        "schema_sha256": schema.sha256,
-        "minimisation_sha256": _sha256_text(minimisation_toml()),
-        "snapshot_format_version": metadata.SNAPSHOT_FORMAT_VERSION,
-        "key_fingerprint": pkey.fingerprint,
-        "key_source": pkey.source,
-        "auditlib_version": __version__,
-        "packages": metadata.package_versions(),
-    })
+    metadata.write_meta(
+        con,
+        {
+            "source": source.describe(),
+            "kind": source.kind,
+            # DQ-06 reads this: was there a manifest to verify? (null = none expected: live)
+            "manifest": source.manifest_state(),
+            "snapshot_time": snapshot_time.isoformat(),
+            "started_at": started.isoformat(),
+            "finished_at": finished.isoformat(),
+            "seconds": (finished - started).total_seconds(),
+            "schema_name": SCHEMA_NAME,
+            "schema_sha256": schema.sha256,
+            "minimisation_sha256": _sha256_text(minimisation_toml()),
+            "snapshot_format_version": metadata.SNAPSHOT_FORMAT_VERSION,
+            "key_fingerprint": pkey.fingerprint,
+            "key_source": pkey.source,
+            "auditlib_version": __version__,
+            "packages": metadata.package_versions(),
+        },
+    )
     try:
         results = gates(con, snapshot_time)
     except Exception as exc:  # fail closed: no gates, no snapshot
         raise SnapshotError(
             f"the data-quality gates could not run ({type(exc).__name__}: {exc}); "
-            "no snapshot was written") from exc
+            "no snapshot was written"
+        ) from exc
     summary, problems = _gate_summary(results)
     return SnapshotInfo(
-        path=Path(), sha256="", rows=rows, seconds=0.0,
-        key_fingerprint=pkey.fingerprint, key_source=pkey.source,
-        snapshot_time=snapshot_time, gates=summary, gate_problems=problems,
-        issues=len(issues), gate_rows=list(results))
+        path=Path(),
+        sha256="",
+        rows=rows,
+        seconds=0.0,
+        key_fingerprint=pkey.fingerprint,
+        key_source=pkey.source,
+        snapshot_time=snapshot_time,
+        gates=summary,
+        gate_problems=problems,
+        issues=len(issues),
+        gate_rows=list(results),
+    )
 
 
 def _sha256_text(text: str) -> str:

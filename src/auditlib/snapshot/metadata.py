@@ -63,13 +63,24 @@ class GateResult:
         self.message = redact(self.message)
 
     def row(self) -> tuple[Any, ...]:
-        return (self.gate_id, self.table_name, self.status, self.rows_affected, self.message,
-                json.dumps(self.details, default=str, sort_keys=True))
+        return (
+            self.gate_id,
+            self.table_name,
+            self.status,
+            self.rows_affected,
+            self.message,
+            json.dumps(self.details, default=str, sort_keys=True),
+        )
 
     def summary_row(self) -> dict[str, Any]:
         """The row without ``details``, JSON-ready (summary.json ``gates``)."""
-        return {"gate_id": self.gate_id, "table_name": self.table_name, "status": self.status,
-                "rows_affected": self.rows_affected, "message": self.message}
+        return {
+            "gate_id": self.gate_id,
+            "table_name": self.table_name,
+            "status": self.status,
+            "rows_affected": self.rows_affected,
+            "message": self.message,
+        }
 
 
 def package_versions() -> dict[str, str | None]:
@@ -156,8 +167,9 @@ def write_gates(con: duckdb.DuckDBPyConnection, results: list[GateResult]) -> No
     )
     if results:  # one statement: executemany costs ~1 ms per row
         marks = ", ".join("(?, ?, ?, ?, ?, ?)" for _ in results)
-        con.execute(f"INSERT INTO {GATES_TABLE} VALUES {marks}",
-                    [v for r in results for v in r.row()])
+        con.execute(
+            f"INSERT INTO {GATES_TABLE} VALUES {marks}", [v for r in results for v in r.row()]
+        )
 
 
 def read_gates(con: duckdb.DuckDBPyConnection, *, details: bool = True) -> list[GateResult]:
@@ -168,7 +180,8 @@ def read_gates(con: duckdb.DuckDBPyConnection, *, details: bool = True) -> list[
     """
     cols = "gate_id, table_name, status, rows_affected, message"
     cols += ", CAST(details AS VARCHAR)" if details else ", NULL"
-    rows = con.execute(
-        f"SELECT {cols} FROM {GATES_TABLE} ORDER BY gate_id, table_name").fetchall()
-    return [GateResult(g, t, s, int(n or 0), m or "", json.loads(d) if d else {})
-            for g, t, s, n, m, d in rows]
+    rows = con.execute(f"SELECT {cols} FROM {GATES_TABLE} ORDER BY gate_id, table_name").fetchall()
+    return [
+        GateResult(g, t, s, int(n or 0), m or "", json.loads(d) if d else {})
+        for g, t, s, n, m, d in rows
+    ]

@@ -53,4 +53,5 @@ def open_source(spec: str | SourceSpec) -> Source:
         return PostgresSource(parsed)
     raise SourceSpecError(
         "the demo source is generated for an audit day: use `auditlib run --source demo` "
-        "or `auditlib snapshot --source demo` (today's demo data), or write it with `auditlib demo-data --out DIR` and pass that directory")
+        "or `auditlib snapshot --source demo` (today's demo data), or write it with `auditlib demo-data --out DIR` and pass that directory"
+    )

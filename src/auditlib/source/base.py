@@ -118,7 +118,9 @@ class Source(ABC):
         """
         return SourceError(
             f"reading {table} from the source failed: {str(exc).splitlines()[0]}; "
-            "no snapshot was written, retry", transient=True)
+            "no snapshot was written, retry",
+            transient=True,
+        )
 
     def read_error_message(self, table: str, exc: BaseException) -> str:
         """The ``unreadable`` issue text for a failed read (when it does not fail the snapshot)."""

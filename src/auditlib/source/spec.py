@@ -69,7 +69,8 @@ def parse_source_spec(text: str) -> SourceSpec:
     s = text.strip()
     if not s:
         raise SourceSpecError(
-            "no source given: pass an export directory, a postgresql:// URL or 'demo'")
+            "no source given: pass an export directory, a postgresql:// URL or 'demo'"
+        )
     if s.lower() == DEMO:
         return SourceSpec("demo", DEMO)
     if _URL_RE.match(s):  # libpq knows the scheme in lower case only
@@ -83,11 +84,13 @@ def parse_source_spec(text: str) -> SourceSpec:
     if path.exists():
         raise SourceSpecError(
             f"source {shown} is a file, not an export directory: point --source at the "
-            "directory that holds the table files (users.parquet, users.csv, ...)")
+            "directory that holds the table files (users.parquet, users.csv, ...)"
+        )
     raise SourceSpecError(
         f"source {shown} is neither an existing export directory, a PostgreSQL connection "
         "string (postgresql://user@host/db or 'host=... dbname=... user=...') nor 'demo'; "
-        "pass one of those with --source")
+        "pass one of those with --source"
+    )
 
 
 def _postgres(s: str) -> SourceSpec:

@@ -28,12 +28,25 @@ from typing import TYPE_CHECKING, Any
 
 # Imported on first use (PEP 562): the runner reads result files through
 # auditlib.steps.results without paying for DuckDB, pandas and the rule engine.
-_EXPORTS = {"AUDIT_NOTEBOOKS": "audit", "AuditView": "audit", "rules_for": "audit",
-            "run_audit": "audit", "SnapshotView": "snapshot", "default_snapshot": "snapshot",
-            "run_snapshot": "snapshot"}
+_EXPORTS = {
+    "AUDIT_NOTEBOOKS": "audit",
+    "AuditView": "audit",
+    "rules_for": "audit",
+    "run_audit": "audit",
+    "SnapshotView": "snapshot",
+    "default_snapshot": "snapshot",
+    "run_snapshot": "snapshot",
+}
 
-__all__ = ["AUDIT_NOTEBOOKS", "AuditView", "SnapshotView", "default_snapshot", "rules_for",
-           "run_audit", "run_snapshot"]
+__all__ = [
+    "AUDIT_NOTEBOOKS",
+    "AuditView",
+    "SnapshotView",
+    "default_snapshot",
+    "rules_for",
+    "run_audit",
+    "run_snapshot",
+]
 
 if TYPE_CHECKING:
     from auditlib.steps.audit import AUDIT_NOTEBOOKS, AuditView, rules_for, run_audit

@@ -71,25 +71,37 @@ class AuditView:
     def rules(self) -> pd.DataFrame:
         """Status per rule: id, title, severity, status, findings, error."""
         return pd.DataFrame(
-            [{"rule_id": r.rule.id, "title": r.rule.title, "severity": r.severity,
-              "status": r.status, "findings": len(r.findings), "error": r.error}
-             for r in self.results],
+            [
+                {
+                    "rule_id": r.rule.id,
+                    "title": r.rule.title,
+                    "severity": r.severity,
+                    "status": r.status,
+                    "findings": len(r.findings),
+                    "error": r.error,
+                }
+                for r in self.results
+            ],
             columns=["rule_id", "title", "severity", "status", "findings", "error"],
         ).set_index("rule_id")
 
     def counts(self) -> pd.DataFrame:
         """Findings per severity and rule (a compact overview)."""
         df = self.rules().reset_index()
-        return (df.groupby(["severity", "status"], sort=False)["findings"]
-                .agg(rules="count", findings="sum").reset_index())
+        return (
+            df.groupby(["severity", "status"], sort=False)["findings"]
+            .agg(rules="count", findings="sum")
+            .reset_index()
+        )
 
     def finding_dicts(self) -> list[dict[str, Any]]:
         return [f.to_dict() for r in self.results for f in r.findings]
 
     def findings(self) -> pd.DataFrame:
-        return pd.DataFrame(self.finding_dicts(),
-                            columns=["rule_id", "severity", "entity_type", "entity_id",
-                                     "message", "evidence"])
+        return pd.DataFrame(
+            self.finding_dicts(),
+            columns=["rule_id", "severity", "entity_type", "entity_id", "message", "evidence"],
+        )
 
     def worst_cases(self, n: int = 10) -> pd.DataFrame:
         """The n most serious findings, ranked as the run's index.html ranks them
@@ -102,9 +114,16 @@ class AuditView:
         for f in rank_findings(self.finding_dicts(), n):
             ev = f["evidence"] if isinstance(f["evidence"], dict) else {}
             shown = {k: v for k, v in ev.items() if _id_or_date(k, v)}
-            rows.append({"rule_id": f["rule_id"], "severity": f["severity"],
-                         "entity_type": f["entity_type"], "entity_id": f["entity_id"],
-                         "magnitude": magnitude(ev), **shown})
+            rows.append(
+                {
+                    "rule_id": f["rule_id"],
+                    "severity": f["severity"],
+                    "entity_type": f["entity_type"],
+                    "entity_id": f["entity_id"],
+                    "magnitude": magnitude(ev),
+                    **shown,
+                }
+            )
         if not rows:
             return pd.DataFrame(columns=list(_BASE_COLUMNS))
         df = pd.DataFrame(rows, dtype=object)
@@ -126,22 +145,35 @@ class AuditView:
     def to_result(self) -> StepResult:
         """``results/<notebook>.json`` (:mod:`auditlib.steps.results`)."""
         return StepResult(
-            notebook=self.notebook, as_of=self.as_of.isoformat(),
+            notebook=self.notebook,
+            as_of=self.as_of.isoformat(),
             environment=Environment.current(),
-            rules={r.rule.id: RuleOutcome(status=r.status, findings=len(r.findings),
-                                          error=r.error, severity=r.severity,
-                                          seconds=round(r.seconds, 4)) for r in self.results},
+            rules={
+                r.rule.id: RuleOutcome(
+                    status=r.status,
+                    findings=len(r.findings),
+                    error=r.error,
+                    severity=r.severity,
+                    seconds=round(r.seconds, 4),
+                )
+                for r in self.results
+            },
             findings=self.finding_dicts(),
             observations={r.rule.id: r.observations for r in self.results if r.observations},
             engine=self.engine,
         )
 
 
-def run_audit(notebook: str, snapshot_path: str | Path | None = None,
-              as_of: str | date | None = None, result_dir: str | Path | None = None,
-              params: dict[str, Any] | None = None,
-              severities: dict[str, str] | None = None, engine: str = "duckdb",
-              spark_master: str | None = None) -> AuditView:
+def run_audit(
+    notebook: str,
+    snapshot_path: str | Path | None = None,
+    as_of: str | date | None = None,
+    result_dir: str | Path | None = None,
+    params: dict[str, Any] | None = None,
+    severities: dict[str, str] | None = None,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
+) -> AuditView:
     """Evaluate the rules of ``notebook`` on the snapshot (read-only) and return a view.
 
     ``engine="spark"`` evaluates the same rules with Spark (``auditlib[spark]``; master
@@ -153,24 +185,28 @@ def run_audit(notebook: str, snapshot_path: str | Path | None = None,
     p = Params.from_mapping(params or {})
     rules = rules_for(notebook)
     if not rules:
-        raise RuntimeError(f"the rule catalogue holds no rules for notebook {notebook!r}; "
-                           "check src/auditlib/rules/catalogue/*.toml (key 'notebook')")
+        raise RuntimeError(
+            f"the rule catalogue holds no rules for notebook {notebook!r}; "
+            "check src/auditlib/rules/catalogue/*.toml (key 'notebook')"
+        )
     path = Path(snapshot_path) if snapshot_path else default_snapshot(day)
     if not path.exists():
-        raise FileNotFoundError(f"snapshot {path} does not exist; run snapshot.ipynb first "
-                                "or pass snapshot_path=None for demo data")
+        raise FileNotFoundError(
+            f"snapshot {path} does not exist; run snapshot.ipynb first "
+            "or pass snapshot_path=None for demo data"
+        )
     sev = {k: v for k, v in (severities or {}).items() if k in {r.id for r in rules}}
     engine_info: dict[str, Any] = {"engine": "duckdb", "duckdb_version": duckdb.__version__}
     if engine == "spark":
         from auditlib.engines.spark.audit import evaluate_snapshot
 
-        results, engine_info = evaluate_snapshot(path, day, p, [r.id for r in rules], sev,
-                                                 master=spark_master)
+        results, engine_info = evaluate_snapshot(
+            path, day, p, [r.id for r in rules], sev, master=spark_master
+        )
     elif engine == "duckdb":
         with duckdb.connect(str(path), read_only=True) as con:
             duckdb_resources.apply(con)  # the plan's memory limit: rules spill, not fail
-            results = evaluate_rules(con, day, p, rule_ids=[r.id for r in rules],
-                                     severities=sev)
+            results = evaluate_rules(con, day, p, rule_ids=[r.id for r in rules], severities=sev)
     else:
         raise ValueError(f"unknown engine {engine!r}; known: duckdb, spark")
     view = AuditView(notebook, day, path, p, results, engine=engine_info)

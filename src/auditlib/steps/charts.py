@@ -70,9 +70,15 @@ def _empty(ax: Any, text: str) -> None:
 
 def retention_overdue(view: AuditView) -> Chart:
     """Days overdue for offboarding deletion per customer (RET-01 findings), sorted."""
-    pts = sorted(((int(f.evidence.get("days_overdue", 0)), f.entity_id)
-                  for r in view.results if r.rule.id == "RET-01" for f in r.findings),
-                 reverse=True)
+    pts = sorted(
+        (
+            (int(f.evidence.get("days_overdue", 0)), f.entity_id)
+            for r in view.results
+            if r.rule.id == "RET-01"
+            for f in r.findings
+        ),
+        reverse=True,
+    )
 
     def draw(ax: Any) -> None:
         if not pts:
@@ -86,14 +92,18 @@ def retention_overdue(view: AuditView) -> Chart:
 
 def transfers_by_country(view: AuditView) -> pd.DataFrame:
     """Transfers on or before D per destination country (normalised as SUB-05 reads it)."""
-    return view.connection().execute("""
+    return (
+        view.connection()
+        .execute("""
         SELECT country, count(*) AS transfers, sum(record_count) AS records,
                list_contains(getvariable('allowed_countries'), country) AS allowed
         FROM (SELECT norm_country(destination_country) AS country, record_count
               FROM data_transfers
               WHERE sthlm_date(occurred_at) <= getvariable('as_of'))
         GROUP BY country ORDER BY records DESC
-    """).df()
+    """)
+        .df()
+    )
 
 
 def transfers_chart(view: AuditView) -> Chart:
@@ -104,8 +114,11 @@ def transfers_chart(view: AuditView) -> Chart:
         if df.empty:
             _empty(ax, "no transfers")
             return
-        ax.bar(df["country"].fillna("?"), df["records"],
-               color=[_GREEN if a else _RED for a in df["allowed"]])
+        ax.bar(
+            df["country"].fillna("?"),
+            df["records"],
+            color=[_GREEN if a else _RED for a in df["allowed"]],
+        )
         ax.set_yscale("log")
         ax.set_ylabel("records (log scale)")
         ax.set_xlabel("green: EU/EEA (allowed_countries); red: outside")
@@ -120,7 +133,9 @@ def dsr_answer_times(view: AuditView) -> pd.DataFrame:
     so a dot drawn late is exactly a DSR-01 finding. For display only: DSR-01 decides the
     findings. Answered = completed on or before D; withdrawn requests have no deadline.
     """
-    return view.connection().execute("""
+    return (
+        view.connection()
+        .execute("""
         SELECT request_id, received, answered, due,
                date_diff('day', received, answered) AS days_to_answer,
                date_diff('day', received, due) AS days_allowed
@@ -128,7 +143,9 @@ def dsr_answer_times(view: AuditView) -> pd.DataFrame:
         WHERE answered IS NOT NULL
           AND outcome IS DISTINCT FROM 'withdrawn'
         ORDER BY received, request_id
-    """).df()
+    """)
+        .df()
+    )
 
 
 def dsr_answer_time_chart(view: AuditView) -> Chart:
@@ -140,10 +157,10 @@ def dsr_answer_time_chart(view: AuditView) -> Chart:
             _empty(ax, "no answered requests")
             return
         late = df["days_to_answer"] > df["days_allowed"]
-        ax.scatter(df["days_allowed"][~late], df["days_to_answer"][~late], s=12, c=_GREEN,
-                   label="on time")
-        ax.scatter(df["days_allowed"][late], df["days_to_answer"][late], s=18, c=_RED,
-                   label="late")
+        ax.scatter(
+            df["days_allowed"][~late], df["days_to_answer"][~late], s=12, c=_GREEN, label="on time"
+        )
+        ax.scatter(df["days_allowed"][late], df["days_to_answer"][late], s=18, c=_RED, label="late")
         top = max(df["days_allowed"].max(), df["days_to_answer"].max()) + 5
         ax.plot([0, top], [0, top], color="grey", lw=1, ls="--", label="deadline")
         ax.set_xlabel("days allowed (received -> due)")

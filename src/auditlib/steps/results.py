@@ -101,16 +101,25 @@ class StepResult:
             raise ResultError(f"{name} is not a JSON object")
         version = data.get("format_version")
         if version != FORMAT_VERSION:
-            raise ResultError(f"{name} has format_version {version!r}, this auditlib reads "
-                              f"{FORMAT_VERSION}: it was written by another version")
-        for key, kind in (("notebook", str), ("as_of", str), ("environment", dict),
-                          ("rules", dict), ("findings", list), ("observations", dict)):
+            raise ResultError(
+                f"{name} has format_version {version!r}, this auditlib reads "
+                f"{FORMAT_VERSION}: it was written by another version"
+            )
+        for key, kind in (
+            ("notebook", str),
+            ("as_of", str),
+            ("environment", dict),
+            ("rules", dict),
+            ("findings", list),
+            ("observations", dict),
+        ):
             if not isinstance(data.get(key), kind):
                 raise ResultError(f"{name} has no {kind.__name__} '{key}'")
         env = data["environment"]
         try:
-            environment = Environment(**{k: str(env[k]) for k in
-                                         ("auditlib", "python", "executable", "prefix")})
+            environment = Environment(
+                **{k: str(env[k]) for k in ("auditlib", "python", "executable", "prefix")}
+            )
         except KeyError as exc:
             raise ResultError(f"{name}: environment lacks {exc}") from None
         rules: dict[str, RuleOutcome] = {}
@@ -119,19 +128,29 @@ class StepResult:
                 continue  # the merge reports the rule as having no valid status
             n, secs = r.get("findings"), r.get("seconds")
             rules[rid] = RuleOutcome(
-                status=r["status"], findings=int(n) if isinstance(n, int | float) and not isinstance(n, bool) else 0,
+                status=r["status"],
+                findings=int(n) if isinstance(n, int | float) and not isinstance(n, bool) else 0,
                 error=None if r.get("error") is None else str(r["error"]),
                 severity=r.get("severity"),
-                seconds=(float(secs) if isinstance(secs, int | float)
-                         and not isinstance(secs, bool) else None))
+                seconds=(
+                    float(secs)
+                    if isinstance(secs, int | float) and not isinstance(secs, bool)
+                    else None
+                ),
+            )
         for key in ("gates", "snapshot", "source", "policy"):
             if data.get(key) is not None and not isinstance(data[key], list | dict):
                 raise ResultError(f"{name}: '{key}' is neither null nor an object or list")
         return cls(
-            notebook=data["notebook"], as_of=data["as_of"], environment=environment,
-            rules=rules, findings=[f for f in data["findings"] if isinstance(f, dict)],
+            notebook=data["notebook"],
+            as_of=data["as_of"],
+            environment=environment,
+            rules=rules,
+            findings=[f for f in data["findings"] if isinstance(f, dict)],
             observations={k: v for k, v in data["observations"].items() if isinstance(v, list)},
-            gates=data.get("gates"), snapshot=data.get("snapshot"), source=data.get("source"),
+            gates=data.get("gates"),
+            snapshot=data.get("snapshot"),
+            source=data.get("source"),
             policy=data.get("policy"),
             engine=data.get("engine") if isinstance(data.get("engine"), dict) else None,
         )

@@ -78,13 +78,14 @@ def _build(source: str | Source, out_path: Path) -> tuple[str, dict[str, float]]
         elif message == "done":
             marks["done"] = time.perf_counter()
 
-    info = build_gated_snapshot(source, out_path, gates_backend=GATES_BACKEND,
-                                progress=progress)
+    info = build_gated_snapshot(source, out_path, gates_backend=GATES_BACKEND, progress=progress)
     os.chmod(out_path, 0o600)
     end = marks.get("done", time.perf_counter())
     gates = marks.get("gates", end)
-    return info.sha256, {"extract_seconds": round(gates - marks["start"], 3),
-                         "gates_seconds": round(end - gates, 3)}
+    return info.sha256, {
+        "extract_seconds": round(gates - marks["start"], 3),
+        "gates_seconds": round(end - gates, 3),
+    }
 
 
 def default_snapshot(as_of: str | date | None = None, scale: float = 0.05, seed: int = 7) -> Path:
@@ -130,14 +131,25 @@ class SnapshotView:
 
     @property
     def key(self) -> dict[str, Any]:
-        return {"key_fingerprint": self.meta.get("key_fingerprint"),
-                "key_source": self.meta.get("key_source")}
+        return {
+            "key_fingerprint": self.meta.get("key_fingerprint"),
+            "key_source": self.meta.get("key_source"),
+        }
 
     def overview(self) -> pd.DataFrame:
-        keys = ("kind", "snapshot_time", "schema_sha256", "key_fingerprint", "key_source",
-                "seconds", "auditlib_version")
-        rows: list[tuple[str, Any]] = [("snapshot sha256", self.sha256),
-                                       ("snapshot file", self.path.name)]
+        keys = (
+            "kind",
+            "snapshot_time",
+            "schema_sha256",
+            "key_fingerprint",
+            "key_source",
+            "seconds",
+            "auditlib_version",
+        )
+        rows: list[tuple[str, Any]] = [
+            ("snapshot sha256", self.sha256),
+            ("snapshot file", self.path.name),
+        ]
         rows += [(k, self.meta.get(k)) for k in keys]
         return pd.DataFrame(rows, columns=["item", "value"]).set_index("item")
 
@@ -147,9 +159,15 @@ def _gate_rows(gates_long: pd.DataFrame) -> list[dict[str, Any]]:
     rows = []
     for g in gates_long.itertuples(index=False):
         n = g.rows_affected
-        rows.append({"gate_id": g.gate_id, "table_name": g.table_name, "status": g.status,
-                     "rows_affected": None if pd.isna(n) else int(n),
-                     "message": "" if g.message is None or pd.isna(g.message) else g.message})
+        rows.append(
+            {
+                "gate_id": g.gate_id,
+                "table_name": g.table_name,
+                "status": g.status,
+                "rows_affected": None if pd.isna(n) else int(n),
+                "message": "" if g.message is None or pd.isna(g.message) else g.message,
+            }
+        )
     return rows
 
 
@@ -159,9 +177,12 @@ def _target_path(snapshot_path: str | Path | None) -> Path:
     return Path(snapshot_path)
 
 
-def run_snapshot(source: str | None = None, snapshot_path: str | Path | None = None,
-                 as_of: str | date | None = None, result_dir: str | Path | None = None
-                 ) -> SnapshotView:
+def run_snapshot(
+    source: str | None = None,
+    snapshot_path: str | Path | None = None,
+    as_of: str | date | None = None,
+    result_dir: str | Path | None = None,
+) -> SnapshotView:
     """Build the snapshot of ``source`` and report its gates.
 
     ``source``: an export directory, a PostgreSQL conninfo without password, or
@@ -179,8 +200,10 @@ def run_snapshot(source: str | None = None, snapshot_path: str | Path | None = N
     else:
         path = _target_path(snapshot_path)
         if path.exists():
-            raise FileExistsError(f"snapshot file {path} exists already; a snapshot is never "
-                                  "overwritten: pass a new snapshot_path")
+            raise FileExistsError(
+                f"snapshot file {path} exists already; a snapshot is never "
+                "overwritten: pass a new snapshot_path"
+            )
         parsed = parse_source_spec(source or DEMO)  # refuses a password before any work
         src = open_source(str(demo_export(day)) if parsed.kind == DEMO else parsed)
         _preimport_great_expectations()
@@ -198,24 +221,46 @@ def run_snapshot(source: str | None = None, snapshot_path: str | Path | None = N
         ).df()
         status = gate_status(con)
         findings = [f.to_dict() for f in gate_findings(con)]
-    gates = (gates_long.pivot_table(index="gate_id", columns="status", values="table_name",
-                                    aggfunc="count", fill_value=0)
-             if len(gates_long) else gates_long)
+    gates = (
+        gates_long.pivot_table(
+            index="gate_id", columns="status", values="table_name", aggfunc="count", fill_value=0
+        )
+        if len(gates_long)
+        else gates_long
+    )
     problems = gates_long[gates_long["status"] != "pass"].reset_index(drop=True)
-    view = SnapshotView(path=path, sha256=sha256 or sha256_file(path), seconds=time.perf_counter() - t0,
-                        meta=meta, tables=tables, gates=gates, gate_problems=problems,
-                        gate_status=status, findings=findings)
+    view = SnapshotView(
+        path=path,
+        sha256=sha256 or sha256_file(path),
+        seconds=time.perf_counter() - t0,
+        meta=meta,
+        tables=tables,
+        gates=gates,
+        gate_problems=problems,
+        gate_status=status,
+        findings=findings,
+    )
     if result_dir:
         result = StepResult(
-            notebook=NOTEBOOK, as_of=day.isoformat(), environment=Environment.current(),
-            rules={g: RuleOutcome(status=s["status"], findings=int(s.get("findings") or 0),
-                                  error=s.get("error")) for g, s in status.items()},
-            findings=findings, gates=_gate_rows(gates_long),
+            notebook=NOTEBOOK,
+            as_of=day.isoformat(),
+            environment=Environment.current(),
+            rules={
+                g: RuleOutcome(
+                    status=s["status"], findings=int(s.get("findings") or 0), error=s.get("error")
+                )
+                for g, s in status.items()
+            },
+            findings=findings,
+            gates=_gate_rows(gates_long),
             snapshot={
-                "sha256": view.sha256, "path": str(path),
+                "sha256": view.sha256,
+                "path": str(path),
                 "snapshot_time": meta.get("snapshot_time"),
-                "rows": {t: None if pd.isna(n) else int(n) for t, n in
-                         zip(tables["table_name"], tables["rows_snapshot"], strict=True)},
+                "rows": {
+                    t: None if pd.isna(n) else int(n)
+                    for t, n in zip(tables["table_name"], tables["rows_snapshot"], strict=True)
+                },
                 "key_fingerprint": meta.get("key_fingerprint"),
                 "key_source": meta.get("key_source"),
                 "seconds": meta.get("seconds"),

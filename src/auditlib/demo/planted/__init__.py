@@ -19,8 +19,15 @@ from auditlib.demo.frame import Tables
 from auditlib.demo.planted import dsr, quality, retention, subprocessors
 from auditlib.demo.planted.core import MISSING_RECIPIENT, PLANT_BASE, Planter, Truth
 
-__all__ = ["FAMILIES", "MISSING_RECIPIENT", "PLANT_BASE", "Planter", "Truth", "plant",
-           "planter_for"]
+__all__ = [
+    "FAMILIES",
+    "MISSING_RECIPIENT",
+    "PLANT_BASE",
+    "Planter",
+    "Truth",
+    "plant",
+    "planter_for",
+]
 
 # rule-id prefix -> the family's planter; the order is the id allocation order (keep it).
 FAMILIES: dict[str, Callable[[Planter], None]] = {

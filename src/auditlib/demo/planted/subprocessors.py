@@ -13,17 +13,37 @@ def plant(p: Planter) -> None:
     d, tr, ago = p.d, p.truth, p.ago
     subs = reg.register(d)
     for s in subs:
-        p.row("subprocessors", "subprocessor_id", subprocessor_id=s.subprocessor_id, name=s.name, service=s.service,
-              legal_country=s.legal_country, processes_personal_data=s.processes_personal_data,
-              dpa_signed_on=s.dpa_signed_on, engaged_on=s.engaged_on, disengaged_on=s.disengaged_on,
-              customers_notified_on=s.customers_notified_on)
+        p.row(
+            "subprocessors",
+            "subprocessor_id",
+            subprocessor_id=s.subprocessor_id,
+            name=s.name,
+            service=s.service,
+            legal_country=s.legal_country,
+            processes_personal_data=s.processes_personal_data,
+            dpa_signed_on=s.dpa_signed_on,
+            engaged_on=s.engaged_on,
+            disengaged_on=s.disengaged_on,
+            customers_notified_on=s.customers_notified_on,
+        )
         for country, kind in s.locations:
             p.rows["subprocessor_locations"].append(
-                {"subprocessor_id": s.subprocessor_id, "country": country, "kind": kind})
+                {"subprocessor_id": s.subprocessor_id, "country": country, "kind": kind}
+            )
 
-    def transfer(sp: int, when: datetime, country: str, category: str = "contact_details", n: int = 120) -> int:
-        return p.row("data_transfers", "transfer_id", subprocessor_id=sp, customer_id=p.act, occurred_at=when,
-                     destination_country=country, data_category=category, record_count=n)
+    def transfer(
+        sp: int, when: datetime, country: str, category: str = "contact_details", n: int = 120
+    ) -> int:
+        return p.row(
+            "data_transfers",
+            "transfer_id",
+            subprocessor_id=sp,
+            customer_id=p.act,
+            occurred_at=when,
+            destination_country=country,
+            data_category=category,
+            record_count=n,
+        )
 
     tr.hit("SUB-01", reg.ALPINE, "support access from CH (adequacy is not EEA)")
     tr.near("SUB-01", reg.FJORD, "locations NO and IS: EEA")
@@ -67,19 +87,39 @@ def plant(p: Planter) -> None:
     old_sms = next(s for s in subs if s.subprocessor_id == reg.OLD_SMS)
     assert snabb.disengaged_on and old_sms.disengaged_on
     r = [p.act_rows["recipient"]]
-    p.message(p.act, p.act_rows["user"], at(snabb.disengaged_on, 0, 25), r, "sms", reg.SNABB_SMS,
-              timedelta(minutes=5))
-    tr.hit("SUB-06", reg.SNABB_SMS, "SMS delivered 00:30 Stockholm on its disengaged_on (UTC: the day before)")
-    p.message(p.act, p.act_rows["user"], at(old_sms.disengaged_on - timedelta(days=1), 23, 25), r, "sms",
-              reg.OLD_SMS, timedelta(minutes=5))
+    p.message(
+        p.act,
+        p.act_rows["user"],
+        at(snabb.disengaged_on, 0, 25),
+        r,
+        "sms",
+        reg.SNABB_SMS,
+        timedelta(minutes=5),
+    )
+    tr.hit(
+        "SUB-06",
+        reg.SNABB_SMS,
+        "SMS delivered 00:30 Stockholm on its disengaged_on (UTC: the day before)",
+    )
+    p.message(
+        p.act,
+        p.act_rows["user"],
+        at(old_sms.disengaged_on - timedelta(days=1), 23, 25),
+        r,
+        "sms",
+        reg.OLD_SMS,
+        timedelta(minutes=5),
+    )
     tr.near("SUB-06", reg.OLD_SMS, "last SMS delivered 23:30 the day before disengaged_on")
 
     # SUB-07: a backup kept at the former US vendor; near misses NO, and CH but destroyed
-    b = p.backup(at(ago(10), 1, 45), at(d + timedelta(days=25), 1, 45), None, "US", reg.OVERSEAS_VAULT)
+    b = p.backup(
+        at(ago(10), 1, 45), at(d + timedelta(days=25), 1, 45), None, "US", reg.OVERSEAS_VAULT
+    )
     tr.hit("SUB-07", b, "existing backup stored in US")
     b = p.backup(at(ago(9), 1, 45), at(d + timedelta(days=26), 1, 45), None, "NO", reg.BACKUP)
     tr.near("SUB-07", b, "existing backup stored in NO (EEA)")
-    b = p.backup(at(ago(60), 1, 45), at(ago(25), 1, 45), at(ago(25), 2, 5), "CH", reg.OVERSEAS_VAULT)
+    b = p.backup(
+        at(ago(60), 1, 45), at(ago(25), 1, 45), at(ago(25), 2, 5), "CH", reg.OVERSEAS_VAULT
+    )
     tr.near("SUB-07", b, "backup stored in CH was destroyed before D")
-
-

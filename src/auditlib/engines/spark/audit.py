@@ -45,8 +45,9 @@ def evaluate_snapshot(
 
     spark = get_session(master)
     rules = resolve_rule_ids(rule_ids)
-    needed = sorted({t for r in rules for t in r.tables} | {
-        g.table for r in rules for g in rule_guards(r)})
+    needed = sorted(
+        {t for r in rules for t in r.tables} | {g.table for r in rules for g in rule_guards(r)}
+    )
     base = os.environ.get(STAGING_ENV) or None
     staging = Path(tempfile.mkdtemp(prefix="auditlib-spark-", dir=base))
     os.chmod(staging, 0o700)
@@ -55,8 +56,9 @@ def evaluate_snapshot(
             gate_rows = gate_rows_from_duckdb(con)
             write_parquet_from_duckdb(con, staging, needed)
         register_from_parquet(spark, staging, needed)
-        results = evaluate_rules_spark(spark, as_of, params, rule_ids, severities,
-                                       gate_rows=gate_rows)
+        results = evaluate_rules_spark(
+            spark, as_of, params, rule_ids, severities, gate_rows=gate_rows
+        )
         for name in needed:
             spark.catalog.dropTempView(name)
     finally:

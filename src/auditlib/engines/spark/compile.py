@@ -94,7 +94,9 @@ def duckdb_text(arg: exp.Expression) -> exp.Expression:
         _str(r"\.$"),
         _str(".0"),
     )
-    no_point = exp.EQ(this=_fn("instr", as_text.copy(), _str(".")), expression=exp.Literal.number(0))
+    no_point = exp.EQ(
+        this=_fn("instr", as_text.copy(), _str(".")), expression=exp.Literal.number(0)
+    )
     decimal_text = exp.Case(
         ifs=[exp.If(this=no_point, true=_fn("concat", as_text.copy(), _str(".0")))],
         default=trimmed,
@@ -140,8 +142,9 @@ def _format_to_concat(node: exp.Format) -> exp.Expression:
             formatted = _fn("format_string", _str(java), arg.copy())
             pieces.append(
                 exp.Case(
-                    ifs=[exp.If(this=exp.Is(this=arg.copy(), expression=exp.Null()),
-                                true=exp.Null())],
+                    ifs=[
+                        exp.If(this=exp.Is(this=arg.copy(), expression=exp.Null()), true=exp.Null())
+                    ],
                     default=formatted,
                 )
             )
@@ -244,7 +247,11 @@ class _Rewriter:
         if isinstance(node, exp.TimeToStr):
             target = node.this
             if _anon_name(target) == "TIMEZONE" or isinstance(target, exp.AtTimeZone):
-                zone = target.expressions[0] if isinstance(target, exp.Anonymous) else target.args["zone"]
+                zone = (
+                    target.expressions[0]
+                    if isinstance(target, exp.Anonymous)
+                    else target.args["zone"]
+                )
                 inner = target.expressions[1] if isinstance(target, exp.Anonymous) else target.this
                 if zone.name.upper() != "UTC":
                     raise self.fail("strftime() only of timezone('UTC', ts) is supported")

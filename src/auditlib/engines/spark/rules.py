@@ -95,11 +95,13 @@ def run_rule_spark(
             check_observation_columns(rule.id, cols)
             observations = [r.asDict(recursive=True) for r in df.collect()]
     except CompileError as exc:
-        return RuleResult(rule, sev, "error", error=f"CompileError: {exc}",
-                          seconds=time.perf_counter() - t0)
+        return RuleResult(
+            rule, sev, "error", error=f"CompileError: {exc}", seconds=time.perf_counter() - t0
+        )
     except Exception as exc:  # noqa: BLE001 - any failure of a rule is reported as its error
-        return RuleResult(rule, sev, "error", error=_one_line(exc),
-                          seconds=time.perf_counter() - t0)
+        return RuleResult(
+            rule, sev, "error", error=_one_line(exc), seconds=time.perf_counter() - t0
+        )
     status = "fail" if findings else "pass"
     return RuleResult(rule, sev, status, findings, None, observations, time.perf_counter() - t0)
 

@@ -21,7 +21,9 @@ MAX_DRIVER_MEMORY_GB = 4
 DEFAULT_DRIVER_MEMORY = "2g"
 MIN_SPARK = (3, 0)
 INSTALL_HINT = "pip install 'auditlib[spark]'"
-JAVA_HINT = "install a Java 17+ runtime (Debian: apt-get install default-jre-headless) or set JAVA_HOME"
+JAVA_HINT = (
+    "install a Java 17+ runtime (Debian: apt-get install default-jre-headless) or set JAVA_HOME"
+)
 
 # Settings that make Spark's answers those of the spec (and of the DuckDB engine).
 PINNED_CONF: dict[str, str] = {
@@ -102,8 +104,9 @@ def get_session(
     """
     # pyspark warns about every pandas release newer than it was tested with; auditlib hands
     # Spark no pandas objects on the audit path, so keep the notebooks' output clean.
-    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
-                            category=FutureWarning)
+    warnings.filterwarnings(
+        "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
+    )
     require_pyspark()
     if _memory_gb(driver_memory) > MAX_DRIVER_MEMORY_GB:
         raise ValueError(
@@ -128,7 +131,8 @@ def get_session(
         if chosen.startswith("local"):
             # a local session talks to itself only: bind the driver to the loopback address
             builder = builder.config("spark.driver.host", "127.0.0.1").config(
-                "spark.driver.bindAddress", "127.0.0.1")
+                "spark.driver.bindAddress", "127.0.0.1"
+            )
         for key, value in {**PINNED_CONF, **(extra_conf or {})}.items():
             builder = builder.config(key, value)
         active = builder.getOrCreate()

@@ -71,12 +71,14 @@ def list_parts(directory: Path) -> PartListing:
         if p.is_symlink() and not p.resolve().is_relative_to(root):
             out.problems.append(
                 f"{table}: part {table}/{p.name} is a symbolic link that leads outside the "
-                "export directory; refused (copy the file into the export instead)")
+                "export directory; refused (copy the file into the export instead)"
+            )
             continue
         if p.is_dir():
             out.problems.append(
                 f"{table}: sub-directory {table}/{p.name} in a part-file table (a partitioned layout is not "
-                "supported: its rows would be missing); export the table as flat part files")
+                "supported: its rows would be missing); export the table as flat part files"
+            )
             continue
         fmt = part_format(p.name)
         if fmt is None or not p.is_file():
@@ -84,11 +86,15 @@ def list_parts(directory: Path) -> PartListing:
             continue
         out.parts.append((p, fmt))
     if not out.parts:
-        out.problems.append(f"{table}: directory {table}/ holds no part files (part-NNNNN.parquet|csv|csv.gz)")
+        out.problems.append(
+            f"{table}: directory {table}/ holds no part files (part-NNNNN.parquet|csv|csv.gz)"
+        )
     elif out.fmt is None:
         kinds = sorted({f for _, f in out.parts})
-        out.problems.append(f"{table}: parts in {len(kinds)} formats ({', '.join(kinds)}) in {table}/; "
-                            "a table's parts must share one format")
+        out.problems.append(
+            f"{table}: parts in {len(kinds)} formats ({', '.join(kinds)}) in {table}/; "
+            "a table's parts must share one format"
+        )
     return out
 
 
@@ -117,7 +123,9 @@ class PartsMixin:
     def _rel(self, p: Path) -> str:
         return p.relative_to(self.path).as_posix()
 
-    def _probe_parts(self, con: duckdb.DuckDBPyConnection, table: str, directory: Path) -> SourceTable | None:
+    def _probe_parts(
+        self, con: duckdb.DuckDBPyConnection, table: str, directory: Path
+    ) -> SourceTable | None:
         """Hash every part, check they share one schema; None (and an issue) if the table cannot be read."""
         from auditlib.source.export.source import (
             _Unreadable,
@@ -129,7 +137,11 @@ class PartsMixin:
         self._part_con = con
         listing = list_parts(directory)
         for name in listing.ignored:
-            self._issue("ignored_file", table, f"{name}: ignored (not a data part: marker, hidden or unknown suffix)")
+            self._issue(
+                "ignored_file",
+                table,
+                f"{name}: ignored (not a data part: marker, hidden or unknown suffix)",
+            )
         if listing.problems:
             for msg in listing.problems:
                 self._issue("unreadable" if "formats" not in msg else "ambiguous", table, msg)
@@ -143,28 +155,45 @@ class PartsMixin:
             try:
                 if fmt == "parquet":
                     shas[rel] = sha256_file(p)
-                    cols: Any = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(p)})").fetchall()
+                    cols: Any = con.execute(
+                        f"DESCRIBE SELECT * FROM read_parquet({_lit(p)})"
+                    ).fetchall()
                     cols = [(r[0], r[1]) for r in cols]
                 else:
                     shas[rel], bad = hash_and_check_csv(p, fmt)
                     if bad:
-                        raise _Unreadable(f"is not UTF-8 (first invalid byte at {bad}); re-export it as "
-                                          "UTF-8 (no encoding is guessed)")
+                        raise _Unreadable(
+                            f"is not UTF-8 (first invalid byte at {bad}); re-export it as "
+                            "UTF-8 (no encoding is guessed)"
+                        )
                     cols = self._csv_header(p, fmt)  # type: ignore[attr-defined]
             except _Unreadable as exc:
                 self._issue("unreadable", table, f"{table}: part {rel} {exc}")
                 return None
             except (duckdb.Error, OSError, EOFError, zlib.error) as exc:
-                what = "is not a readable Parquet file (truncated or corrupt: " if fmt == "parquet" else "cannot be read ("
-                self._issue("unreadable", table, f"{table}: part {rel} {what}{safe_read_error(exc)}); export it again")
+                what = (
+                    "is not a readable Parquet file (truncated or corrupt: "
+                    if fmt == "parquet"
+                    else "cannot be read ("
+                )
+                self._issue(
+                    "unreadable",
+                    table,
+                    f"{table}: part {rel} {what}{safe_read_error(exc)}); export it again",
+                )
                 return None
             if first is None:
                 first = (rel, cols)
             elif cols != first[1]:
-                self._issue("unreadable", table, (
-                    f"{table}: part {rel} is of another schema than {first[0]} "
-                    f"(columns {_describe(cols)} vs {_describe(first[1])}); all parts of a table must share "
-                    "one schema: re-export the table"))
+                self._issue(
+                    "unreadable",
+                    table,
+                    (
+                        f"{table}: part {rel} is of another schema than {first[0]} "
+                        f"(columns {_describe(cols)} vs {_describe(first[1])}); all parts of a table must share "
+                        "one schema: re-export the table"
+                    ),
+                )
                 return None
         assert first is not None
         paths = [p for p, _ in listing.parts]
@@ -174,9 +203,15 @@ class PartsMixin:
         else:
             rel_sql = csv_relation(_parts_sql(paths), first[1], fmt)
             columns = dict.fromkeys(first[1], "VARCHAR")
-        return SourceTable(name=table, relation_sql=rel_sql, columns=columns, origin=f"{directory.name}/",
-                           format=fmt, input_sha256=parts_digest(shas),
-                           extra={"path": str(directory.resolve()), "parts": shas})
+        return SourceTable(
+            name=table,
+            relation_sql=rel_sql,
+            columns=columns,
+            origin=f"{directory.name}/",
+            format=fmt,
+            input_sha256=parts_digest(shas),
+            extra={"path": str(directory.resolve()), "parts": shas},
+        )
 
     def _part_rows(self, con: duckdb.DuckDBPyConnection, st: SourceTable) -> dict[str, int]:
         """Rows per part (Parquet: from the footer; CSV: counted, only when a total disagreed)."""
@@ -203,8 +238,10 @@ class PartsMixin:
             if st.format != "parquet":
                 where = locate_utf8_error(p, st.format)
                 if where:
-                    return (f"{table}: part {rel} is not UTF-8 (first invalid byte at {where}); "
-                            "re-export it as UTF-8 (no encoding is guessed)")
+                    return (
+                        f"{table}: part {rel} is not UTF-8 (first invalid byte at {where}); "
+                        "re-export it as UTF-8 (no encoding is guessed)"
+                    )
             if con is None:
                 continue
             try:
@@ -212,7 +249,9 @@ class PartsMixin:
                     con.execute(f"SELECT count(*) FROM read_parquet({_lit(p)})").fetchall()
                 else:
                     header = self._csv_header(p, st.format)  # type: ignore[attr-defined]
-                    con.execute(f"SELECT * FROM {csv_relation(_lit(p), header, st.format)}").fetchall()
+                    con.execute(
+                        f"SELECT * FROM {csv_relation(_lit(p), header, st.format)}"
+                    ).fetchall()
             except duckdb.Error as part_exc:
                 return f"{table}: part {rel} cannot be read: {safe_read_error(part_exc)}"
         return f"{table}: {st.origin} cannot be read: {safe_read_error(exc)}"
@@ -222,9 +261,12 @@ class PartsMixin:
         dirname = str(entry.get("file", table)).rstrip("/")
         parts = entry.get("parts")
         if not isinstance(parts, list):
-            self._issue("manifest_missing_file", table,
-                        f"{table}: manifest entry for the part directory {dirname}/ has no 'parts' list "
-                        "(file, rows, sha256 per part); the parts cannot be verified")
+            self._issue(
+                "manifest_missing_file",
+                table,
+                f"{table}: manifest entry for the part directory {dirname}/ has no 'parts' list "
+                "(file, rows, sha256 per part); the parts cannot be verified",
+            )
             return
         st = self._tables.get(table)
         have: dict[str, str] = st.extra["parts"] if st is not None and "parts" in st.extra else {}
@@ -232,26 +274,39 @@ class PartsMixin:
         listed: dict[str, Any] = {}
         for pe in parts:
             if not isinstance(pe, dict) or not pe.get("file"):
-                self._issue("manifest_missing_file", table, f"{table}: a part entry in manifest.json has no file")
+                self._issue(
+                    "manifest_missing_file",
+                    table,
+                    f"{table}: a part entry in manifest.json has no file",
+                )
                 continue
             rel = str(pe["file"])
             listed[rel] = pe.get("rows")
             fpath = self.path / rel
             if Path(rel).parent.as_posix() != dirname or not fpath.is_file():
-                self._issue("manifest_missing_file", table,
-                            f"{table}: manifest lists part {rel}, which is not in the export")
+                self._issue(
+                    "manifest_missing_file",
+                    table,
+                    f"{table}: manifest lists part {rel}, which is not in the export",
+                )
                 continue
             digest = have.get(rel) or sha256_file(fpath)
             want = str(pe.get("sha256", "")).lower()
             if digest != want:
-                self._issue("manifest_sha256", table,
-                            f"{table}: sha256 of part {rel} is {digest[:12]}..., manifest says "
-                            f"{want[:12] or '(none)'}...; the part changed after export or is damaged")
+                self._issue(
+                    "manifest_sha256",
+                    table,
+                    f"{table}: sha256 of part {rel} is {digest[:12]}..., manifest says "
+                    f"{want[:12] or '(none)'}...; the part changed after export or is damaged",
+                )
         if directory.is_dir():
             for p, _ in list_parts(directory).parts:
                 if self._rel(p) not in listed:
-                    self._issue("manifest_unlisted_file", table,
-                                f"{table}: part {self._rel(p)} is not listed in manifest.json")
+                    self._issue(
+                        "manifest_unlisted_file",
+                        table,
+                        f"{table}: part {self._rel(p)} is not listed in manifest.json",
+                    )
         if st is None or "parts" not in st.extra:
             return
         try:
@@ -260,16 +315,32 @@ class PartsMixin:
             part_sum = None
         total = entry.get("rows", part_sum)
         st.extra["manifest_rows"] = total
-        st.extra["manifest_rows_detail"] = lambda con, rows: self._rows_detail(con, st, listed, rows, total)
+        st.extra["manifest_rows_detail"] = lambda con, rows: self._rows_detail(
+            con, st, listed, rows, total
+        )
 
-    def _rows_detail(self, con: duckdb.DuckDBPyConnection, st: SourceTable, listed: dict[str, Any],
-                     rows: int, total: Any) -> str:
+    def _rows_detail(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        st: SourceTable,
+        listed: dict[str, Any],
+        rows: int,
+        total: Any,
+    ) -> str:
         actual = self._part_rows(con, st)
-        diffs = [f"{rel}: {n} rows, manifest says {listed.get(rel, '(not listed)')}"
-                 for rel, n in actual.items() if str(listed.get(rel)) != str(n)]
-        diffs += [f"{rel}: not in the export, manifest says {n}" for rel, n in listed.items() if rel not in actual]
-        return (f"{st.name}: {rows} rows in {st.origin}, manifest.json says {total}"
-                + (f" ({'; '.join(diffs)})" if diffs else ""))
+        diffs = [
+            f"{rel}: {n} rows, manifest says {listed.get(rel, '(not listed)')}"
+            for rel, n in actual.items()
+            if str(listed.get(rel)) != str(n)
+        ]
+        diffs += [
+            f"{rel}: not in the export, manifest says {n}"
+            for rel, n in listed.items()
+            if rel not in actual
+        ]
+        return f"{st.name}: {rows} rows in {st.origin}, manifest.json says {total}" + (
+            f" ({'; '.join(diffs)})" if diffs else ""
+        )
 
 
 def _describe(cols: Any) -> str:

@@ -77,8 +77,9 @@ class _Utf8Check:
         except UnicodeDecodeError as exc:
             # exc.start is relative to (pending bytes + data)
             bad = self.offset - pending + exc.start
-            line = self.line + (data[: exc.start - pending].count(b"\n")
-                                if exc.start >= pending else 0)
+            line = self.line + (
+                data[: exc.start - pending].count(b"\n") if exc.start >= pending else 0
+            )
             self.error = f"byte offset {bad}, line {line}"
             return
         self.offset += len(data)
@@ -198,8 +199,11 @@ class ExportSource(PartsMixin, Source):
             if refused:  # never followed or opened: named by the file, not by its target
                 name = p.name if p.name in schema.tables else table
                 known = name is not None and name in schema.tables
-                self._issue("unreadable" if known else "ignored_file", name if known else None,
-                            f"{p.name}: refused: {refused}")
+                self._issue(
+                    "unreadable" if known else "ignored_file",
+                    name if known else None,
+                    f"{p.name}: refused: {refused}",
+                )
                 continue
             if p.is_dir() and p.name in schema.tables:
                 candidates.setdefault(p.name, []).append((p, PARTS))  # a directory of part files
@@ -223,7 +227,11 @@ class ExportSource(PartsMixin, Source):
                 continue
             path, fmt = files[0]
             newest = max(newest, path.stat().st_mtime)
-            st = self._probe_parts(con, table, path) if fmt == PARTS else self._probe(con, table, path, fmt)
+            st = (
+                self._probe_parts(con, table, path)
+                if fmt == PARTS
+                else self._probe(con, table, path, fmt)
+            )
             if st is not None:
                 self._tables[table] = st
         self._check_manifest(candidates)
@@ -290,8 +298,10 @@ class ExportSource(PartsMixin, Source):
             except (OSError, RuntimeError):
                 return "a symbolic link that leads nowhere (or in a loop)"
             if not target.is_relative_to(self.path.resolve()):
-                return ("a symbolic link that leads outside the export directory; copy the "
-                        "file into the export instead")
+                return (
+                    "a symbolic link that leads outside the export directory; copy the "
+                    "file into the export instead"
+                )
         if p.exists() and not p.is_file() and not p.is_dir():
             return "not a regular file (a FIFO, socket or device)"
         return None
@@ -312,9 +322,7 @@ class ExportSource(PartsMixin, Source):
             if fmt == "parquet":
                 digest = sha256_file(path)
                 rel = f"read_parquet({lit})"
-                cols = {
-                    r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()
-                }
+                cols = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()}
             else:
                 digest, bad_byte = hash_and_check_csv(path, fmt)
                 if bad_byte:
@@ -366,8 +374,10 @@ class ExportSource(PartsMixin, Source):
         try:
             row = next(csv.reader([text.rstrip("\r\n")], strict=True))
         except csv.Error as exc:  # a fixed text of the csv module, never the data
-            raise _Unreadable(f"has a header row that is not valid CSV ({exc}); the first "
-                              "line must be the comma-separated column names") from None
+            raise _Unreadable(
+                f"has a header row that is not valid CSV ({exc}); the first "
+                "line must be the comma-separated column names"
+            ) from None
         names = [c.strip() for c in row]
         dups = sorted({c for c in names if names.count(c) > 1})
         if dups:
@@ -382,12 +392,15 @@ class ExportSource(PartsMixin, Source):
             return None
         refused = self._refused(p)
         if refused or not p.is_file():
-            raise SourceError(f"{MANIFEST} in the export: refused: "
-                              f"{refused or 'not a regular file'}")
+            raise SourceError(
+                f"{MANIFEST} in the export: refused: {refused or 'not a regular file'}"
+            )
         size = p.stat().st_size
         if size > MAX_MANIFEST_BYTES:
-            raise SourceError(f"{MANIFEST} in the export is {size} bytes, more than the "
-                              f"{MAX_MANIFEST_BYTES} bytes any export's manifest needs; refused")
+            raise SourceError(
+                f"{MANIFEST} in the export is {size} bytes, more than the "
+                f"{MAX_MANIFEST_BYTES} bytes any export's manifest needs; refused"
+            )
         try:
             m = json.loads(p.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:

@@ -75,7 +75,9 @@ def effective_target(conninfo: str | dict[str, str]) -> dict[str, str]:
     parsed = conninfo if isinstance(conninfo, dict) else parse_conninfo(conninfo)
     user = parsed.get("user") or os.environ.get("PGUSER") or _login_name()
     return {
-        "host": parsed.get("host") or parsed.get("hostaddr") or os.environ.get("PGHOST", "localhost"),
+        "host": parsed.get("host")
+        or parsed.get("hostaddr")
+        or os.environ.get("PGHOST", "localhost"),
         "port": parsed.get("port") or os.environ.get("PGPORT", "5432"),
         "dbname": parsed.get("dbname") or os.environ.get("PGDATABASE") or user,
         "user": user,

@@ -170,7 +170,8 @@ class PostgresSource(Source):
         # read with a message instead of stalling until the cell timeout
         self._timeouts = PgTimeouts.from_env()
         self._conninfo = self._timeouts.apply(
-            make_conninfo(**spec.conninfo, application_name=APPLICATION_NAME))
+            make_conninfo(**spec.conninfo, application_name=APPLICATION_NAME)
+        )
         self._target = effective_target(spec.conninfo)
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", alias):
             raise ValueError(f"alias must be a plain identifier, got {alias!r}")
@@ -329,7 +330,9 @@ class PostgresSource(Source):
     # ------------------------------------------------------------------ internals
     def _where(self) -> str:
         t = self._target
-        return f"PostgreSQL at host={t['host']} port={t['port']} dbname={t['dbname']} user={t['user']}"
+        return (
+            f"PostgreSQL at host={t['host']} port={t['port']} dbname={t['dbname']} user={t['user']}"
+        )
 
     def _connection_error(self, exc: BaseException, doing: str) -> SourceError:
         reason = _libpq_reason(str(exc))
@@ -414,7 +417,9 @@ class PostgresSource(Source):
         )
         return f"(SELECT * REPLACE ({repl}) FROM {ref})"
 
-    def _build_tables(self, rows: list[tuple[Any, ...]], duck_types: dict[str, dict[str, str]]) -> None:
+    def _build_tables(
+        self, rows: list[tuple[Any, ...]], duck_types: dict[str, dict[str, str]]
+    ) -> None:
         schema = load_schema()
         found: dict[str, dict[str, str]] = {}
         selectable: dict[str, bool] = {}

@@ -27,8 +27,12 @@ from dataclasses import dataclass
 
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-ENV = {"connect": "AUDITLIB_PG_CONNECT_TIMEOUT", "lock": "AUDITLIB_PG_LOCK_TIMEOUT",
-       "statement": "AUDITLIB_PG_STATEMENT_TIMEOUT", "client_check_ms": "AUDITLIB_PG_CLIENT_CHECK_MS"}
+ENV = {
+    "connect": "AUDITLIB_PG_CONNECT_TIMEOUT",
+    "lock": "AUDITLIB_PG_LOCK_TIMEOUT",
+    "statement": "AUDITLIB_PG_STATEMENT_TIMEOUT",
+    "client_check_ms": "AUDITLIB_PG_CLIENT_CHECK_MS",
+}
 
 
 @dataclass(frozen=True)
