@@ -12,14 +12,7 @@ from pathlib import Path
 
 import click
 
-
-def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from exc
+from auditlib.cli.options import day_or_none
 
 
 @click.command("demo-data")
@@ -56,7 +49,7 @@ def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) ->
     "--as-of",
     "as_of",
     default=None,
-    callback=_parse_day,
+    callback=day_or_none,
     metavar="YYYY-MM-DD",
     help="Audit day the data is consistent with (default: today in Europe/Stockholm).",
 )

@@ -14,18 +14,9 @@ from pathlib import Path
 
 import click
 
-from auditlib.dates import today_stockholm
+from auditlib.cli.options import day_or_today
 
 MESSAGE_WIDTH = 220
-
-
-def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> date:
-    if value is None:
-        return today_stockholm()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a day YYYY-MM-DD") from None
 
 
 @click.group(name="policy")
@@ -60,7 +51,7 @@ def command() -> None:
     "--as-of",
     "as_of",
     default=None,
-    callback=_parse_day,
+    callback=day_or_today,
     metavar="YYYY-MM-DD",
     help="Audit day (decides which renamings are in force). Default: today.",
 )

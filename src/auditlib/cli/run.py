@@ -12,18 +12,9 @@ import click
 from rich.progress import ProgressColumn
 from rich.text import Text
 
-from auditlib.dates import today_stockholm
+from auditlib.cli.options import day_or_today
 
 DEFAULT_OUT = Path("audits/runs")
-
-
-def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> date:
-    if value is None:
-        return today_stockholm()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a day YYYY-MM-DD") from None
 
 
 def _say(text: str, err: bool = False) -> None:
@@ -107,7 +98,7 @@ class _StateColumn(ProgressColumn):
     "--as-of",
     "as_of",
     default=None,
-    callback=_parse_day,
+    callback=day_or_today,
     metavar="YYYY-MM-DD",
     help="Audit day (end of day, Europe/Stockholm). Default: today in Stockholm.",
 )
