@@ -27,7 +27,7 @@ import io
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -104,11 +104,12 @@ class FileSink:
             )
         else:
             self._raw = path.open("wb")
-            self._out = (
+            self._out = cast(
+                BinaryIO,
                 gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0, compresslevel=1)
                 if fmt == "csv.gz"
-                else self._raw
-            )  # type: ignore[assignment]
+                else self._raw,
+            )
 
     def write(self, chunk: pa.Table) -> None:
         """Append a chunk; an empty one only if nothing was written yet (the schema/header)."""

@@ -71,7 +71,7 @@ def literal(value: Any) -> exp.Expression:
     raise CompileError(f"unsupported parameter value {value!r}")
 
 
-def _fn(name: str, *args: exp.Expression) -> exp.Expression:
+def _fn(name: str, *args: exp.Expr) -> exp.Expression:
     return exp.Anonymous(this=name, expressions=list(args))
 
 
@@ -190,7 +190,7 @@ def _norm_country(arg: exp.Expression) -> exp.Expression:
     )
 
 
-def _anon_name(node: exp.Expression) -> str:
+def _anon_name(node: exp.Expr) -> str:
     return node.name.upper() if isinstance(node, exp.Anonymous) else ""
 
 
