@@ -44,3 +44,51 @@ def test_spark_hmac_equals_python_hmac(spark: Any, key: bytes) -> None:
         n = normalise_email(v)
         assert got[i] == (hmac_hex(key, v), hmac_hex(key, n), n), (i, v)
     assert got[len(TRICKY) - 1] == (None, None, None)  # NULL stays NULL
+
+
+def _rows(con: Any, sql: str) -> list[tuple]:
+    return sorted(con.execute(sql).fetchall(), key=repr)
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("export_fixture", ["demo_export", "demo_export_csv"])
+def test_spark_snapshot_has_the_duckdb_snapshot_rows(
+    spark: Any, export_fixture: str, request: pytest.FixtureRequest, tmp_path: Any
+) -> None:
+    import duckdb
+
+    from auditlib.engines.spark.snapshot import META_TABLE, build_spark_snapshot
+    from auditlib.schema import load_schema
+    from auditlib.snapshot.builder import build_snapshot
+    from auditlib.snapshot.pseudonym import resolve_key
+
+    export = request.getfixturevalue(export_fixture).out_dir
+    duck = tmp_path / "snap.duckdb"
+    build_snapshot(str(export), duck, gates=lambda con, t: [], key=KEY)
+    info = build_spark_snapshot(spark, export, tmp_path / "spark_snap", key=KEY)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp left
+
+    con = duckdb.connect(str(duck), read_only=True)
+    con.execute("SET TimeZone = 'UTC'")
+    for tname in load_schema().tables:
+        cols = [r[0] for r in con.execute(f'DESCRIBE "{tname}"').fetchall()]
+        pq = f"read_parquet('{tmp_path / 'spark_snap' / tname}/*.parquet')"
+        spark_cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {pq}").fetchall()]
+        assert spark_cols == cols, tname
+        want = _rows(con, f'SELECT * FROM "{tname}"')
+        got = _rows(con, f"SELECT * FROM {pq}")
+        assert got == want, tname
+        assert info.rows[tname] == len(want)
+    meta = dict(
+        con.execute(
+            f"SELECT key, value FROM read_parquet('{tmp_path / 'spark_snap' / META_TABLE}/*.parquet')"
+        ).fetchall()
+    )
+    assert meta["key_fingerprint"] == resolve_key(KEY).fingerprint
+    assert meta["rows.users"] == str(info.rows["users"]) and meta["rows.users"] != "0"
+    from auditlib.snapshot.metadata import read_meta
+
+    duck_meta = read_meta(con)
+    con.close()
+    assert meta["snapshot_time"] == duck_meta["snapshot_time"]
+    assert meta["key_fingerprint"] == duck_meta["key_fingerprint"]
