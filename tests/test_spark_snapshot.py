@@ -50,8 +50,41 @@ def _rows(con: Any, sql: str) -> list[tuple]:
     return sorted(con.execute(sql).fetchall(), key=repr)
 
 
+def _with_part_directories(src: Any, dst: Any) -> Any:
+    """A copy of the mixed export where customers (CSV) and the first Parquet table are
+    directories of two part files each (the DuckDB source reads both layouts)."""
+    import shutil
+
+    import duckdb
+
+    shutil.copytree(src, dst)
+    if (dst / "customers.csv").exists():
+        lines = (dst / "customers.csv").read_text("utf-8").splitlines(keepends=True)
+        (dst / "customers.csv").unlink()
+        (dst / "customers").mkdir()
+        half = 1 + (len(lines) - 1) // 2
+        (dst / "customers" / "part-00000.csv").write_text("".join(lines[:half]), "utf-8")
+        (dst / "customers" / "part-00001.csv").write_text(lines[0] + "".join(lines[half:]), "utf-8")
+    pq = sorted(dst.glob("*.parquet"))
+    if pq:
+        name = pq[0].name.removesuffix(".parquet")
+        (dst / name).mkdir()
+        with duckdb.connect() as con:
+            n = con.execute(f"SELECT count(*) FROM read_parquet('{pq[0]}')").fetchone()[0]
+            for i, where in enumerate((f"rn <= {n // 2}", f"rn > {n // 2}")):
+                con.execute(
+                    f"COPY (SELECT * EXCLUDE rn FROM (SELECT *, row_number() OVER () AS rn "
+                    f"FROM read_parquet('{pq[0]}')) WHERE {where}) "
+                    f"TO '{dst / name / f'part-0000{i}.parquet'}' (FORMAT parquet)"
+                )
+        pq[0].unlink()
+    return dst
+
+
 @pytest.mark.spark
-@pytest.mark.parametrize("export_fixture", ["demo_export", "demo_export_csv"])
+@pytest.mark.parametrize(
+    "export_fixture", ["demo_export", "demo_export_csv", "parts_csv", "parts_parquet"]
+)
 def test_spark_snapshot_has_the_duckdb_snapshot_rows(
     spark: Any, export_fixture: str, request: pytest.FixtureRequest, tmp_path: Any
 ) -> None:
@@ -62,7 +95,13 @@ def test_spark_snapshot_has_the_duckdb_snapshot_rows(
     from auditlib.snapshot.builder import build_snapshot
     from auditlib.snapshot.pseudonym import resolve_key
 
-    export = request.getfixturevalue(export_fixture).out_dir
+    if export_fixture.startswith("parts_"):
+        base = "demo_export_csv" if export_fixture == "parts_csv" else "demo_export"
+        src = request.getfixturevalue(base).out_dir
+        export = _with_part_directories(src, tmp_path / "in" / "export")
+        assert [p for p in export.iterdir() if p.is_dir()]
+    else:
+        export = request.getfixturevalue(export_fixture).out_dir
     duck = tmp_path / "snap.duckdb"
     build_snapshot(str(export), duck, gates=lambda con, t: [], key=KEY)
     info = build_spark_snapshot(spark, export, tmp_path / "spark_snap", key=KEY)
