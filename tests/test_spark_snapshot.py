@@ -131,3 +131,88 @@ def test_spark_snapshot_has_the_duckdb_snapshot_rows(
     con.close()
     assert meta["snapshot_time"] == duck_meta["snapshot_time"]
     assert meta["key_fingerprint"] == duck_meta["key_fingerprint"]
+
+
+def _cli(args: list[str], monkeypatch: pytest.MonkeyPatch) -> Any:
+    from click.testing import CliRunner
+
+    from auditlib.cli.snapshot import command
+
+    monkeypatch.setenv("AUDITLIB_PSEUDONYM_KEY", KEY.decode())
+    return CliRunner().invoke(command, args, catch_exceptions=False)
+
+
+@pytest.mark.spark
+def test_cli_snapshot_engine_spark_writes_parquet(
+    spark: Any, demo_export_csv: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "snap"
+    res = _cli(
+        ["--engine", "spark", "--source", str(demo_export_csv.out_dir), "--out", str(out), "-q"],
+        monkeypatch,
+    )
+    assert res.exit_code == 0, res.output
+    assert "written on Spark" in res.output
+    assert (out / "users").is_dir() and (out / "snapshot_meta").is_dir()
+    assert not (out / "users" / "email").exists()
+
+
+def test_cli_snapshot_engine_spark_refuses_postgres(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    res = _cli(
+        [
+            "--engine",
+            "spark",
+            "--source",
+            "postgresql://auditor@localhost/service",
+            "--out",
+            str(tmp_path / "s"),
+        ],
+        monkeypatch,
+    )
+    assert res.exit_code == 2
+    assert "JDBC snapshot on Spark, which is not built yet" in " ".join(res.output.split())
+    assert not (tmp_path / "s").exists()
+
+
+def _broken(src: Any, dst: Any, how: str) -> Any:
+    import shutil
+
+    shutil.copytree(src, dst)
+    if how == "missing_table":
+        (dst / "subprocessors.csv.gz").unlink()
+    elif how == "cast":
+        text = (dst / "customers.csv").read_text("utf-8").splitlines(keepends=True)
+        text[2] = text[2].replace("+00:00", "")  # a timestamp without an offset
+        (dst / "customers.csv").write_text("".join(text), "utf-8")
+    elif how == "unreadable":
+        (dst / "users.csv").unlink()
+        (dst / "users.parquet").write_bytes(b"PAR1 this is not parquet PAR1")
+    return dst
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize(
+    ("how", "named"),
+    [
+        ("missing_table", "subprocessors: missing"),
+        ("cast", "customers.created_at: 1 value(s) cannot be cast"),
+        ("unreadable", "users: cannot be read from users.parquet"),
+    ],
+)
+def test_cli_snapshot_engine_spark_bad_input_exits_2(
+    spark: Any,
+    demo_export_csv: Any,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    how: str,
+    named: str,
+) -> None:
+    export = _broken(demo_export_csv.out_dir, tmp_path / "export", how)
+    out = tmp_path / "snap"
+    res = _cli(["--engine", "spark", "--source", str(export), "--out", str(out), "-q"], monkeypatch)
+    assert res.exit_code == 2, res.output
+    assert named in " ".join(res.output.split())
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
