@@ -46,7 +46,7 @@ def test_pinned_settings() -> None:
 
 def test_the_duckdb_path_never_imports_pyspark() -> None:
     code = (
-        "import sys, auditlib.steps.audit, auditlib.cli, auditlib.runner.run, "
+        "import sys, auditlib.steps.audit, auditlib.cli, auditlib.cli.snapshot, auditlib.runner.run, "
         "auditlib.rules, auditlib.engines; "
         "bad = [m for m in sys.modules if m.split('.')[0] in ('pyspark', 'sqlglot', 'py4j')]; "
         "print(bad); sys.exit(1 if bad else 0)"

@@ -15,8 +15,14 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from auditlib.source.spec import SourceSpec
 
 
 @click.command(
@@ -43,9 +49,26 @@ import click
     "--out",
     "out_path",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE.duckdb",
-    help="Snapshot file to write (mode 0600). Replaced atomically only when complete.",
+    type=click.Path(path_type=Path),
+    metavar="FILE.duckdb|DIR",
+    help="Snapshot file to write (mode 0600); with --engine spark a directory of Parquet "
+    "tables. Replaced atomically only when complete.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="Who reads the export and builds the snapshot: DuckDB (a .duckdb file, with the "
+    "quality gates) or Spark (Parquet, one directory per table, plus snapshot_meta; no gates "
+    "yet; export directories only; needs 'auditlib[spark]').",
+)
+@click.option(
+    "--spark-master",
+    "spark_master",
+    default=None,
+    metavar="URL",
+    help="Spark master for --engine spark (default local[2] or $AUDITLIB_SPARK_MASTER).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; only the summary.")
 @click.option(
@@ -57,7 +80,14 @@ import click
     "100,000 rows and compiled DuckDB SQL on larger ones; duckdb = compiled SQL only "
     "(no GX import, ~5 s faster); gx = Great Expectations everywhere (slow, pandas).",
 )
-def command(source_spec: str, out_path: Path, quiet: bool, gates_backend: str) -> None:
+def command(
+    source_spec: str,
+    out_path: Path,
+    quiet: bool,
+    gates_backend: str,
+    engine: str,
+    spark_master: str | None,
+) -> None:
     """Extract a minimised, pseudonymised DuckDB snapshot of the service database.
 
     Copies only the columns of data/minimisation.toml, pseudonymises e-mail
@@ -84,6 +114,11 @@ def command(source_spec: str, out_path: Path, quiet: bool, gates_backend: str) -
             from auditlib.runner.sources import resolve_source
 
             spec = parse_source_spec(resolve_source(source_spec, today_stockholm()).spec)
+        if engine == "spark":
+            _spark_snapshot(spec, out_path, spark_master, err)
+            return
+        if out_path.is_dir():
+            raise SnapshotError(f"{out_path} is a directory; --out takes a .duckdb file path")
         source = open_source(spec)
         if not os.environ.get(KEY_ENV):
             err.print(
@@ -154,3 +189,52 @@ def command(source_spec: str, out_path: Path, quiet: bool, gates_backend: str) -
             soft_wrap=True,
         )
         raise SystemExit(2)
+
+
+def _spark_snapshot(
+    spec: SourceSpec, out_path: Path, spark_master: str | None, err: Console
+) -> None:
+    """``--engine spark``: export directory -> Parquet snapshot; exit 2 on any refusal."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from auditlib.redaction import redact
+    from auditlib.snapshot import KEY_ENV
+
+    kind = spec.kind
+
+    def fail(message: str) -> None:
+        err.print(
+            Text.assemble(("error:", "red"), " ", redact(message)), highlight=False, soft_wrap=True
+        )
+        raise SystemExit(2)
+
+    if kind != "export":
+        fail(
+            f"--engine spark: a {kind} source needs a JDBC snapshot on Spark, which is not "
+            "built yet; use --engine duckdb for this source"
+        )
+    from auditlib.engines.spark.session import SparkUnavailable, get_session
+    from auditlib.engines.spark.snapshot import SparkSnapshotError, build_spark_snapshot
+
+    if not os.environ.get(KEY_ENV):
+        err.print(
+            f"[yellow]notice:[/] {KEY_ENV} is not set: a random key is used for this "
+            "snapshot. Pseudonyms will not match those of other snapshots.",
+            soft_wrap=True,
+        )
+    try:
+        spark = get_session(spark_master)
+        info = build_spark_snapshot(spark, spec.path, out_path)
+    except (SparkUnavailable, SparkSnapshotError, ValueError) as exc:
+        fail(str(exc))
+        return
+    total = sum(info.rows.values())
+    Console().print(
+        f"snapshot {info.path} written on Spark: {total} rows in {len(info.rows)} tables "
+        f"(Parquet), key {info.key_source} (fingerprint {info.key_fingerprint}); "
+        "quality gates are not run on Spark yet",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )

@@ -1,0 +1,218 @@
+"""The snapshot built on Spark: HMAC equal to Python's, the same rows as the DuckDB snapshot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from auditlib.snapshot.pseudonym import hmac_hex, normalise_email
+
+KEY = b"spark-snapshot-test-key-0123456789"
+LONG_KEY = bytes(range(100))  # longer than the block: hashed first
+TRICKY = [
+    "anna@example.se",
+    "  Anna@Example.SE \t",
+    "ÅSA.Öberg@exempel.se",
+    "\u00e9\u0301 ünïcödé 😀",
+    "with space inside",
+    "",
+    " ",
+    "\x0b\f\r\nx\n",
+    "\u2028keep-u2028\u2028",
+    "x" * 5000,
+    None,
+]
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("key", [KEY, LONG_KEY, b"k" * 64], ids=["32", "100", "64"])
+def test_spark_hmac_equals_python_hmac(spark: Any, key: bytes) -> None:
+    from pyspark.sql import functions as F
+
+    from auditlib.engines.spark.pseudonym import email_norm_column, hmac_column
+
+    df = spark.createDataFrame([(i, v) for i, v in enumerate(TRICKY)], "i INT, v STRING")
+    rows = df.select(
+        "i",
+        hmac_column(F.col("v"), key).alias("h"),
+        hmac_column(email_norm_column(F.col("v")), key).alias("e"),
+        email_norm_column(F.col("v")).alias("n"),
+    ).collect()
+    got = {r["i"]: (r["h"], r["e"], r["n"]) for r in rows}
+    for i, v in enumerate(TRICKY):
+        n = normalise_email(v)
+        assert got[i] == (hmac_hex(key, v), hmac_hex(key, n), n), (i, v)
+    assert got[len(TRICKY) - 1] == (None, None, None)  # NULL stays NULL
+
+
+def _rows(con: Any, sql: str) -> list[tuple]:
+    return sorted(con.execute(sql).fetchall(), key=repr)
+
+
+def _with_part_directories(src: Any, dst: Any) -> Any:
+    """A copy of the mixed export where customers (CSV) and the first Parquet table are
+    directories of two part files each (the DuckDB source reads both layouts)."""
+    import shutil
+
+    import duckdb
+
+    shutil.copytree(src, dst)
+    if (dst / "customers.csv").exists():
+        lines = (dst / "customers.csv").read_text("utf-8").splitlines(keepends=True)
+        (dst / "customers.csv").unlink()
+        (dst / "customers").mkdir()
+        half = 1 + (len(lines) - 1) // 2
+        (dst / "customers" / "part-00000.csv").write_text("".join(lines[:half]), "utf-8")
+        (dst / "customers" / "part-00001.csv").write_text(lines[0] + "".join(lines[half:]), "utf-8")
+    pq = sorted(dst.glob("*.parquet"))
+    if pq:
+        name = pq[0].name.removesuffix(".parquet")
+        (dst / name).mkdir()
+        with duckdb.connect() as con:
+            n = con.execute(f"SELECT count(*) FROM read_parquet('{pq[0]}')").fetchone()[0]
+            for i, where in enumerate((f"rn <= {n // 2}", f"rn > {n // 2}")):
+                con.execute(
+                    f"COPY (SELECT * EXCLUDE rn FROM (SELECT *, row_number() OVER () AS rn "
+                    f"FROM read_parquet('{pq[0]}')) WHERE {where}) "
+                    f"TO '{dst / name / f'part-0000{i}.parquet'}' (FORMAT parquet)"
+                )
+        pq[0].unlink()
+    return dst
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize(
+    "export_fixture", ["demo_export", "demo_export_csv", "parts_csv", "parts_parquet"]
+)
+def test_spark_snapshot_has_the_duckdb_snapshot_rows(
+    spark: Any, export_fixture: str, request: pytest.FixtureRequest, tmp_path: Any
+) -> None:
+    import duckdb
+
+    from auditlib.engines.spark.snapshot import META_TABLE, build_spark_snapshot
+    from auditlib.schema import load_schema
+    from auditlib.snapshot.builder import build_snapshot
+    from auditlib.snapshot.pseudonym import resolve_key
+
+    if export_fixture.startswith("parts_"):
+        base = "demo_export_csv" if export_fixture == "parts_csv" else "demo_export"
+        src = request.getfixturevalue(base).out_dir
+        export = _with_part_directories(src, tmp_path / "in" / "export")
+        assert [p for p in export.iterdir() if p.is_dir()]
+    else:
+        export = request.getfixturevalue(export_fixture).out_dir
+    duck = tmp_path / "snap.duckdb"
+    build_snapshot(str(export), duck, gates=lambda con, t: [], key=KEY)
+    info = build_spark_snapshot(spark, export, tmp_path / "spark_snap", key=KEY)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp left
+
+    con = duckdb.connect(str(duck), read_only=True)
+    con.execute("SET TimeZone = 'UTC'")
+    for tname in load_schema().tables:
+        cols = [r[0] for r in con.execute(f'DESCRIBE "{tname}"').fetchall()]
+        pq = f"read_parquet('{tmp_path / 'spark_snap' / tname}/*.parquet')"
+        spark_cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {pq}").fetchall()]
+        assert spark_cols == cols, tname
+        want = _rows(con, f'SELECT * FROM "{tname}"')
+        got = _rows(con, f"SELECT * FROM {pq}")
+        assert got == want, tname
+        assert info.rows[tname] == len(want)
+    meta = dict(
+        con.execute(
+            f"SELECT key, value FROM read_parquet('{tmp_path / 'spark_snap' / META_TABLE}/*.parquet')"
+        ).fetchall()
+    )
+    assert meta["key_fingerprint"] == resolve_key(KEY).fingerprint
+    assert meta["rows.users"] == str(info.rows["users"]) and meta["rows.users"] != "0"
+    from auditlib.snapshot.metadata import read_meta
+
+    duck_meta = read_meta(con)
+    con.close()
+    assert meta["snapshot_time"] == duck_meta["snapshot_time"]
+    assert meta["key_fingerprint"] == duck_meta["key_fingerprint"]
+
+
+def _cli(args: list[str], monkeypatch: pytest.MonkeyPatch) -> Any:
+    from click.testing import CliRunner
+
+    from auditlib.cli.snapshot import command
+
+    monkeypatch.setenv("AUDITLIB_PSEUDONYM_KEY", KEY.decode())
+    return CliRunner().invoke(command, args, catch_exceptions=False)
+
+
+@pytest.mark.spark
+def test_cli_snapshot_engine_spark_writes_parquet(
+    spark: Any, demo_export_csv: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "snap"
+    res = _cli(
+        ["--engine", "spark", "--source", str(demo_export_csv.out_dir), "--out", str(out), "-q"],
+        monkeypatch,
+    )
+    assert res.exit_code == 0, res.output
+    assert "written on Spark" in res.output
+    assert (out / "users").is_dir() and (out / "snapshot_meta").is_dir()
+    assert not (out / "users" / "email").exists()
+
+
+def test_cli_snapshot_engine_spark_refuses_postgres(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    res = _cli(
+        [
+            "--engine",
+            "spark",
+            "--source",
+            "postgresql://auditor@localhost/service",
+            "--out",
+            str(tmp_path / "s"),
+        ],
+        monkeypatch,
+    )
+    assert res.exit_code == 2
+    assert "JDBC snapshot on Spark, which is not built yet" in " ".join(res.output.split())
+    assert not (tmp_path / "s").exists()
+
+
+def _broken(src: Any, dst: Any, how: str) -> Any:
+    import shutil
+
+    shutil.copytree(src, dst)
+    if how == "missing_table":
+        (dst / "subprocessors.csv.gz").unlink()
+    elif how == "cast":
+        text = (dst / "customers.csv").read_text("utf-8").splitlines(keepends=True)
+        text[2] = text[2].replace("+00:00", "")  # a timestamp without an offset
+        (dst / "customers.csv").write_text("".join(text), "utf-8")
+    elif how == "unreadable":
+        (dst / "users.csv").unlink()
+        (dst / "users.parquet").write_bytes(b"PAR1 this is not parquet PAR1")
+    return dst
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize(
+    ("how", "named"),
+    [
+        ("missing_table", "subprocessors: missing"),
+        ("cast", "customers.created_at: 1 value(s) cannot be cast"),
+        ("unreadable", "users: cannot be read from users.parquet"),
+    ],
+)
+def test_cli_snapshot_engine_spark_bad_input_exits_2(
+    spark: Any,
+    demo_export_csv: Any,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    how: str,
+    named: str,
+) -> None:
+    export = _broken(demo_export_csv.out_dir, tmp_path / "export", how)
+    out = tmp_path / "snap"
+    res = _cli(["--engine", "spark", "--source", str(export), "--out", str(out), "-q"], monkeypatch)
+    assert res.exit_code == 2, res.output
+    assert named in " ".join(res.output.split())
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
