@@ -105,7 +105,8 @@ def _select(
     from pyspark.sql import functions as F
 
     types = dict(df.dtypes)
-    select, checks = [], []
+    select: list[Any] = []
+    checks: list[tuple[str, Any]] = []
     for cp in cols.values():
         if cp.action == "drop":
             continue
