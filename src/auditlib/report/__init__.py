@@ -15,8 +15,9 @@ nbconvert, nbformat, jinja2 or matplotlib.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from auditlib.lazy_exports import lazy_getattr
 
 _EXPORTS: dict[str, str] = {
     "DEFAULT_ARCHIVE": "archive_index",
@@ -83,13 +84,7 @@ if TYPE_CHECKING:
     from auditlib.report.render import ReportError, render_run
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'auditlib.report' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"auditlib.report.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
 
 
 def __dir__() -> list[str]:

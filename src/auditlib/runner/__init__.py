@@ -13,8 +13,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from auditlib.lazy_exports import lazy_getattr
 
 # Names are imported on first use (PEP 562): ``python -m auditlib.runner.worker`` must not
 # find the worker module imported already by this package (runpy warns about that), and a
@@ -45,10 +46,4 @@ if TYPE_CHECKING:
     from auditlib.runner.run import RunOutcome, RunRequest, execute_run
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'auditlib.runner' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"auditlib.runner.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())

@@ -23,8 +23,9 @@ what the steps wrote.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from auditlib.lazy_exports import lazy_getattr
 
 # Imported on first use (PEP 562): the runner reads result files through
 # auditlib.steps.results without paying for DuckDB, pandas and the rule engine.
@@ -53,10 +54,4 @@ if TYPE_CHECKING:
     from auditlib.steps.snapshot import SnapshotView, default_snapshot, run_snapshot
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'auditlib.steps' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"auditlib.steps.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
