@@ -107,3 +107,23 @@ def fake_notebooks(dest: Path, snapshot_file: Path, replace: dict[str, str] | No
     for name, tiny in (replace or {}).items():
         shutil.copy(TEST_NOTEBOOKS / f"{tiny}.ipynb", dest / f"{name}.ipynb")
     return dest
+
+
+def run_fake(source: Path, notebooks: Path, plan: Path | None = None) -> tuple[int, Path]:
+    """``auditlib run`` (quiet) of the fake ``notebooks`` on the tiny snapshot in ``source``,
+    for AS_OF, into ``source/archive``: the exit status and the archive directory."""
+    from datetime import date
+
+    from auditlib.cli.run import main
+
+    archive = source / "archive"
+    kwargs: dict[str, Any] = {} if plan is None else {"plan_path": plan}
+    code = main(
+        source=str(source),
+        as_of=date.fromisoformat(AS_OF),
+        out=archive,
+        quiet=True,
+        notebooks_dir=notebooks,
+        **kwargs,
+    )
+    return code, archive

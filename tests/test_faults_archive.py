@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import errno
 import os
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from auditlib.runner.run import _snapshot_dir
-from runner_fixtures import AS_OF, fake_notebooks, write_snapshot
+from runner_fixtures import fake_notebooks, run_fake, write_snapshot
 
 
 def test_a_snapshots_symlink_is_used_as_it_is(tmp_path: Path) -> None:
@@ -37,7 +36,6 @@ def test_a_full_disk_prints_one_line_and_leaves_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import auditlib.runner.run as run_mod
-    from auditlib.cli.run import main
 
     def full(path: Path, *args: object, **kw: object) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
@@ -47,15 +45,7 @@ def test_a_full_disk_prints_one_line_and_leaves_nothing(
     nbs = fake_notebooks(tmp_path / "nbs", snap)
     plan = tmp_path / "plan.toml"
     plan.write_text('name = "t"\nnotebooks = ["snapshot"]\n')
-    archive = tmp_path / "archive"
-    code = main(
-        source=str(tmp_path),
-        as_of=date.fromisoformat(AS_OF),
-        out=archive,
-        plan_path=plan,
-        quiet=True,
-        notebooks_dir=nbs,
-    )
+    code, archive = run_fake(tmp_path, nbs, plan)
     err = capsys.readouterr().err
     assert code == 2
     lines = [x for x in err.splitlines() if x.strip()]

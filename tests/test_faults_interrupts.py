@@ -13,14 +13,13 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import psutil
 import pytest
 
 from auditlib.runner.interrupts import RunLock, remove_stale
-from runner_fixtures import AS_OF, fake_notebooks, write_snapshot
+from runner_fixtures import AS_OF, fake_notebooks, run_fake, write_snapshot
 
 
 def _processes_mentioning(text: str) -> list[list[str]]:
@@ -137,8 +136,6 @@ def test_a_crashed_run_is_cleaned_up_by_the_next_one(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_the_whole_run_time_limit_ends_the_run_as_error(tmp_path: Path) -> None:
-    from auditlib.cli.run import main
-
     snap = write_snapshot(tmp_path / "tiny.duckdb")
     nbs = fake_notebooks(tmp_path / "nbs", snap, replace={"dsr": "sleeps"})
     plan = tmp_path / "plan.toml"
@@ -146,15 +143,7 @@ def test_the_whole_run_time_limit_ends_the_run_as_error(tmp_path: Path) -> None:
         'name = "t"\n[execution]\ntimeout_seconds = 600\n'
         "cell_timeout_seconds = 300\nparallelism = 1\nrun_timeout_seconds = 40\n"
     )
-    archive = tmp_path / "archive"
-    code = main(
-        source=str(tmp_path),
-        as_of=date.fromisoformat(AS_OF),
-        out=archive,
-        plan_path=plan,
-        quiet=True,
-        notebooks_dir=nbs,
-    )
+    code, archive = run_fake(tmp_path, nbs, plan)
     assert code == 2
     (run_dir,) = [p for p in archive.iterdir() if (p / "summary.json").exists()]
     s = json.loads((run_dir / "summary.json").read_text())

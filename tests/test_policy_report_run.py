@@ -104,9 +104,8 @@ def test_report_policy_section_quotes_sentences_and_tracks_text_changes(tmp_path
 @pytest.mark.slow
 def test_run_with_a_plan_naming_the_policy(tmp_path: Path) -> None:
     """The real policy notebook through papermill; the audit notebooks on a tiny snapshot."""
-    from auditlib.cli.run import main
     from auditlib.hashing import sha256_file
-    from runner_fixtures import AS_OF, fake_notebooks, write_snapshot
+    from runner_fixtures import fake_notebooks, run_fake, write_snapshot
 
     snap = write_snapshot(tmp_path / "tiny.duckdb")
     nbs = fake_notebooks(tmp_path / "nbs", snap)
@@ -122,15 +121,7 @@ def test_run_with_a_plan_naming_the_policy(tmp_path: Path) -> None:
         "parallelism = 2\n",
         encoding="utf-8",
     )
-    archive = tmp_path / "archive"
-    code = main(
-        source=str(tmp_path),
-        as_of=date.fromisoformat(AS_OF),
-        out=archive,
-        plan_path=plan,
-        quiet=True,
-        notebooks_dir=nbs,
-    )
+    code, archive = run_fake(tmp_path, nbs, plan)
     (run,) = [p for p in archive.iterdir() if (p / "summary.json").exists()]
     summary = json.loads((run / "summary.json").read_text())
     assert summary["notebooks"]["policy"]["status"] == "ok", summary["notebooks"]["policy"]

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-from datetime import date
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from auditlib.runner.execute import NotebookJob, check_kernel, run_notebooks
-from runner_fixtures import AS_OF, TEST_NOTEBOOKS, fake_notebooks, write_snapshot
+from runner_fixtures import AS_OF, TEST_NOTEBOOKS, fake_notebooks, run_fake, write_snapshot
 
 
 def _job(tmp_path: Path, name: str, cell_timeout: int = 60, wall: float = 120) -> NotebookJob:
@@ -83,8 +82,6 @@ def test_wall_clock_limit_kills_worker_and_kernel(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize(("broken", "tiny"), [("retention", "raises"), ("dsr", "sleeps")])
 def test_run_with_a_broken_notebook_exits_2(tmp_path: Path, broken: str, tiny: str) -> None:
-    from auditlib.cli.run import main
-
     snap = write_snapshot(tmp_path / "tiny.duckdb")
     nbs = fake_notebooks(tmp_path / "nbs", snap, replace={broken: tiny})
     plan = tmp_path / "plan.toml"
@@ -92,15 +89,7 @@ def test_run_with_a_broken_notebook_exits_2(tmp_path: Path, broken: str, tiny: s
         'name = "t"\n[execution]\ntimeout_seconds = 300\n'
         "cell_timeout_seconds = 30\nparallelism = 2\n"
     )  # sleeps.ipynb sleeps 60 s
-    archive = tmp_path / "archive"
-    code = main(
-        source=str(tmp_path),
-        as_of=date.fromisoformat(AS_OF),
-        out=archive,
-        plan_path=plan,
-        quiet=True,
-        notebooks_dir=nbs,
-    )
+    code, archive = run_fake(tmp_path, nbs, plan)
     assert code == 2
     (run_dir,) = [p for p in archive.iterdir() if (p / "summary.json").exists()]
     summary = json.loads((run_dir / "summary.json").read_text())
@@ -154,19 +143,11 @@ def test_run_with_a_broken_notebook_exits_2(tmp_path: Path, broken: str, tiny: s
 
 @pytest.mark.slow
 def test_failed_snapshot_step_fails_every_rule(tmp_path: Path) -> None:
-    from auditlib.cli.run import main
     from auditlib.rules import load_catalogue
 
     snap = write_snapshot(tmp_path / "tiny.duckdb")
     nbs = fake_notebooks(tmp_path / "nbs", snap, replace={"snapshot": "raises"})
-    archive = tmp_path / "archive"
-    code = main(
-        source=str(tmp_path),
-        as_of=date.fromisoformat(AS_OF),
-        out=archive,
-        quiet=True,
-        notebooks_dir=nbs,
-    )
+    code, archive = run_fake(tmp_path, nbs)
     assert code == 2
     (run_dir,) = [p for p in archive.iterdir() if (p / "summary.json").exists()]
     summary = json.loads((run_dir / "summary.json").read_text())
