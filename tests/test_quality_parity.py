@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from auditlib.quality import sql_backend, gx_backend, run_gates
+from auditlib.quality import gx_backend, run_gates, sql_backend
 from auditlib.quality.suites import SNAPSHOT_TIME_PARAMETER, read_suite_dicts
 from test_quality_support import SNAPSHOT_TIME, add_clean_rows, insert, make_snapshot
 

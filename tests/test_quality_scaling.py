@@ -15,7 +15,7 @@ import textwrap
 
 import pytest
 
-from auditlib.quality import DEFAULT_BACKEND, sql_backend, gx_backend
+from auditlib.quality import DEFAULT_BACKEND, gx_backend, sql_backend
 from auditlib.quality.suites import SNAPSHOT_TIME_PARAMETER, read_suite_dicts
 from test_quality_parity import bad_snapshot
 from test_quality_support import SNAPSHOT_TIME, insert
@@ -42,9 +42,7 @@ def test_partitioned_uniqueness_equals_one_pass(bad, monkeypatch) -> None:
     suites = read_suite_dicts()
     one_pass, failing = {}, 0
     for table, suite in suites.items():
-        one_pass[table] = _outcome(
-            sql_backend.run_suite(bad, table, suite, PARAMS, UNIQUE_TYPES)
-        )
+        one_pass[table] = _outcome(sql_backend.run_suite(bad, table, suite, PARAMS, UNIQUE_TYPES))
         failing += sum(1 for _e, n, _c, _s in one_pass[table].values() if n)
     assert failing >= 3  # users, invoices' number, message_deliveries (compound)
     monkeypatch.setattr(sql_backend, "UNIQUE_PARTITION_ROWS", 2)

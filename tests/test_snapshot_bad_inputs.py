@@ -49,9 +49,9 @@ def _gate(path: Path, gate: str, table: str) -> tuple[str, str, str]:
 
 
 # --- extraction problems ---------------------------------------------------------------
-@pytest.fixture(scope="module")
-def extraction(tmp_path_factory) -> Path:
-    d = tmp_path_factory.mktemp("broken_export")
+def write_extraction_export(d: Path) -> Path:
+    """An export with an extraction problem in each of several tables (also read by the
+    Spark parity tests: tests/test_spark_gates.py)."""
     rows = base_rows()
     # users: created_at missing, an extra column
     for r in rows["users"]:
@@ -109,6 +109,12 @@ def extraction(tmp_path_factory) -> Path:
     sp = base_rows()["subprocessors"]
     sp[0]["name"] = "MailCo Changed AB"
     write_table(d, "subprocessors", sp)
+    return d
+
+
+@pytest.fixture(scope="module")
+def extraction(tmp_path_factory) -> Path:
+    d = write_extraction_export(tmp_path_factory.mktemp("broken_export"))
     return build_gated_snapshot(str(d), tmp_path_factory.mktemp("snap") / "s.duckdb", key=KEY).path
 
 
@@ -227,9 +233,8 @@ def test_csv_gz_not_utf8_even_in_a_dropped_column(tmp_path: Path) -> None:
 
 
 # --- data-quality problems (gates) -------------------------------------------------------
-@pytest.fixture(scope="module")
-def quality(tmp_path_factory) -> Path:
-    d = tmp_path_factory.mktemp("dq_export")
+def write_quality_export(d: Path) -> Path:
+    """An export with a data-quality problem in each of several tables (see above)."""
     rows = base_rows()
     dup = dict(rows["users"][0], email="other@example.se")
     rows["users"].append(dup)  # duplicate primary key user_id=100
@@ -239,6 +244,12 @@ def quality(tmp_path_factory) -> Path:
     rows["customers"][0]["country"] = "se"
     rows["messages"][0]["channel"] = "fax"
     write_export(d, rows, fmt={"recipients": "csv"})
+    return d
+
+
+@pytest.fixture(scope="module")
+def quality(tmp_path_factory) -> Path:
+    d = write_quality_export(tmp_path_factory.mktemp("dq_export"))
     return build_gated_snapshot(str(d), tmp_path_factory.mktemp("snap") / "s.duckdb", key=KEY).path
 
 

@@ -22,6 +22,7 @@ import click
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from auditlib.snapshot.builder import SnapshotInfo
     from auditlib.source.spec import SourceSpec
 
 
@@ -59,9 +60,10 @@ if TYPE_CHECKING:
     type=click.Choice(["duckdb", "spark"]),
     default="duckdb",
     show_default=True,
-    help="Who reads the export and builds the snapshot: DuckDB (a .duckdb file, with the "
-    "quality gates) or Spark (Parquet, one directory per table, plus snapshot_meta; no gates "
-    "yet; export directories only; needs 'auditlib[spark]').",
+    help="Who reads the source and builds the snapshot: DuckDB (a .duckdb file) or Spark "
+    "(Parquet, one directory per table, plus its metadata tables; an export directory, or "
+    "PostgreSQL through JDBC; needs 'auditlib[spark]'). Both record the same issues and run "
+    "the same gates DQ-01..06.",
 )
 @click.option(
     "--spark-master",
@@ -152,10 +154,21 @@ def command(
         )
         raise SystemExit(2) from None
 
+    _print_info(info, err)
+
+
+def _print_info(info: SnapshotInfo, err: Console, on: str = "") -> None:
+    """What a built snapshot says on the terminal (either engine); exit 2 when a blocking
+    gate could not be evaluated."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from auditlib.redaction import redact
+
     out = Console()
     total_rows = sum(info.rows.values())
     out.print(
-        f"snapshot {info.path} written: {total_rows} rows in {len(info.rows)} tables, "
+        f"snapshot {info.path} written{on}: {total_rows} rows in {len(info.rows)} tables, "
         f"{info.seconds:.1f} s, sha256 {info.sha256[:16]}..., key {info.key_source} "
         f"(fingerprint {info.key_fingerprint}), {info.issues} extraction issue(s)",
         highlight=False,
@@ -170,7 +183,7 @@ def command(
             Text.assemble("  ", ("-", "red"), " ", redact(line)), highlight=False, soft_wrap=True
         )
     if len(info.gate_problems) > 30:
-        out.print(f"  ... and {len(info.gate_problems) - 30} more (see table _audit_gates)")
+        out.print(f"  ... and {len(info.gate_problems) - 30} more (see the snapshot's gate table)")
     if info.blocked:
         out.print(
             "[yellow]blocking gates failed:[/] rules reading those tables will report error.",
@@ -195,13 +208,11 @@ def _spark_snapshot(
     spec: SourceSpec, out_path: Path, spark_master: str | None, err: Console
 ) -> None:
     """``--engine spark``: export directory -> Parquet snapshot; exit 2 on any refusal."""
-    from rich.console import Console
     from rich.text import Text
 
     from auditlib.redaction import redact
     from auditlib.snapshot import KEY_ENV
-
-    kind = spec.kind
+    from auditlib.source import SourceError
 
     def fail(message: str) -> None:
         err.print(
@@ -209,13 +220,12 @@ def _spark_snapshot(
         )
         raise SystemExit(2)
 
-    if kind != "export":
-        fail(
-            f"--engine spark: a {kind} source needs a JDBC snapshot on Spark, which is not "
-            "built yet; use --engine duckdb for this source"
-        )
     from auditlib.engines.spark.session import SparkUnavailable, get_session
-    from auditlib.engines.spark.snapshot import SparkSnapshotError, build_spark_snapshot
+    from auditlib.engines.spark.snapshot import (
+        SparkSnapshotError,
+        build_spark_snapshot,
+        open_spark_source,
+    )
 
     if not os.environ.get(KEY_ENV):
         err.print(
@@ -225,16 +235,9 @@ def _spark_snapshot(
         )
     try:
         spark = get_session(spark_master)
-        info = build_spark_snapshot(spark, spec.path, out_path)
-    except (SparkUnavailable, SparkSnapshotError, ValueError) as exc:
+        source = open_spark_source(spec, spark)
+        info = build_spark_snapshot(spark, source, out_path)
+    except (SparkUnavailable, SparkSnapshotError, SourceError, ValueError) as exc:
         fail(str(exc))
         return
-    total = sum(info.rows.values())
-    Console().print(
-        f"snapshot {info.path} written on Spark: {total} rows in {len(info.rows)} tables "
-        f"(Parquet), key {info.key_source} (fingerprint {info.key_fingerprint}); "
-        "quality gates are not run on Spark yet",
-        highlight=False,
-        markup=False,
-        soft_wrap=True,
-    )
+    _print_info(info, err, on=f" on Spark {spark.version} (Parquet)")

@@ -152,9 +152,10 @@ def lit(value: Any, dialect: Dialect = DUCKDB) -> str:
             raise ValueError(f"naive datetime {value!r}: the snapshot time must carry an offset")
         return f"{dialect.timestamp_literal} '{value.isoformat()}'"
     if isinstance(value, str):
+        text = str(value)
         if dialect.name == "spark":  # a backslash is an escape in Spark's string literals
-            value = value.replace("\\", "\\\\")
-        return "'" + value.replace("'", "''") + "'"
+            text = text.replace("\\", "\\\\")
+        return "'" + text.replace("'", "''") + "'"
     raise TypeError(f"cannot compile value {value!r} to SQL")
 
 
@@ -171,9 +172,7 @@ def resolve(value: Any, parameters: dict[str, Any]) -> Any:
 def row_ref_sql(pk: tuple[str, ...], alias: str = "", dialect: Dialect = DUCKDB) -> str:
     """SQL for a row's reference by primary key: ``'user_id=42'``, NULL spelled ``NULL``."""
     prefix = f"{alias}." if alias else ""
-    parts = [
-        f"'{c}=' || coalesce(CAST({prefix}{q(c)} AS {dialect.string}), 'NULL')" for c in pk
-    ]
+    parts = [f"'{c}=' || coalesce(CAST({prefix}{q(c)} AS {dialect.string}), 'NULL')" for c in pk]
     return parts[0] if len(parts) == 1 else f"concat_ws(', ', {', '.join(parts)})"
 
 
@@ -350,12 +349,12 @@ def _run_column_map(
         if failing and not d.topn_in_aggregate:  # one top-k query per failing check
             ref = row_ref_sql(pk, dialect=d)
             for k, (_, exp, cond) in failing:
-                where = f"{q(table)} WHERE {cond}"
+                rows_from = f"{q(table)} WHERE {cond}"
                 values: list[str] = []
                 if exp["meta"].get("check") in VALUE_CHECKS:
                     col = f"CAST({q(exp['kwargs']['column'])} AS {d.string})"
-                    values = sorted(set(_smallest(db, col, where, 50)))
-                samples[k] = (_smallest(db, ref, where, SAMPLE_SIZE), values)
+                    values = sorted(set(_smallest(db, col, rows_from, 50)))
+                samples[k] = (_smallest(db, ref, rows_from, SAMPLE_SIZE), values)
         elif failing:
             ref = row_ref_sql(pk)
             select, where = [], []

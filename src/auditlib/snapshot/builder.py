@@ -52,6 +52,7 @@ from auditlib.gate_registry import blocked_tables
 from auditlib.hashing import sha256_file
 from auditlib.schema import SCHEMA_NAME, Table, load_schema
 from auditlib.snapshot import atomic, metadata
+from auditlib.snapshot import extraction_issues as issue_texts
 from auditlib.snapshot.minimisation import ColumnPlan, load_minimisation, minimisation_toml
 from auditlib.snapshot.pseudonym import (
     MACRO_EMAIL,
@@ -218,35 +219,7 @@ def _copy_table(
     """CTAS one table, record its issues; returns (rows, columns metadata)."""
     name = table.name
     tp = plan_table(table, cols, st)
-    for c in sorted(set(st.columns) - set(table.columns)):
-        issues.append(
-            ExtractionIssue(
-                "extra_column",
-                name,
-                f"{name}.{c}: column not in schema.sql; ignored (never copied)",
-                column_name=c,
-            )
-        )
-    for c in tp.missing:
-        issues.append(
-            ExtractionIssue(
-                "missing_column",
-                name,
-                f"{name}.{c}: column missing in {st.origin}; it is all NULL in the snapshot and "
-                "rules that need it cannot be evaluated. Re-export with the column.",
-                column_name=c,
-            )
-        )
-    for c in [c for c, cp in cols.items() if cp.action == "drop" and c not in st.columns]:
-        issues.append(
-            ExtractionIssue(
-                "missing_column",
-                name,
-                f"{name}.{c}: column missing in {st.origin} (not copied anyway; the export "
-                "differs from schema.sql)",
-                column_name=c,
-            )
-        )
+    issues += issue_texts.column_issues(table, cols, st, tp.missing)
     con.execute(f"CREATE TABLE {_q(name)} AS SELECT {', '.join(tp.select)} FROM {st.relation_sql}")
 
     # Counts first (one scan); the first bad row's key only where a count is not zero.
@@ -254,12 +227,11 @@ def _copy_table(
     chk = _q(CHECK_COLUMN)
     for c, bit in tp.checks.items():
         probes.append(("cast_failure", c, f"({chk} & {bit}) <> 0"))
-    for cp in cols.values():
-        if cp.action in ("keep", "hmac") and cp.column.not_null and cp.name not in tp.missing:
-            cond = f"{_q(cp.snapshot_name or '')} IS NULL"
-            if cp.name in tp.checks:
-                cond += f" AND ({chk} & {tp.checks[cp.name]}) = 0"
-            probes.append(("null_in_required", cp.name, cond))
+    for c in issue_texts.required_columns(cols, tp.missing):
+        cond = f"{_q(cols[c].snapshot_name or '')} IS NULL"
+        if c in tp.checks:
+            cond += f" AND ({chk} & {tp.checks[c]}) = 0"
+        probes.append(("null_in_required", c, cond))
     aggs = ["count(*)"] + [f"count_if({cond})" for _k, _c, cond in probes]
     counts = con.execute(f"SELECT {', '.join(aggs)} FROM {_q(name)}").fetchone()
     assert counts is not None
@@ -279,76 +251,14 @@ def _copy_table(
             or ()
         )
     for ((kind, c, _cond), n), first in zip(bad, firsts, strict=True):
-        cp = cols[c]
-        if kind == "cast_failure":
-            want = cp.column.duck_type + (
-                " (ISO 8601 with offset)" if cp.column.is_timestamp else ""
-            )
-            msg = (
-                f"{name}.{c}: {n} value(s) cannot be read as {want} "
-                f"(source type {st.columns[c]}); first at {first}. They are NULL in the "
-                "snapshot; fix the export."
-            )
-        else:
-            msg = f"{name}.{c}: {n} NULL value(s) in a NOT NULL column; first at {first}"
-        issues.append(
-            ExtractionIssue(kind, name, msg, column_name=c, row_ref=first, rows_affected=n)
-        )
+        issues.append(issue_texts.value_issue(kind, name, cols[c], st.columns[c], n, first))
     if tp.checks:
         con.execute(f"ALTER TABLE {_q(name)} DROP COLUMN {chk}")
-    listed, problem = manifest_row_count(st.extra.get("manifest_rows"))
-    if problem:
-        issues.append(
-            ExtractionIssue(
-                "manifest_rows",
-                name,
-                f"{name}: manifest.json gives its rows as {problem}, not a whole number; "
-                f"{st.origin} has {rows} rows",
-            )
-        )
-    elif listed is not None and listed != rows:
-        detail = st.extra.get("manifest_rows_detail")  # part files: name the parts that differ
-        issues.append(
-            ExtractionIssue(
-                "manifest_rows",
-                name,
-                detail(con, rows)
-                if callable(detail)
-                else f"{name}: {rows} rows in {st.origin}, manifest.json says {listed}",
-                rows_affected=abs(rows - listed),
-            )
-        )
+    issues += issue_texts.manifest_rows(name, st, rows, con)
     return rows, tp.columns_meta
 
 
-def manifest_row_count(value: Any) -> tuple[int | None, str | None]:
-    """A manifest's ``rows``: a whole number, also written as a numeric string ("1034")
-    or a float with no fraction (1034.0); ``(None, None)`` when absent; else
-    ``(None, what it is)`` so the issue names the type problem.
-
-    >>> manifest_row_count("1034"), manifest_row_count(1034.0), manifest_row_count(None)
-    ((1034, None), (1034, None), (None, None))
-    >>> manifest_row_count("about 1000")[1], manifest_row_count(True)[1]
-    ("a string 'about 1000'", 'a boolean True')
-    """
-    if value is None:
-        return None, None
-    if isinstance(value, bool):
-        return None, f"a boolean {value!r}"
-    if isinstance(value, int):
-        return (value, None) if value >= 0 else (None, f"a negative number {value}")
-    if isinstance(value, float) and value.is_integer() and value >= 0:
-        return int(value), None
-    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
-        return int(value.strip()), None
-    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
-    return None, f"a {_TYPE_NAMES.get(type(value).__name__, type(value).__name__)} {shown}"
-
-
-_TYPE_NAMES = {"str": "string", "float": "number", "list": "list", "dict": "object"}
-
-
-def _gate_summary(
+def gate_summary(
     results: list[metadata.GateResult],
 ) -> tuple[dict[str, dict[str, int]], list[str]]:
     summary: dict[str, dict[str, int]] = {}
@@ -447,16 +357,7 @@ def _build_into(
             cols = plan[tname]
             st = available.get(tname)
             if st is None:
-                why = explained.get(tname)
-                issues.append(
-                    ExtractionIssue(
-                        "missing_table",
-                        tname,
-                        f"{tname}: no usable data in the source"
-                        + (f" ({why.kind}: see that issue)" if why else "")
-                        + "; the table is empty in the snapshot and rules that need it report error",
-                    )
-                )
+                issues.append(issue_texts.missing_table(tname, explained.get(tname)))
                 _create_empty(con, tname, cols)
                 rows[tname] = 0
                 records.append(metadata.TableRecord(tname, None, None, None, 0, None, []))
@@ -468,16 +369,7 @@ def _build_into(
                     # names host/db/table, no secret; not chained: DuckDB's text may echo
                     # the connection string
                     raise source.read_error(tname, exc) from None
-                issues.append(
-                    ExtractionIssue("unreadable", tname, source.read_error_message(tname, exc))
-                )
-                issues.append(
-                    ExtractionIssue(
-                        "missing_table",
-                        tname,
-                        f"{tname}: unreadable (see that issue); empty in the snapshot",
-                    )
-                )
+                issues += issue_texts.unreadable(tname, source.read_error_message(tname, exc))
                 _create_empty(con, tname, cols)
                 rows[tname] = 0
                 records.append(
@@ -524,7 +416,7 @@ def _build_into(
             f"the data-quality gates could not run ({type(exc).__name__}: {exc}); "
             "no snapshot was written"
         ) from exc
-    summary, problems = _gate_summary(results)
+    summary, problems = gate_summary(results)
     return SnapshotInfo(
         path=Path(),
         sha256="",

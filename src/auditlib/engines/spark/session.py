@@ -136,7 +136,10 @@ def get_session(
         for key, value in {**PINNED_CONF, **(extra_conf or {})}.items():
             builder = builder.config(key, value)
         active = builder.getOrCreate()
-        active.sparkContext.setLogLevel("ERROR")
+        # Spark's own log lines quote the rows a task failed on (a malformed CSV record, a
+        # failed cast), i.e. personal data in clear on the terminal: auditlib reports every
+        # failure itself (named by table, column and key), so the JVM log stays silent.
+        active.sparkContext.setLogLevel("OFF")
     check_spark_version(active.version)
     for key, value in PINNED_CONF.items():
         if not key.startswith(("spark.ui.", "spark.sql.shuffle")):

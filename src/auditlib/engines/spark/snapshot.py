@@ -1,119 +1,202 @@
-"""Build the minimised, pseudonymised snapshot on Spark, from an export directory.
+"""Build the minimised, pseudonymised snapshot on Spark, with its issues and gates.
 
 What the DuckDB builder (:mod:`auditlib.snapshot.builder`) does, with Spark reading the
-export and Parquet as the result: one directory per table (``<out>/<table>/``), plus the
-metadata table ``<out>/snapshot_meta/`` (key/value rows: source, snapshot time, key
-fingerprint and source, minimisation sha256, ``rows.<table>``). Its name starts with neither
-``_`` nor ``.``: Spark skips such directories when reading.
+source and Parquet as the result: one directory per table (``<out>/<table>/``), the
+metadata tables (:mod:`.layout`: ``snapshot_meta``, ``snapshot_tables``,
+``extraction_issues``, ``audit_gates``) and a marker file written last.
 
-The layout comes from ``minimisation.toml`` (one registry): only its columns are selected
-(dropped columns are never read into the plan), ``keep`` casts to the schema type, ``hmac``
-writes ``<col>_hmac`` (e-mail columns normalised first; empty = NULL), ``flag`` writes
-``<col>_present``. CSV is read with a header, every column as a string, then cast;
-a text timestamp must carry an offset (as in the DuckDB builder). Timestamps are UTC
-instants (the session time zone is UTC: :mod:`auditlib.engines.spark.session`) and are
-written as Parquet ``TIMESTAMP_MICROS`` (UTC-adjusted), so DuckDB and Spark read the same
-instants.
-
-Decisions (fail closed, stricter than the DuckDB builder, which records issues and gates):
-a missing table or column, a file Spark cannot read, a value that cannot be cast, or a NULL
-in a NOT NULL column raises :class:`SparkSnapshotError` naming table, column and the first
-row's key; nothing is written then. Gates DQ-01..06 and the ``_extraction_issues`` table
-are not built on Spark yet; a live PostgreSQL source (JDBC) is not supported yet.
-The output is written to a temporary directory next to ``out`` and renamed when complete.
+- **Finding the data** is the export source's own code (:class:`ExportSource`, opened on a
+  scratch in-memory DuckDB that only reads Parquet footers and CSV headers, hashes the files
+  and checks the manifest): the same ``ignored_file``/``ambiguous``/``unreadable``/manifest
+  issues as on DuckDB. A live PostgreSQL database is read through Spark's JDBC source in one
+  consistent snapshot (:mod:`.jdbc`).
+- **Reading** is Spark's: Parquet, CSV and csv.gz (header, every column text, RFC 4180
+  quoting, FAILFAST), single files or directories of part files, each file read on its own
+  with its index so rows keep the export's order (the "first at" row of an issue is the
+  first in file order, as DuckDB's ``rowid``). An empty CSV field is NULL, quoted or not,
+  as DuckDB reads it.
+- **Minimisation** comes from ``minimisation.toml`` (one registry): only its columns are
+  selected; ``keep`` casts to the schema type (``try_cast``; a text timestamp must carry an
+  offset), ``hmac`` writes ``<col>_hmac`` (the same HMAC as DuckDB, :mod:`.pseudonym`),
+  ``flag`` writes ``<col>_present``. Timestamps are UTC instants (the session zone is UTC)
+  written as Parquet ``TIMESTAMP_MICROS``.
+- **Bad data is recorded, not fatal** (as on DuckDB): a missing table or column, values
+  that cannot be cast, NULLs in NOT NULL columns, a table Spark cannot read become
+  ``extraction_issues`` worded by :mod:`auditlib.snapshot.extraction_issues`, and the gates
+  DQ-01..06 (:mod:`.gates`, the quality package's compiled SQL in Spark's dialect) fail for
+  them; the rules on a blocked table are ``error``.
+- The output is built in a hidden temporary directory next to ``out`` and renamed when the
+  gates have run; an interrupted or failed build leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from auditlib import __version__
+from auditlib.engines.spark.layout import MARKER, METADATA_DIRS, SCHEMAS, TABLES_TABLE
 from auditlib.engines.spark.pseudonym import NOT_BLANK, email_norm_column, hmac_column
 from auditlib.engines.spark.tables import spark_type
-from auditlib.schema import load_schema
+from auditlib.schema import SCHEMA_NAME, Table, load_schema
+from auditlib.snapshot import extraction_issues as issue_texts
+from auditlib.snapshot import metadata
+from auditlib.snapshot.builder import SnapshotInfo, gate_summary
 from auditlib.snapshot.minimisation import ColumnPlan, load_minimisation, minimisation_toml
 from auditlib.snapshot.pseudonym import resolve_key
-from auditlib.source.export.parts import list_parts
+from auditlib.source.base import ExtractionIssue, SourceTable
 
-META_TABLE = "snapshot_meta"
-_FORMATS = ((".csv.gz", "csv.gz"), (".parquet", "parquet"), (".csv", "csv"))
+CHECK_PREFIX = "__auditlib_cast_failed_"  # side columns, never written
+POS_FILE, POS_ROW = "__auditlib_file", "__auditlib_row"  # file order, never written
 # Java regex: a time of day followed by an offset at the end (builder._TS_WITH_OFFSET)
-CHECK_PREFIX = "__auditlib_cast_failed_"  # side columns, dropped before writing
 _TS_WITH_OFFSET = r"\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*([zZ]|[+-]\d{2}(:?\d{2})?)$"
 
 
 class SparkSnapshotError(Exception):
-    """The Spark snapshot could not be built; the message names table and column."""
+    """The Spark snapshot could not be built at all (not a data problem: those are issues)."""
 
 
-@dataclass
-class SparkSnapshotInfo:
-    path: Path
-    rows: dict[str, int]
-    key_fingerprint: str
-    key_source: str
-    snapshot_time: datetime
+class SparkSource(Protocol):
+    """What the Spark builder needs of a source (export directory, or PostgreSQL by JDBC)."""
+
+    kind: str
+    partial_read_fails_snapshot: bool
+
+    def tables(self) -> dict[str, SourceTable]: ...
+    def issues(self) -> list[ExtractionIssue]: ...
+    def snapshot_time(self) -> datetime: ...
+    def describe(self) -> dict[str, Any]: ...
+    def manifest_state(self) -> dict[str, Any] | None: ...
+    def read_error_message(self, table: str, exc: BaseException) -> str: ...
+    def read(self, spark: Any, st: SourceTable, columns: list[str]) -> Any:
+        """The table's rows with the columns present, plus POS_FILE/POS_ROW (file order)."""
+        ...
 
 
-def find_table_files(export: Path, table: str) -> tuple[list[Path], str]:
-    """The files of ``table`` in ``export`` and their format; raises when none or ambiguous."""
-    found: list[tuple[list[Path], str]] = []
-    d = export / table
-    if d.is_dir():
-        listing = list_parts(d)
-        if listing.problems:
-            raise SparkSnapshotError("; ".join(listing.problems))
-        found.append(([p for p, _ in listing.parts], listing.fmt or ""))
-    for suffix, fmt in _FORMATS:
-        p = export / f"{table}{suffix}"
-        if p.is_file():
-            found.append(([p], fmt))
-    if not found:
-        raise SparkSnapshotError(f"{table}: missing in {export} (no {table}.parquet|csv|csv.gz)")
-    if len(found) > 1:
-        raise SparkSnapshotError(f"{table}: {len(found)} candidate files/directories; keep one")
-    return found[0]
+class ExportFiles:
+    """An export directory for Spark: discovery and manifest by :class:`ExportSource`."""
+
+    kind = "export"
+    partial_read_fails_snapshot = False
+
+    def __init__(self, path: Path | str) -> None:
+        import duckdb
+
+        from auditlib.source.base import SourceError
+        from auditlib.source.export.source import ExportSource
+
+        try:
+            self.source = ExportSource(path)
+        except SourceError as exc:
+            raise SparkSnapshotError(str(exc)) from None
+        self.scratch = duckdb.connect()  # footers, headers, per-part row counts only
+        self.source.open(self.scratch)
+
+    def tables(self) -> dict[str, SourceTable]:
+        return self.source.tables()
+
+    def issues(self) -> list[ExtractionIssue]:
+        return self.source.issues()
+
+    def snapshot_time(self) -> datetime:
+        return self.source.snapshot_time()
+
+    def describe(self) -> dict[str, Any]:
+        return self.source.describe()
+
+    def manifest_state(self) -> dict[str, Any] | None:
+        return self.source.manifest_state()
+
+    def read_error_message(self, table: str, exc: BaseException) -> str:
+        return self.source.read_error_message(table, RuntimeError(spark_error_text(exc)))
+
+    def files(self, st: SourceTable) -> list[Path]:
+        if "parts" in st.extra:
+            return [self.source.path / rel for rel in st.extra["parts"]]
+        return [Path(st.extra["path"])]
+
+    def read(self, spark: Any, st: SourceTable, columns: list[str]) -> Any:
+        from functools import reduce
+
+        from pyspark.sql import functions as F
+
+        frames = []
+        for i, path in enumerate(self.files(st)):
+            if st.format == "parquet":
+                df = spark.read.parquet(str(path))
+            else:
+                df = (
+                    spark.read.option("header", True)
+                    .option("inferSchema", False)
+                    .option("encoding", "UTF-8")
+                    .option("multiLine", True)
+                    .option("quote", '"')
+                    .option("escape", '"')
+                    .option("mode", "FAILFAST")
+                    .option("compression", "gzip" if st.format == "csv.gz" else "none")
+                    .csv(str(path))
+                )
+                # DuckDB reads an empty field as NULL, quoted or not
+                df = df.select(
+                    *[
+                        F.when(F.col(f"`{c}`") != F.lit(""), F.col(f"`{c}`")).alias(c)
+                        for c in df.columns
+                    ]
+                )
+            df = df.select(
+                *[F.col(f"`{c}`") for c in columns],
+                F.lit(i).alias(POS_FILE),
+                F.monotonically_increasing_id().alias(POS_ROW),
+            )
+            frames.append(df)
+        return reduce(lambda a, b: a.unionByName(b), frames)
+
+    def close(self) -> None:
+        self.scratch.close()
 
 
-def _read(spark: Any, files: list[Path], fmt: str) -> Any:
-    paths = [str(p) for p in files]
-    if fmt == "parquet":
-        return spark.read.parquet(*paths)
-    # RFC 4180: quotes doubled inside quoted values; values may span lines; fail on bad rows
-    return (
-        spark.read.option("header", True)
-        .option("inferSchema", False)
-        .option("encoding", "UTF-8")
-        .option("multiLine", True)
-        .option("quote", '"')
-        .option("escape", '"')
-        .option("mode", "FAILFAST")
-        .csv(paths)
-    )
+def spark_error_text(exc: BaseException) -> str:
+    """A Spark error reduced to its error classes (``MALFORMED_CSV_RECORD``, ...): Spark's
+    messages quote the record they failed on, which may be personal data, so no free text
+    of the message is kept.
+
+    >>> spark_error_text(RuntimeError("[FAILED_READ_FILE.NO_HINT] x\\n[MALFORMED_CSV_RECORD] a@b.se"))
+    'Spark error FAILED_READ_FILE.NO_HINT, MALFORMED_CSV_RECORD'
+    """
+    import re
+
+    classes = list(dict.fromkeys(re.findall(r"\[([A-Z][A-Z0-9_]+(?:\.[A-Z0-9_]+)*)\]", str(exc))))
+    if not classes:
+        return f"Spark error ({type(exc).__name__})"
+    return "Spark error " + ", ".join(classes[:4])
 
 
-def _select(
-    df: Any, table: str, cols: dict[str, ColumnPlan], key: bytes
-) -> tuple[list[Any], list[tuple[str, Any]]]:
-    """The planned columns, and (column, failed-cast condition) per cast column."""
+def _planned_select(
+    df: Any, cols: dict[str, ColumnPlan], present: dict[str, str], key: bytes
+) -> tuple[list[Any], dict[str, Any]]:
+    """The snapshot columns in schema order, and column -> failed-cast flag per cast column."""
     from pyspark.sql import functions as F
 
     types = dict(df.dtypes)
     select: list[Any] = []
-    checks: list[tuple[str, Any]] = []
+    checks: dict[str, Any] = {}
     for cp in cols.values():
         if cp.action == "drop":
             continue
-        if cp.name not in types:
-            raise SparkSnapshotError(f"{table}.{cp.name}: column missing in the export")
-        src = F.col(f"`{cp.name}`")
         out = cp.snapshot_name or ""
+        if cp.name not in present:
+            select.append(F.lit(None).cast(spark_type(cp.snapshot_type or '')).alias(out))
+            continue
+        src = F.col(f"`{cp.name}`")
         if cp.action == "keep":
             target = spark_type(cp.column.duck_type)
             if types[cp.name].upper() == target.upper():
@@ -123,10 +206,9 @@ def _select(
             if cp.column.is_timestamp and types[cp.name] == "string":
                 cast = F.when(src.rlike(_TS_WITH_OFFSET), cast)
             select.append(cast.alias(out))
-            # a side column, evaluated on the source row (the output may reuse the name)
             flag = f"{CHECK_PREFIX}{len(checks)}"
             select.append((src.isNotNull() & cast.isNull()).alias(flag))
-            checks.append((cp.name, F.col(flag)))
+            checks[cp.name] = F.col(flag)
         elif cp.action == "hmac":
             text = src.cast("string")
             value = email_norm_column(text) if cp.is_email else F.when(text != F.lit(""), text)
@@ -136,109 +218,295 @@ def _select(
     return select, checks
 
 
-def _check(df: Any, table: str, cols: dict[str, ColumnPlan], checks: list[tuple[str, Any]]) -> int:
-    """Count rows, failed casts and NULLs in NOT NULL columns in one pass; raise on any."""
+def _row_ref(table: Table) -> Any:
+    """``user_id=42`` (compound keys joined by ", "), NULL parts left out; NULL when no part."""
     from pyspark.sql import functions as F
 
-    probes: list[tuple[str, str, Any]] = [("cannot be cast", c, cond) for c, cond in checks]
-    for cp in cols.values():
-        if cp.action in ("keep", "hmac") and cp.column.not_null:
-            probes.append(
-                ("NULL in a NOT NULL column", cp.name, F.col(f"`{cp.snapshot_name}`").isNull())
-            )
-    aggs = [F.count(F.lit(1))] + [F.count_if(cond) for _k, _c, cond in probes]
-    counts = df.agg(*aggs).collect()[0]
-    problems = []
-    table_def = load_schema().tables[table]
-    for (kind, c, cond), n in zip(probes, counts[1:], strict=True):
+    parts = [F.concat(F.lit(f"{c}="), F.col(f"`{c}`").cast("string")) for c in table.primary_key]
+    ref = F.concat_ws(", ", *parts)
+    return F.when(ref != F.lit(""), ref)
+
+
+def _copy_table(
+    spark: Any,
+    source: SparkSource,
+    table: Table,
+    cols: dict[str, ColumnPlan],
+    st: SourceTable,
+    key: bytes,
+    target: Path,
+    issues: list[ExtractionIssue],
+) -> tuple[int, list[dict[str, Any]]]:
+    """Read, minimise, record the issues and write one table; returns (rows, columns meta)."""
+    from pyspark.sql import functions as F
+
+    name = table.name
+    missing = [cp.name for cp in cols.values() if cp.action != "drop" and cp.name not in st.columns]
+    issues += issue_texts.column_issues(table, cols, st, missing)
+    wanted = [cp.name for cp in cols.values() if cp.action != "drop" and cp.name in st.columns]
+    df = source.read(spark, st, wanted)
+    select, checks = _planned_select(df, cols, st.columns, key)
+    snap = df.select(*select, F.col(POS_FILE), F.col(POS_ROW))
+    probes: list[tuple[str, str, Any]] = [("cast_failure", c, f) for c, f in checks.items()]
+    for c in issue_texts.required_columns(cols, missing):
+        cond = F.col(f"`{cols[c].snapshot_name}`").isNull()
+        if c in checks:
+            cond = cond & ~checks[c]
+        probes.append(("null_in_required", c, cond))
+    counts = snap.agg(F.count(F.lit(1)), *[F.count_if(cond) for _k, _c, cond in probes]).collect()
+    rows = int(counts[0][0])
+    for (kind, c, cond), n in zip(probes, counts[0][1:], strict=True):
         if n:
-            pk = [F.col(f"`{k}`").cast("string") for k in table_def.primary_key]
-            first = df.where(cond).select(F.concat_ws(", ", *pk)).limit(1).collect()
-            where = first[0][0] if first else "?"
-            problems.append(f"{table}.{c}: {n} value(s) {kind} (first at key {where})")
-    if problems:
-        raise SparkSnapshotError("; ".join(problems))
-    return int(counts[0])
+            first = _first_ref(snap, table, cond)
+            issues.append(
+                issue_texts.value_issue(kind, name, cols[c], st.columns[c], int(n), first)
+            )
+    keep = [c for c in snap.columns if not c.startswith("__auditlib_")]
+    snap.select(*keep).write.mode("error").parquet(str(target))
+    meta = [
+        {
+            "name": cp.snapshot_name,
+            "type": cp.snapshot_type,
+            "from": cp.name,
+            "action": cp.action,
+            "in_source": cp.name in st.columns,
+            "source_type": st.columns.get(cp.name),
+        }
+        for cp in cols.values()
+        if cp.action != "drop"
+    ]
+    return rows, meta
 
 
-def _snapshot_time(export: Path, newest: float) -> datetime:
-    """manifest.json ``exported_at`` (validated as the DuckDB source does), else newest mtime."""
-    from auditlib.source.export.source import ExportSource
+def _first_ref(snap: Any, table: Table, cond: Any) -> str:
+    """The first failing row in file order, by key; ``row N`` when its key is NULL."""
+    from pyspark.sql import functions as F
 
-    src = ExportSource(export)
-    manifest = src._read_manifest()
-    if manifest is not None:
-        src._manifest = manifest
-        return src._manifest_time()
-    return datetime.fromtimestamp(newest, UTC) if newest else datetime.now(UTC)
+    order = [F.col(POS_FILE), F.col(POS_ROW)]
+    first = snap.where(cond).orderBy(*order).select(_row_ref(table), *order).limit(1).collect()
+    ref, fpos, rpos = first[0]
+    if ref is not None:
+        return str(ref)
+    before = snap.where(
+        (F.col(POS_FILE) < F.lit(fpos))
+        | ((F.col(POS_FILE) == F.lit(fpos)) & (F.col(POS_ROW) < F.lit(rpos)))
+    ).count()
+    return f"row {before + 1}"
+
+
+def _empty(spark: Any, cols: dict[str, ColumnPlan], target: Path) -> None:
+    ddl = ", ".join(
+        f"`{cp.snapshot_name}` {spark_type(cp.snapshot_type or '')}"
+        for cp in cols.values()
+        if cp.action != "drop"
+    )
+    spark.createDataFrame([], ddl).coalesce(1).write.mode("error").parquet(str(target))
+
+
+def _write_metadata(
+    spark: Any,
+    root: Path,
+    issues: list[ExtractionIssue],
+    records: list[metadata.TableRecord],
+    meta: dict[str, Any],
+) -> None:
+    from auditlib.snapshot.metadata import ISSUES_TABLE, META_TABLE
+
+    content = {
+        META_TABLE: [(k, json.dumps(v, default=str)) for k, v in meta.items()],
+        TABLES_TABLE: [
+            (
+                r.table_name,
+                r.origin,
+                r.format,
+                r.rows_source,
+                r.rows_snapshot,
+                r.input_sha256,
+                json.dumps(r.columns),
+            )
+            for r in records
+        ],
+        ISSUES_TABLE: [
+            (i.kind, i.table_name, i.column_name, i.row_ref, i.rows_affected, i.message)
+            for i in issues
+        ],
+    }
+    for view, rows in content.items():
+        df = spark.createDataFrame(rows, SCHEMAS[view])
+        df.coalesce(1).write.mode("error").parquet(str(root / METADATA_DIRS[view]))
+
+
+def tree_sha256(root: Path) -> str:
+    """sha256 over the snapshot directory: every file's relative path and sha256, sorted."""
+    from auditlib.hashing import sha256_file
+
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and not p.name.endswith(".crc"):
+            h.update(f"{p.relative_to(root).as_posix()}\0{sha256_file(p)}\n".encode())
+    return h.hexdigest()
+
+
+@contextmanager
+def _parquet_micros(spark: Any) -> Iterator[None]:
+    old = spark.conf.get("spark.sql.parquet.outputTimestampType")
+    spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+    try:
+        yield
+    finally:
+        spark.conf.set("spark.sql.parquet.outputTimestampType", old)
+
+
+def open_spark_source(spec: Any, spark: Any) -> SparkSource:
+    """The Spark source for a parsed source spec (export directory or PostgreSQL)."""
+    kind = getattr(spec, "kind", "export")
+    if kind == "export":
+        return ExportFiles(getattr(spec, "path", spec))
+    if kind == "postgres":
+        from auditlib.engines.spark.jdbc import JdbcSource
+
+        return JdbcSource(spark, spec)
+    raise SparkSnapshotError(f"--engine spark cannot read a {kind} source")
 
 
 def build_spark_snapshot(
-    spark: Any, export: Path | str, out: Path | str, *, key: bytes | None = None
-) -> SparkSnapshotInfo:
-    """Read ``export`` with Spark, minimise and pseudonymise, write Parquet under ``out``."""
-    export, out = Path(export), Path(out)
-    if not export.is_dir():
-        raise SparkSnapshotError(f"{export}: not an export directory")
+    spark: Any,
+    source: SparkSource | Path | str,
+    out: Path | str,
+    *,
+    key: bytes | None = None,
+    gates: bool = True,
+) -> SnapshotInfo:
+    """Read ``source`` with Spark, minimise and pseudonymise, record issues, run the gates,
+    and publish the Parquet snapshot at ``out`` (atomically). ``source``: an export
+    directory, or a :class:`SparkSource`. Data problems are issues and failed gates; only a
+    source that cannot be read at all raises (:class:`SparkSnapshotError` / ``SourceError``).
+    """
+    t0, started = time.perf_counter(), datetime.now(UTC)
+    out = Path(out)
     try:
         pkey = resolve_key(key)
     except ValueError as exc:
         raise SparkSnapshotError(str(exc)) from None
     if spark.conf.get("spark.sql.session.timeZone") != "UTC":
         raise SparkSnapshotError("the Spark session time zone must be UTC")
+    owned = isinstance(source, Path | str)
+    src: SparkSource = ExportFiles(source) if isinstance(source, Path | str) else source
     schema, plan = load_schema(), load_minimisation()
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    old_ts = spark.conf.get("spark.sql.parquet.outputTimestampType")
-    spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
-    rows: dict[str, int] = {}
-    newest = 0.0
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     try:
-        for tname in schema.tables:
-            files, fmt = find_table_files(export, tname)
-            newest = max([newest] + [p.stat().st_mtime for p in files])
-            try:
-                df = _read(spark, files, fmt)
-                select, checks = _select(df, tname, plan[tname], pkey.key)
-                snap = df.select(*select)
-                rows[tname] = _check(snap, tname, plan[tname], checks)
-                snap = snap.drop(*[c for c in snap.columns if c.startswith(CHECK_PREFIX)])
-                snap.write.mode("error").parquet(str(tmp / tname))
-            except SparkSnapshotError:
-                raise
-            except Exception as exc:  # Spark's read/analysis errors: name the table
-                first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
-                raise SparkSnapshotError(
-                    f"{tname}: cannot be read from {files[0].name}"
-                    f"{' (+ parts)' if len(files) > 1 else ''} ({type(exc).__name__}: {first})"
-                ) from None
-        snapshot_time = _snapshot_time(export, newest)
-        meta = [
-            ("source", str(export.resolve())),
-            ("kind", "export"),
-            ("engine", "spark"),
-            ("spark_version", spark.version),
-            ("snapshot_time", snapshot_time.isoformat()),
-            ("built_at", datetime.now(UTC).isoformat()),
-            ("key_fingerprint", pkey.fingerprint),
-            ("key_source", pkey.source),
-            (
-                "minimisation_sha256",
-                hashlib.sha256(minimisation_toml().encode("utf-8")).hexdigest(),
-            ),
-        ] + [(f"rows.{t}", str(n)) for t, n in rows.items()]
-        spark.createDataFrame(meta, "key STRING, value STRING").coalesce(1).write.parquet(
-            str(tmp / META_TABLE)
-        )
         os.chmod(tmp, 0o700)
-        if out.exists():
-            aside = out.parent / f".{out.name}.old-{os.getpid()}"
-            os.replace(out, aside)
-            os.replace(tmp, out)
-            shutil.rmtree(aside, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
+        issues: list[ExtractionIssue] = list(src.issues())
+        available = src.tables()
+        explained = {i.table_name: i for i in issues if i.kind in ("ambiguous", "unreadable")}
+        records: list[metadata.TableRecord] = []
+        rows: dict[str, int] = {}
+        with _parquet_micros(spark):
+            for tname, table in schema.tables.items():
+                cols, st = plan[tname], available.get(tname)
+                if st is None:
+                    issues.append(issue_texts.missing_table(tname, explained.get(tname)))
+                    _empty(spark, cols, tmp / tname)
+                    rows[tname] = 0
+                    records.append(metadata.TableRecord(tname, None, None, None, 0, None, []))
+                    continue
+                mark = len(issues)
+                try:
+                    count, cmeta = _copy_table(
+                        spark, src, table, cols, st, pkey.key, tmp / tname, issues
+                    )
+                except Exception as exc:  # noqa: BLE001 - Spark's read errors: an issue
+                    if src.partial_read_fails_snapshot:
+                        raise
+                    del issues[mark:]
+                    shutil.rmtree(tmp / tname, ignore_errors=True)
+                    issues += issue_texts.unreadable(tname, src.read_error_message(tname, exc))
+                    _empty(spark, cols, tmp / tname)
+                    rows[tname] = 0
+                    records.append(
+                        metadata.TableRecord(
+                            tname, st.origin, st.format, None, 0, st.input_sha256, []
+                        )
+                    )
+                    continue
+                issues += issue_texts.manifest_rows(tname, st, count, getattr(src, "scratch", None))
+                rows[tname] = count
+                records.append(
+                    metadata.TableRecord(
+                        tname, st.origin, st.format, count, count, st.input_sha256, cmeta
+                    )
+                )
+            snapshot_time = src.snapshot_time()
+            finished = datetime.now(UTC)
+            _write_metadata(
+                spark,
+                tmp,
+                issues,
+                records,
+                {
+                    "source": src.describe(),
+                    "kind": src.kind,
+                    "manifest": src.manifest_state(),
+                    "snapshot_time": snapshot_time.isoformat(),
+                    "started_at": started.isoformat(),
+                    "finished_at": finished.isoformat(),
+                    "seconds": (finished - started).total_seconds(),
+                    "schema_name": SCHEMA_NAME,
+                    "schema_sha256": schema.sha256,
+                    "minimisation_sha256": hashlib.sha256(
+                        minimisation_toml().encode("utf-8")
+                    ).hexdigest(),
+                    "snapshot_format_version": metadata.SNAPSHOT_FORMAT_VERSION,
+                    "key_fingerprint": pkey.fingerprint,
+                    "key_source": pkey.source,
+                    "auditlib_version": __version__,
+                    "engine": "spark",
+                    "spark_version": spark.version,
+                    "packages": metadata.package_versions(),
+                },
+            )
+            gate_rows: list[metadata.GateResult] = []
+            if gates:
+                from auditlib.engines.spark.gates import SparkGateDb
+                from auditlib.quality.gates import run_gates
+
+                gate_rows = run_gates(SparkGateDb(spark, tmp), snapshot_time)
+        (tmp / MARKER).write_text(
+            json.dumps({"engine": "spark", "snapshot_time": snapshot_time.isoformat()}), "utf-8"
+        )
+        digest = tree_sha256(tmp)
+        _publish(tmp, out)
     finally:
-        spark.conf.set("spark.sql.parquet.outputTimestampType", old_ts)
         shutil.rmtree(tmp, ignore_errors=True)
-    return SparkSnapshotInfo(out, rows, pkey.fingerprint, pkey.source, snapshot_time)
+        if owned and isinstance(src, ExportFiles):
+            src.close()
+    summary, problems = gate_summary(gate_rows)
+    return SnapshotInfo(
+        path=out,
+        sha256=digest,
+        rows=rows,
+        seconds=time.perf_counter() - t0,
+        key_fingerprint=pkey.fingerprint,
+        key_source=pkey.source,
+        snapshot_time=snapshot_time,
+        gates=summary,
+        gate_problems=problems,
+        issues=len(issues),
+        gate_rows=gate_rows,
+    )
+
+
+def _publish(tmp: Path, out: Path) -> None:
+    """Replace ``out`` by ``tmp``; an older snapshot is moved aside first and then removed."""
+    if out.exists():
+        if not (out / MARKER).is_file() and any(out.iterdir()):
+            raise SparkSnapshotError(
+                f"{out} exists and is not a Spark snapshot; refusing to replace it"
+            )
+        aside = out.parent / f".{out.name}.old-{os.getpid()}"
+        os.replace(out, aside)
+        os.replace(tmp, out)
+        shutil.rmtree(aside, ignore_errors=True)
+    else:
+        os.replace(tmp, out)
