@@ -92,7 +92,8 @@ def test_every_table_reads_as_postgres_holds_it_with_schema_types(
         ips = {r[0] for r in src.read("login_events", ["ip_address"]).collect()}
         assert ips == {"192.0.2.1", "2001:db8::1", "198.51.100.7"}
         # a subset of columns, in the order asked for
-        assert src.read("invoices", ["amount_sek", "invoice_id"]).columns == ["amount_sek", "invoice_id"]
+        subset = ["amount_sek", "invoice_id"]
+        assert src.read("invoices", subset).columns == subset
         d = src.describe()
         assert d["host"] == "127.0.0.1" and d["port"] == str(pg_tiny.cluster.port)
         assert d["dbname"] == "tiny" and d["user"] == "auditor"
