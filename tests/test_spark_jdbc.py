@@ -303,3 +303,25 @@ def test_an_exception_inside_closes_the_snapshot_connection(
         assert _backends(pg_tiny) == 1
         raise RuntimeError("boom")
     assert _backends(pg_tiny) == 0
+
+
+def test_a_locked_table_ends_the_action_with_a_clear_source_error(
+    jdbc_spark: Any, writer_db: LoadedDatabase, auditor_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Executors run with the DuckDB source's lock_timeout; ``read_error`` names the cause."""
+    monkeypatch.setenv("AUDITLIB_PG_LOCK_TIMEOUT", "1")
+    with _reader(jdbc_spark, writer_db.auditor_conninfo) as src, writer_db.connect() as locker:
+        df = src.read("invoices", ["invoice_id"])
+        locker.execute("LOCK TABLE one2many.invoices IN ACCESS EXCLUSIVE MODE")
+        with pytest.raises(Exception) as exc:
+            df.collect()
+        err = src.read_error("invoices", exc.value)
+        locker.rollback()
+        assert "lock_timeout (1 s" in str(err) and "one2many.invoices" in str(err)
+        assert err.transient is True
+        assert writer_db.cluster.auditor_password not in str(err)
+        # planning a read of a locked table (Spark asks for its schema) fails the same way
+        locker.execute("LOCK TABLE one2many.invoices IN ACCESS EXCLUSIVE MODE")
+        with pytest.raises(SourceError, match=r"lock_timeout \(1 s"):
+            src.read("invoices", ["invoice_id"])
+        locker.rollback()

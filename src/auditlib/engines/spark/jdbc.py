@@ -107,13 +107,21 @@ def _qi(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+_PSQL_RE = re.compile(r"PSQLException: ([^\n]*)")
+
+
 def _java_message(exc: BaseException) -> str:
-    """The Java exception's own message (pgjdbc's / the server's text), else ``str(exc)``."""
-    java = getattr(exc, "java_exception", None)
-    if java is not None:
-        with contextlib.suppress(Exception):
+    """pgjdbc's / the server's text behind ``exc``: the innermost Java cause's message (a
+    failed Spark task wraps the executor's PSQLException), else the first PSQLException line
+    of the text, else ``str(exc)``. Never a JDBC option (pgjdbc does not echo them)."""
+    java = getattr(exc, "java_exception", None) or getattr(exc, "_origin", None)
+    with contextlib.suppress(Exception):
+        while java is not None and java.getCause() is not None:
+            java = java.getCause()
+        if java is not None and java.getMessage():
             return str(java.getMessage())
-    return str(exc)
+    m = _PSQL_RE.search(str(exc))
+    return m.group(1) if m else str(exc)
 
 
 def column_expression(column: str, schema_type: str, present: bool) -> str:
@@ -270,6 +278,14 @@ class JdbcSnapshotReader:
                 self._where(), self._timeouts, _java_message(exc), f"reading {SCHEMA_NAME}.{table}"
             ) from None
         return df.select(*columns)  # schema.sql names are plain identifiers
+
+    def read_error(self, table: str, exc: BaseException) -> SourceError:
+        """The ``SourceError`` for a failed Spark action on ``read(table, ...)``: host/port/
+        dbname/user, the server's reason and what to do (lock or statement timeout, dropped
+        connection, ...), never the password. Raise it ``from None``."""
+        return connection_error(
+            self._where(), self._timeouts, _java_message(exc), f"reading {SCHEMA_NAME}.{table}"
+        )
 
     # ------------------------------------------------------------------ internals
     def _where(self) -> str:
