@@ -325,3 +325,20 @@ def test_a_locked_table_ends_the_action_with_a_clear_source_error(
         with pytest.raises(SourceError, match=r"lock_timeout \(1 s"):
             src.read("invoices", ["invoice_id"])
         locker.rollback()
+
+
+def test_a_snapshot_transaction_ended_while_reading_is_refused_on_exit(
+    jdbc_spark: Any, writer_db: LoadedDatabase, auditor_env: None
+) -> None:
+    """As PostgresSource: if the driver's transaction was ended (here on purpose, through the
+    reader's own connection) and the server moved on, exit raises instead of committing."""
+    from auditlib.engines.spark.jdbc import ISOLATION_SQL
+
+    with (
+        pytest.raises(SourceError, match="not all read in one database snapshot"),
+        _reader(jdbc_spark, writer_db.auditor_conninfo) as src,
+    ):
+        src._execute("COMMIT", "test")
+        _commit_changes(writer_db)
+        src._execute(ISOLATION_SQL, "test")
+    assert _backends(writer_db) == 0
