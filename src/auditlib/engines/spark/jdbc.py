@@ -42,7 +42,8 @@ Decisions:
 - Types come from the query, cast to schema.sql's types: ``inet`` as PostgreSQL prints it
   (``abbrev``: no ``/32`` or ``/128`` for a single host, as every export has it),
   ``numeric(p,s)`` as Spark ``DECIMAL(p,s)``, ``timestamptz`` as a Spark ``TIMESTAMP``
-  (an instant), ``char(n)`` as a string. A schema column the live table lacks is read as a
+  (an instant), ``char(n)`` as text (PostgreSQL's char-to-text cast drops trailing
+  blanks; the codes are two letters). A schema column the live table lacks is read as a
   typed NULL and reported as ``missing_column``.
 - Issues have the DuckDB path's kinds and texts: ``unreadable`` (with the GRANT to ask for)
   plus ``missing_table`` for a table the role may not SELECT, ``missing_table`` for one that
