@@ -84,7 +84,7 @@ def build(path: Path, rows: int, bad: float) -> None:
 def run_child(path: Path, backend: str) -> dict:
     import duckdb
 
-    from auditlib.quality import duckdb_backend
+    from auditlib.quality import sql_backend
     from auditlib.quality.suites import SNAPSHOT_TIME_PARAMETER, read_suite_dicts
 
     params = {SNAPSHOT_TIME_PARAMETER: SNAPSHOT_TIME}
@@ -118,7 +118,7 @@ def run_child(path: Path, backend: str) -> dict:
         if backend == "duckdb+orphans":
             types.add("unexpected_rows_expectation")
         t2 = time.perf_counter()
-        results = duckdb_backend.run_suite(con, TABLE, suite, params, types)
+        results = sql_backend.run_suite(con, TABLE, suite, params, types)
         out["validate_s"] = round(time.perf_counter() - t2, 2)
     out["total_s"] = round(time.perf_counter() - t0, 2)
     out["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)

@@ -6,7 +6,7 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("module", ["auditlib.quality.duckdb_backend", "auditlib.quality.checks"])
+@pytest.mark.parametrize("module", ["auditlib.quality.sql_backend", "auditlib.quality.checks"])
 def test_docstring_examples(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0

@@ -601,7 +601,7 @@ def test_uncompilable_expectation_makes_its_gate_error(clean, tmp_path, monkeypa
     (tmp_path / "users.json").write_text(json.dumps(suite), encoding="utf-8")
     monkeypatch.setenv("AUDITLIB_EXPECTATIONS_DIR", str(tmp_path))
     r = gates(clean)[("DQ-04", "users")]
-    assert r.status == "error" and "has no DuckDB compiler" in r.message
+    assert r.status == "error" and "has no SQL compiler" in r.message
 
 
 def test_finding_evidence_passes_the_engines_personal_data_guard(clean):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from auditlib.quality import duckdb_backend, gx_backend, run_gates
+from auditlib.quality import sql_backend, gx_backend, run_gates
 from auditlib.quality.suites import SNAPSHOT_TIME_PARAMETER, read_suite_dicts
 from test_quality_support import SNAPSHOT_TIME, add_clean_rows, insert, make_snapshot
 
@@ -161,7 +161,7 @@ def test_every_gx_runnable_expectation_type_is_exercised_and_both_backends_agree
         types = {e["type"] for e in suite["expectations"]} - gx_backend.GX_UNSUPPORTED
         types.discard("expect_table_columns_to_match_set")  # compared in the next test
         used_types |= types
-        ddb = _by_id(duckdb_backend.run_suite(bad, table, suite, PARAMS, types))
+        ddb = _by_id(sql_backend.run_suite(bad, table, suite, PARAMS, types))
         gx = _by_id(gx_backend.validate_table(bad, table, suite, PARAMS, types))
         assert set(ddb) == set(gx)
         for cid in ddb:
@@ -184,7 +184,7 @@ def test_schema_expectation_agrees(bad):
     bad.execute("ALTER TABLE backups ADD COLUMN note VARCHAR")
     suite = read_suite_dicts()["backups"]
     types = {"expect_table_columns_to_match_set"}
-    (d,) = duckdb_backend.run_suite(bad, "backups", suite, PARAMS, types)
+    (d,) = sql_backend.run_suite(bad, "backups", suite, PARAMS, types)
     (g,) = gx_backend.validate_table(bad, "backups", suite, PARAMS, types)
     assert d.unexpected_count == g.unexpected_count == 2
     assert d.extra["missing_columns"] == g.extra["missing_columns"] == ["storage_country"]

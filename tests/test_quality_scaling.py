@@ -15,7 +15,7 @@ import textwrap
 
 import pytest
 
-from auditlib.quality import DEFAULT_BACKEND, duckdb_backend, gx_backend
+from auditlib.quality import DEFAULT_BACKEND, sql_backend, gx_backend
 from auditlib.quality.suites import SNAPSHOT_TIME_PARAMETER, read_suite_dicts
 from test_quality_parity import bad_snapshot
 from test_quality_support import SNAPSHOT_TIME, insert
@@ -43,13 +43,13 @@ def test_partitioned_uniqueness_equals_one_pass(bad, monkeypatch) -> None:
     one_pass, failing = {}, 0
     for table, suite in suites.items():
         one_pass[table] = _outcome(
-            duckdb_backend.run_suite(bad, table, suite, PARAMS, UNIQUE_TYPES)
+            sql_backend.run_suite(bad, table, suite, PARAMS, UNIQUE_TYPES)
         )
         failing += sum(1 for _e, n, _c, _s in one_pass[table].values() if n)
     assert failing >= 3  # users, invoices' number, message_deliveries (compound)
-    monkeypatch.setattr(duckdb_backend, "UNIQUE_PARTITION_ROWS", 2)
+    monkeypatch.setattr(sql_backend, "UNIQUE_PARTITION_ROWS", 2)
     for table, suite in suites.items():
-        split = _outcome(duckdb_backend.run_suite(bad, table, suite, PARAMS, UNIQUE_TYPES))
+        split = _outcome(sql_backend.run_suite(bad, table, suite, PARAMS, UNIQUE_TYPES))
         assert split == one_pass[table], table
     md = one_pass["message_deliveries"]["message_deliveries.pk_unique.message_id+recipient_id"]
     # (1, 1) twice, (5, NULL) twice (NULL parts group together, as in GX), 8 pairs twice
@@ -67,11 +67,11 @@ def test_orphan_anti_join_equals_the_suite_query(bad) -> None:
     types = {"unexpected_rows_expectation"}
     found = 0
     for table, suite in read_suite_dicts().items():
-        joined = _outcome(duckdb_backend.run_suite(bad, table, suite, PARAMS, types))
+        joined = _outcome(sql_backend.run_suite(bad, table, suite, PARAMS, types))
         as_written = copy.deepcopy(suite)
         for e in as_written["expectations"]:
             e["meta"].pop("parent_column", None)  # no meta -> the query text runs
-        text = _outcome(duckdb_backend.run_suite(bad, table, as_written, PARAMS, types))
+        text = _outcome(sql_backend.run_suite(bad, table, as_written, PARAMS, types))
         assert joined == text, table
         found += sum(1 for err, n, _c, _s in joined.values() if n and not err)
     assert found >= 3

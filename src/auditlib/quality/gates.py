@@ -15,12 +15,12 @@ snapshot makes DQ-02..05 ``error`` for it (nothing to evaluate is not a pass).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 
 from auditlib.gate_registry import GATE_IDS, GATES
-from auditlib.quality import duckdb_backend
+from auditlib.quality import sql_backend
 from auditlib.quality.checks import SAMPLE_SIZE, CheckResult, expectation_columns, new_result
 from auditlib.quality.issues import (
     DQ01_KINDS,
@@ -39,9 +39,17 @@ from auditlib.quality.suites import (
     snapshot_column,
 )
 from auditlib.schema import load_schema
+from auditlib.snapshot import metadata
 from auditlib.snapshot.metadata import GateResult, write_gates
 
-__all__ = ["GATE_IDS", "GateResult", "choose_backend", "run_gates", "write_gates"]
+__all__ = [
+    "GATE_IDS",
+    "GateResult",
+    "SnapshotDb",
+    "choose_backend",
+    "run_gates",
+    "write_gates",
+]
 
 # The gates evaluated on the data by the suites: all but the first (DQ-01: the builder's
 # issues + the schema check, `_dq01`) and the last (DQ-06: the manifest check, `_dq06`).
@@ -55,6 +63,26 @@ BACKENDS = ("auto", "duckdb", "gx")
 DEFAULT_BACKEND = "duckdb"
 
 
+class SnapshotDb(sql_backend.SqlRunner, Protocol):
+    """A snapshot the gates run on: SQL, plus its metadata (``_snapshot_meta``) and where the
+    gate rows go. :class:`DuckSnapshot` here; ``auditlib.engines.spark.gates.SparkGateDb`` for
+    a Spark snapshot (the same gates, compiled to Spark SQL)."""
+
+    def read_meta(self) -> dict[str, Any] | None: ...
+
+    def write_gates(self, results: list[GateResult]) -> None: ...
+
+
+class DuckSnapshot(sql_backend.DuckRunner):
+    """A DuckDB snapshot file's connection as a :class:`SnapshotDb`."""
+
+    def read_meta(self) -> dict[str, Any] | None:
+        return metadata.try_read_meta(self.con)
+
+    def write_gates(self, results: list[GateResult]) -> None:
+        write_gates(self.con, results)
+
+
 def choose_backend(rows: int, backend: str, gx_row_threshold: int) -> str:
     """'gx' or 'duckdb' for a table's column checks (orphans are always DuckDB)."""
     if backend not in BACKENDS:
@@ -65,7 +93,7 @@ def choose_backend(rows: int, backend: str, gx_row_threshold: int) -> str:
 
 
 def run_gates(
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection | SnapshotDb,
     snapshot_time: datetime,
     *,
     backend: str = DEFAULT_BACKEND,
@@ -76,26 +104,34 @@ def run_gates(
     ``backend``: 'duckdb' (the default: compiled SQL only, GX is not imported), 'auto'
     (GX on pandas below ``gx_row_threshold`` rows, DuckDB above) or 'gx' (GX wherever
     it can run). Verdicts do not depend on it (``tests/test_quality_parity.py``).
+    ``con``: a DuckDB snapshot's connection, or any :class:`SnapshotDb` (a Spark snapshot:
+    there ``backend`` must be ``"duckdb"``, i.e. the compiled SQL, in Spark's dialect).
     """
     if snapshot_time.tzinfo is None:
         raise ValueError("snapshot_time must be timezone-aware (an instant, e.g. UTC)")
     choose_backend(0, backend, gx_row_threshold)  # validate early
+    db: SnapshotDb = DuckSnapshot(con) if isinstance(con, duckdb.DuckDBPyConnection) else con
+    if not isinstance(db, DuckSnapshot) and backend != "duckdb":
+        raise ValueError(
+            f"backend {backend!r} needs a DuckDB snapshot (GX validates pandas frames read "
+            f"from DuckDB); on {db.dialect.name} the gates run as compiled SQL"
+        )
     tables = load_schema().table_names
-    issues, issues_error = read_issues(con)
-    manifest = manifest_state(con, issues)
+    issues, issues_error = read_issues(db)
+    manifest = manifest_state(db.read_meta(), issues)
     try:
         suites: dict[str, dict[str, Any]] | None = read_suite_dicts()
         suite_error = None
     except SuiteError as exc:
         suites, suite_error = None, str(exc)
     params = {SNAPSHOT_TIME_PARAMETER: snapshot_time}
-    catalog = duckdb_backend.read_catalog(con)
+    catalog = db.catalog()
     results: list[GateResult] = []
     for t in tables:
         table_issues = [i for i in issues if i.table_name in (t, None)]
         try:
             results += _evaluate_table(
-                con,
+                db,
                 t,
                 table_issues,
                 issues_error,
@@ -115,12 +151,12 @@ def run_gates(
                 "report the message"
             )
             results += [GateResult(g, t, "error", 0, f"{g} {t}: {msg}", {}) for g in GATE_IDS]
-    write_gates(con, results)
+    db.write_gates(results)
     return results
 
 
 def _evaluate_table(
-    con: duckdb.DuckDBPyConnection,
+    con: SnapshotDb,
     t: str,
     table_issues: list[Issue],
     issues_error: str | None,
@@ -128,7 +164,7 @@ def _evaluate_table(
     suites: dict[str, dict[str, Any]] | None,
     suite_error: str | None,
     params: dict[str, Any],
-    catalog: duckdb_backend.Catalog,
+    catalog: sql_backend.Catalog,
     backend: str,
     gx_row_threshold: int,
     snapshot_time: datetime,
@@ -137,6 +173,8 @@ def _evaluate_table(
     exists = t in catalog
     rows = _count(con, t) if exists else 0
     used = choose_backend(rows, backend, gx_row_threshold) if exists else "none"
+    if used == "duckdb":  # the compiled SQL: named by the engine that ran it
+        used = con.dialect.name
     checks: list[CheckResult] = []
     gone = _table_not_delivered(t, table_issues, exists)
     if suites is not None:
@@ -152,12 +190,12 @@ def _evaluate_table(
     return out
 
 
-def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return int(con.execute(f"SELECT count(*) FROM {duckdb_backend.q(table)}").fetchall()[0][0])
+def _count(con: SnapshotDb, table: str) -> int:
+    return int(con.fetch(f"SELECT count(*) FROM {sql_backend.q(table)}")[0][0])
 
 
 def _count_distinct_rows(
-    con: duckdb.DuckDBPyConnection,
+    con: SnapshotDb,
     result: GateResult,
     suite: dict[str, Any],
     checks: list[CheckResult],
@@ -178,7 +216,7 @@ def _count_distinct_rows(
         return
     exps = [e for e in suite["expectations"] if e["meta"]["check_id"] in failing]
     try:
-        result.rows_affected = duckdb_backend.rows_failing_any(con, result.table_name, exps, params)
+        result.rows_affected = sql_backend.rows_failing_any(con, result.table_name, exps, params)
         result.details["rows_affected_is"] = "distinct rows failing any check"
     except Exception as exc:  # noqa: BLE001 - keep the (larger) sum, never hide the failure
         result.details["rows_affected_is"] = (
@@ -229,25 +267,25 @@ def _mark_unavailable(
 
 
 def _run_checks(
-    con: duckdb.DuckDBPyConnection,
+    con: SnapshotDb,
     table: str,
     suite: dict[str, Any],
     params: dict[str, Any],
     used: str,
     exists: bool,
-    catalog: duckdb_backend.Catalog,
+    catalog: sql_backend.Catalog,
     rows: int,
 ) -> list[CheckResult]:
     schema_types = {"expect_table_columns_to_match_set"}
     all_types = {e["type"] for e in suite["expectations"]}
-    out = duckdb_backend.run_suite(con, table, suite, params, schema_types, catalog)
+    out = sql_backend.run_suite(con, table, suite, params, schema_types, catalog)
     data_types = all_types - schema_types
-    if not exists or used == "duckdb":
-        return out + duckdb_backend.run_suite(con, table, suite, params, data_types, catalog, rows)
+    if not exists or used != "gx" or not isinstance(con, DuckSnapshot):
+        return out + sql_backend.run_suite(con, table, suite, params, data_types, catalog, rows)
     from auditlib.quality import gx_backend
 
     sql_only = data_types & gx_backend.GX_UNSUPPORTED
-    out += duckdb_backend.run_suite(con, table, suite, params, sql_only, catalog, rows)
+    out += sql_backend.run_suite(con, table, suite, params, sql_only, catalog, rows)
     gx_types = data_types - sql_only
     actual = catalog.get(table, {})
     missing = [
@@ -258,9 +296,9 @@ def _run_checks(
         if c not in actual
     ]
     if missing:  # GX would fail obscurely on a missing column: the compiler names it
-        return out + duckdb_backend.run_suite(con, table, suite, params, gx_types, catalog, rows)
+        return out + sql_backend.run_suite(con, table, suite, params, gx_types, catalog, rows)
     try:
-        return out + gx_backend.validate_table(con, table, suite, params, types=gx_types)
+        return out + gx_backend.validate_table(con.con, table, suite, params, types=gx_types)
     except Exception as exc:  # noqa: BLE001 - the gates of a crashed validation are 'error'
         failed = []
         for e in suite["expectations"]:

@@ -7,7 +7,7 @@ expectations name (and the primary key, for sample ids) are read from DuckDB int
 pandas, and only for tables ``run_gates`` sends here (``backend="auto"``: below
 ``gx_row_threshold`` rows; not the default, see the package docstring). The suite's
 ``unexpected_rows_expectation`` entries (SQL joins: DQ-03) are left to
-:mod:`auditlib.quality.duckdb_backend` because GX runs them only on SQL datasources.
+:mod:`auditlib.quality.sql_backend` because GX runs them only on SQL datasources.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from auditlib.quality.checks import (
     format_ref,
     new_result,
 )
-from auditlib.quality.duckdb_backend import VALUE_CHECKS, q
+from auditlib.quality.sql_backend import VALUE_CHECKS, q
 
 GX_UNSUPPORTED = frozenset({"unexpected_rows_expectation"})
 

@@ -25,10 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
-
+from auditlib.quality.sql_backend import SqlRunner
 from auditlib.quality.suites import minimisation
-from auditlib.snapshot.metadata import ISSUES_TABLE, META_TABLE, try_read_meta
+from auditlib.snapshot.metadata import ISSUES_TABLE, META_TABLE
 
 DQ01_KINDS = frozenset(
     {"missing_table", "missing_column", "cast_failure", "unreadable", "ambiguous"}
@@ -65,14 +64,14 @@ class ManifestState:
     reason: str
 
 
-def read_issues(con: duckdb.DuckDBPyConnection) -> tuple[list[Issue], str | None]:
-    """All recorded issues, or an error text when the table cannot be read."""
+def read_issues(db: SqlRunner) -> tuple[list[Issue], str | None]:
+    """All recorded issues, or an error text when the table cannot be read (any engine)."""
     try:
-        rows = con.execute(
+        rows = db.fetch(
             f"SELECT kind, table_name, column_name, row_ref, rows_affected, message "
             f"FROM {ISSUES_TABLE}"
-        ).fetchall()
-    except duckdb.Error as exc:
+        )
+    except Exception as exc:  # noqa: BLE001 - DuckDB or Spark: unreadable = unknown issues
         return [], (
             f"the snapshot has no readable {ISSUES_TABLE} table ({type(exc).__name__}), "
             "so extraction problems cannot be ruled out; rebuild the snapshot"
@@ -93,8 +92,9 @@ def is_needed_column(table: str, column: str | None) -> bool:
     return actions.get(column, "keep") != "drop"
 
 
-def manifest_state(con: duckdb.DuckDBPyConnection, issues: list[Issue]) -> ManifestState:
-    meta = try_read_meta(con) or {}
+def manifest_state(meta: dict[str, Any] | None, issues: list[Issue]) -> ManifestState:
+    """DQ-06's question, from ``_snapshot_meta`` (as read by the engine) and the issues."""
+    meta = meta or {}
     if meta.get("kind") in ("postgres", "live") and not meta.get("manifest"):
         return ManifestState("absent", "a live database has no export manifest")
     if "manifest" in meta:
