@@ -22,10 +22,15 @@ $(STAMP): pyproject.toml
 # engine, auditlib[spark], and its parity tests). Installed with apt-get when missing and
 # possible (root or password-less sudo); otherwise those tests skip and say why.
 SYSTEM_TOOLS := chromium:chromium pdftotext:poppler-utils java:default-jre-headless
+# Files (not commands) some tests need, as path:package: the PostgreSQL JDBC driver jar that
+# the Spark engine reads a live database with (auditlib.engines.spark.jdbc).
+SYSTEM_FILES := /usr/share/java/postgresql.jar:libpostgresql-jdbc-java
 
 system-packages:
 	@missing=""; for t in $(SYSTEM_TOOLS); do cmd=$${t%%:*}; pkg=$${t##*:}; \
 	  command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	for t in $(SYSTEM_FILES); do f=$${t%%:*}; pkg=$${t##*:}; \
+	  test -f $$f || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO=none; fi; \
 	  if [ "$$SUDO" != none ] && command -v apt-get >/dev/null 2>&1; then \

@@ -17,6 +17,7 @@ import pytest
         "auditlib.redaction",
         "auditlib.source.postgres.timeouts",
         "auditlib.snapshot.builder",
+        "auditlib.engines.spark.jdbc",
     ],
 )
 def test_docstring_examples(module: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from typing import Any
@@ -38,6 +39,20 @@ def test_missing_java_says_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_
         S.require_java()
 
 
+def test_missing_jdbc_jar_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    monkeypatch.setenv("AUDITLIB_JDBC_JAR", str(tmp_path / "nojar.jar"))
+    with pytest.raises(S.SparkUnavailable) as exc:
+        S.jdbc_jar()
+    assert str(exc.value) == (
+        f"no PostgreSQL JDBC driver at {tmp_path / 'nojar.jar'}: "
+        "apt-get install libpostgresql-jdbc-java or set AUDITLIB_JDBC_JAR"
+    )
+    (tmp_path / "nojar.jar").write_bytes(b"PK")
+    assert S.jdbc_jar() == str(tmp_path / "nojar.jar")
+
+
 def test_pinned_settings() -> None:
     assert S.PINNED_CONF["spark.sql.session.timeZone"] == "UTC"
     assert S.PINNED_CONF["spark.sql.jsonGenerator.ignoreNullFields"] == "false"
@@ -61,3 +76,6 @@ def test_session_is_pinned_and_described(spark: Any) -> None:
     info = S.describe_session(spark)
     assert info["engine"] == "spark" and info["master"].startswith("local")
     assert info["spark_version"].split(".")[0] >= "3"
+    # the JDBC driver jar (live PostgreSQL, engines.spark.jdbc) is loaded at creation
+    if os.path.isfile(S.jdbc_jar_path()):
+        assert S.jdbc_jar_path() in spark.conf.get("spark.jars").split(",")

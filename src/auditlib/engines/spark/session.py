@@ -21,6 +21,9 @@ MAX_DRIVER_MEMORY_GB = 4
 DEFAULT_DRIVER_MEMORY = "2g"
 MIN_SPARK = (3, 0)
 INSTALL_HINT = "pip install 'auditlib[spark]'"
+JDBC_JAR = "/usr/share/java/postgresql.jar"  # Debian's libpostgresql-jdbc-java
+JDBC_JAR_ENV = "AUDITLIB_JDBC_JAR"
+JDBC_HINT = "apt-get install libpostgresql-jdbc-java or set AUDITLIB_JDBC_JAR"
 JAVA_HINT = (
     "install a Java 17+ runtime (Debian: apt-get install default-jre-headless) or set JAVA_HOME"
 )
@@ -90,6 +93,19 @@ def require_java() -> str:
     return java
 
 
+def jdbc_jar_path() -> str:
+    """Where the PostgreSQL JDBC driver jar should be: ``$AUDITLIB_JDBC_JAR`` or Debian's."""
+    return os.environ.get(JDBC_JAR_ENV) or JDBC_JAR
+
+
+def jdbc_jar() -> str:
+    """The PostgreSQL JDBC driver jar (live PostgreSQL through Spark), or SparkUnavailable."""
+    jar = jdbc_jar_path()
+    if not os.path.isfile(jar):
+        raise SparkUnavailable(f"no PostgreSQL JDBC driver at {jar}: {JDBC_HINT}")
+    return jar
+
+
 def get_session(
     master: str | None = None,
     driver_memory: str = DEFAULT_DRIVER_MEMORY,
@@ -133,7 +149,11 @@ def get_session(
             builder = builder.config("spark.driver.host", "127.0.0.1").config(
                 "spark.driver.bindAddress", "127.0.0.1"
             )
-        for key, value in {**PINNED_CONF, **(extra_conf or {})}.items():
+        conf = {**PINNED_CONF, **(extra_conf or {})}
+        jar = jdbc_jar_path()
+        if os.path.isfile(jar):  # the JDBC source (engines.spark.jdbc); jars load at start only
+            conf["spark.jars"] = ",".join(j for j in (conf.get("spark.jars"), jar) if j)
+        for key, value in conf.items():
             builder = builder.config(key, value)
         active = builder.getOrCreate()
         # Spark's own log lines quote the rows a task failed on (a malformed CSV record, a

@@ -133,7 +133,7 @@ def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-_CATALOG_SQL = """
+CATALOG_SQL = """
 SELECT c.relname::text AS table_name, a.attname::text AS column_name,
        format_type(a.atttypid, a.atttypmod) AS pg_type, a.attnum::int AS attnum,
        has_table_privilege(c.oid, 'SELECT') AS can_select
@@ -211,7 +211,7 @@ class PostgresSource(Source):
             ).fetchone()
             rows = con.execute(
                 f"SELECT * FROM postgres_query({_sql_literal(self.alias)}, "
-                f"{_sql_literal(_CATALOG_SQL.format(schema=SCHEMA_NAME))})"
+                f"{_sql_literal(CATALOG_SQL.format(schema=SCHEMA_NAME))})"
             ).fetchall()
         except duckdb.Error as exc:
             self._abandon()
@@ -335,60 +335,7 @@ class PostgresSource(Source):
         )
 
     def _connection_error(self, exc: BaseException, doing: str) -> SourceError:
-        reason = _libpq_reason(str(exc))
-        low = reason.lower()
-        where = self._where()
-        if "lock timeout" in low:
-            m = re.search(r"reading (\S+)", doing)
-            what = f"table {m.group(1)}" if m else "a table it reads"
-            return SourceError(
-                f"{where}: {doing} gave up: another session holds a lock on {what} and did "
-                f"not release it within lock_timeout ({self._timeouts.lock} s; plan key "
-                "[source] lock_timeout_seconds). Find the holder in pg_locks / "
-                "pg_stat_activity, then retry. Server said: " + reason,
-                transient=True,
-            )
-        if "statement timeout" in low:
-            return SourceError(
-                f"{where}: {doing} took longer than statement_timeout "
-                f"({self._timeouts.statement} s; plan key [source] statement_timeout_seconds) "
-                f"and was cancelled by the server. Server said: {reason}",
-                transient=True,
-            )
-        if "password authentication failed" in low or "authentication failed" in low:
-            hint = (
-                "the server refused the password: check PGPASSWORD, ~/.pgpass or the service "
-                "file for this host/port/db/user (the password is never read from the URL)"
-            )
-            return SourceError(f"{where}: {doing} failed: {hint}. Server said: {reason}")
-        if "no password supplied" in low or "password is required" in low:
-            hint = "the server wants a password: set PGPASSWORD or add a ~/.pgpass line"
-            return SourceError(f"{where}: {doing} failed: {hint}. Server said: {reason}")
-        if "does not exist" in low and ("database" in low or "role" in low):
-            return SourceError(
-                f"{where}: {doing} failed: {reason}. Check dbname and user in the connection string."
-            )
-        if any(s in low for s in _UNREACHABLE):
-            return SourceError(
-                f"{where}: {doing} failed, the server cannot be reached: {reason}. Check host and "
-                "port, that the server runs and accepts TCP connections from this machine "
-                "(listen_addresses, pg_hba.conf, firewall), then retry.",
-                transient=True,
-            )
-        if any(s in low for s in _DROPPED):
-            return SourceError(
-                f"{where}: the connection was lost while {doing}: {reason}. No snapshot was "
-                "written from this partial read; retry when the server is available (ask the "
-                "DBA whether the session was terminated on purpose).",
-                transient=True,
-            )
-        if "permission denied" in low:
-            return SourceError(
-                f"{where}: {doing} failed: {reason}. Ask the DBA for "
-                f"GRANT USAGE ON SCHEMA {SCHEMA_NAME} and GRANT SELECT ON ALL TABLES IN SCHEMA "
-                f"{SCHEMA_NAME} to this role."
-            )
-        return SourceError(f"{where}: {doing} failed: {reason}")
+        return connection_error(self._where(), self._timeouts, str(exc), doing)
 
     def _abandon(self) -> None:
         con, self._con = self._con, None
@@ -430,17 +377,7 @@ class PostgresSource(Source):
             if table not in found:
                 continue  # absent: the builder reports missing_table
             if not selectable[table]:
-                self._issues.append(
-                    ExtractionIssue(
-                        kind="unreadable",
-                        table_name=table,
-                        message=(
-                            f"{table}: role {self._server.get('user')} may not SELECT "
-                            f"{SCHEMA_NAME}.{table}; ask the DBA for GRANT SELECT ON "
-                            f"{SCHEMA_NAME}.{table} TO {self._server.get('user')}"
-                        ),
-                    )
-                )
+                self._issues.append(unreadable_issue(table, self._server.get("user")))
                 continue
             self._tables[table] = SourceTable(
                 name=table,
@@ -458,6 +395,80 @@ class PostgresSource(Source):
                     message=f"{SCHEMA_NAME}.{table}: ignored (not a table of schema.sql)",
                 )
             )
+
+
+def unreadable_issue(table: str, user: str | None) -> ExtractionIssue:
+    """The ``unreadable`` issue of a table the role may not SELECT, with the GRANT to ask for."""
+    return ExtractionIssue(
+        kind="unreadable",
+        table_name=table,
+        message=(
+            f"{table}: role {user} may not SELECT {SCHEMA_NAME}.{table}; ask the DBA for "
+            f"GRANT SELECT ON {SCHEMA_NAME}.{table} TO {user}"
+        ),
+    )
+
+
+def connection_error(where: str, timeouts: PgTimeouts, text: str, doing: str) -> SourceError:
+    """The ``SourceError`` for a driver's / the server's error ``text`` while ``doing``.
+
+    ``where`` names host/port/dbname/user (never the password); what to do next depends on
+    the reason (lock or statement timeout, refused password, unreachable server, dropped
+    connection, missing grant). Used by ``PostgresSource`` and the Spark JDBC reader.
+    """
+    reason = _libpq_reason(text)
+    low = reason.lower()
+    if "lock timeout" in low:
+        m = re.search(r"reading (\S+)", doing)
+        what = f"table {m.group(1)}" if m else "a table it reads"
+        return SourceError(
+            f"{where}: {doing} gave up: another session holds a lock on {what} and did "
+            f"not release it within lock_timeout ({timeouts.lock} s; plan key "
+            "[source] lock_timeout_seconds). Find the holder in pg_locks / "
+            "pg_stat_activity, then retry. Server said: " + reason,
+            transient=True,
+        )
+    if "statement timeout" in low:
+        return SourceError(
+            f"{where}: {doing} took longer than statement_timeout "
+            f"({timeouts.statement} s; plan key [source] statement_timeout_seconds) "
+            f"and was cancelled by the server. Server said: {reason}",
+            transient=True,
+        )
+    if "password authentication failed" in low or "authentication failed" in low:
+        hint = (
+            "the server refused the password: check PGPASSWORD, ~/.pgpass or the service "
+            "file for this host/port/db/user (the password is never read from the URL)"
+        )
+        return SourceError(f"{where}: {doing} failed: {hint}. Server said: {reason}")
+    if "no password supplied" in low or "password is required" in low:
+        hint = "the server wants a password: set PGPASSWORD or add a ~/.pgpass line"
+        return SourceError(f"{where}: {doing} failed: {hint}. Server said: {reason}")
+    if "does not exist" in low and ("database" in low or "role" in low):
+        return SourceError(
+            f"{where}: {doing} failed: {reason}. Check dbname and user in the connection string."
+        )
+    if any(s in low for s in _UNREACHABLE):
+        return SourceError(
+            f"{where}: {doing} failed, the server cannot be reached: {reason}. Check host and "
+            "port, that the server runs and accepts TCP connections from this machine "
+            "(listen_addresses, pg_hba.conf, firewall), then retry.",
+            transient=True,
+        )
+    if any(s in low for s in _DROPPED):
+        return SourceError(
+            f"{where}: the connection was lost while {doing}: {reason}. No snapshot was "
+            "written from this partial read; retry when the server is available (ask the "
+            "DBA whether the session was terminated on purpose).",
+            transient=True,
+        )
+    if "permission denied" in low:
+        return SourceError(
+            f"{where}: {doing} failed: {reason}. Ask the DBA for "
+            f"GRANT USAGE ON SCHEMA {SCHEMA_NAME} and GRANT SELECT ON ALL TABLES IN SCHEMA "
+            f"{SCHEMA_NAME} to this role."
+        )
+    return SourceError(f"{where}: {doing} failed: {reason}")
 
 
 _UNREACHABLE = (
