@@ -71,12 +71,24 @@ class SparkSource(Protocol):
     kind: str
     partial_read_fails_snapshot: bool
 
+    def open(self) -> None:
+        """Begin the consistent read (a live database: take the snapshot)."""
+        ...
+
+    def close(self, ok: bool) -> None:
+        """End it; with ``ok`` verify that every read saw one snapshot (raise if not)."""
+        ...
+
     def tables(self) -> dict[str, SourceTable]: ...
     def issues(self) -> list[ExtractionIssue]: ...
     def snapshot_time(self) -> datetime: ...
     def describe(self) -> dict[str, Any]: ...
     def manifest_state(self) -> dict[str, Any] | None: ...
     def read_error_message(self, table: str, exc: BaseException) -> str: ...
+    def read_error(self, table: str, exc: BaseException) -> Exception:
+        """The refusal of the whole snapshot for a failed read (``partial_read_fails_snapshot``)."""
+        ...
+
     def read(self, spark: Any, st: SourceTable, columns: list[str]) -> Any:
         """The table's rows with the columns present, plus POS_FILE/POS_ROW (file order)."""
         ...
@@ -99,7 +111,15 @@ class ExportFiles:
         except SourceError as exc:
             raise SparkSnapshotError(str(exc)) from None
         self.scratch = duckdb.connect()  # footers, headers, per-part row counts only
+
+    def open(self) -> None:
+        """Discover the files, hash them, check the manifest (the export source's code)."""
         self.source.open(self.scratch)
+
+    def close(self, ok: bool) -> None:
+        """Files need no transaction (their sha256 are recorded and checked): release the
+        scratch connection."""
+        self.scratch.close()
 
     def tables(self) -> dict[str, SourceTable]:
         return self.source.tables()
@@ -118,6 +138,9 @@ class ExportFiles:
 
     def read_error_message(self, table: str, exc: BaseException) -> str:
         return self.source.read_error_message(table, RuntimeError(spark_error_text(exc)))
+
+    def read_error(self, table: str, exc: BaseException) -> Exception:
+        return SparkSnapshotError(self.read_error_message(table, exc))
 
     def files(self, st: SourceTable) -> list[Path]:
         if "parts" in st.extra:
@@ -160,9 +183,6 @@ class ExportFiles:
             frames.append(df)
         return reduce(lambda a, b: a.unionByName(b), frames)
 
-    def close(self) -> None:
-        self.scratch.close()
-
 
 def spark_error_text(exc: BaseException) -> str:
     """A Spark error reduced to its error classes (``MALFORMED_CSV_RECORD``, ...): Spark's
@@ -194,7 +214,7 @@ def _planned_select(
             continue
         out = cp.snapshot_name or ""
         if cp.name not in present:
-            select.append(F.lit(None).cast(spark_type(cp.snapshot_type or '')).alias(out))
+            select.append(F.lit(None).cast(spark_type(cp.snapshot_type or "")).alias(out))
             continue
         src = F.col(f"`{cp.name}`")
         if cp.action == "keep":
@@ -390,13 +410,15 @@ def build_spark_snapshot(
         raise SparkSnapshotError(str(exc)) from None
     if spark.conf.get("spark.sql.session.timeZone") != "UTC":
         raise SparkSnapshotError("the Spark session time zone must be UTC")
-    owned = isinstance(source, Path | str)
     src: SparkSource = ExportFiles(source) if isinstance(source, Path | str) else source
     schema, plan = load_schema(), load_minimisation()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    reading = False
     try:
         os.chmod(tmp, 0o700)
+        src.open()
+        reading = True
         issues: list[ExtractionIssue] = list(src.issues())
         available = src.tables()
         explained = {i.table_name: i for i in issues if i.kind in ("ambiguous", "unreadable")}
@@ -418,7 +440,7 @@ def build_spark_snapshot(
                     )
                 except Exception as exc:  # noqa: BLE001 - Spark's read errors: an issue
                     if src.partial_read_fails_snapshot:
-                        raise
+                        raise src.read_error(tname, exc) from None
                     del issues[mark:]
                     shutil.rmtree(tmp / tname, ignore_errors=True)
                     issues += issue_texts.unreadable(tname, src.read_error_message(tname, exc))
@@ -438,6 +460,8 @@ def build_spark_snapshot(
                     )
                 )
             snapshot_time = src.snapshot_time()
+            reading = False
+            src.close(ok=True)  # a live source: refused here if the snapshot did not hold
             finished = datetime.now(UTC)
             _write_metadata(
                 spark,
@@ -478,9 +502,10 @@ def build_spark_snapshot(
         digest = tree_sha256(tmp)
         _publish(tmp, out)
     finally:
+        if reading:
+            src.close(ok=False)
         shutil.rmtree(tmp, ignore_errors=True)
-        if owned and isinstance(src, ExportFiles):
-            src.close()
+
     summary, problems = gate_summary(gate_rows)
     return SnapshotInfo(
         path=out,
