@@ -16,7 +16,8 @@ import pytest
         "auditlib.source.postgres.conninfo",
         "auditlib.redaction",
         "auditlib.source.postgres.timeouts",
-        "auditlib.snapshot.builder",
+        "auditlib.snapshot.extraction_issues",
+        "auditlib.engines.spark.snapshot",
         "auditlib.engines.spark.jdbc",
     ],
 )

@@ -90,10 +90,10 @@ def test_spark_snapshot_has_the_duckdb_snapshot_rows(
 ) -> None:
     import duckdb
 
-    from auditlib.engines.spark.layout import META_DIR
     from auditlib.engines.spark.snapshot import build_spark_snapshot
     from auditlib.schema import load_schema
     from auditlib.snapshot.builder import build_snapshot
+    from auditlib.snapshot.parquet_layout import META_DIR
     from auditlib.snapshot.pseudonym import resolve_key
 
     if export_fixture.startswith("parts_"):

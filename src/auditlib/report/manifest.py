@@ -352,9 +352,11 @@ def verify_snapshot(run_dir: Path) -> tuple[str, str]:
         path, expected = snapshot_location(run_dir)
     except ManifestError as exc:
         return "unknown", str(exc)
-    if not path.is_file():
+    if not (path.is_file() or path.is_dir()) or path.is_symlink():
         return "absent", f"{path} is not present (deleted or kept elsewhere)"
-    actual = sha256_file(path)
+    from auditlib.snapshot.store import snapshot_sha256
+
+    actual = snapshot_sha256(path)
     if actual != expected:
         return "differs", f"{path}: sha256 {actual} but summary.json records {expected}"
     return "match", f"{path} matches summary.json"

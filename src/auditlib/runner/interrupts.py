@@ -31,6 +31,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
+from auditlib.snapshot.store import SUFFIXES
+
 log = logging.getLogger("auditlib.runner")
 
 SIGNAL_NAMES: dict[int, str] = {signal.SIGINT: "SIGINT (Ctrl-C)", signal.SIGTERM: "SIGTERM"}
@@ -118,8 +120,9 @@ def run_leftovers(out: Path, run_id: str) -> list[Path]:
     snaps = out / ".snapshots"
     paths = [out / f".tmp-{run_id}", out / ".work" / run_id]
     if not (out / run_id).exists():  # the snapshot of a run that was never published
-        paths.append(snaps / f"{run_id}.duckdb")
-    paths += sorted(snaps.glob(f".{run_id}.duckdb.building-*")) if snaps.is_dir() else []
+        paths += [snaps / f"{run_id}{suffix}" for suffix in SUFFIXES.values()]
+    for suffix in SUFFIXES.values():
+        paths += sorted(snaps.glob(f".{run_id}{suffix}.building-*")) if snaps.is_dir() else []
     return paths
 
 

@@ -28,8 +28,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from auditlib.hashing import sha256_file
 from auditlib.report.manifest import ManifestError, snapshot_location, verify_run
+from auditlib.snapshot.store import open_snapshot, snapshot_sha256
 
 COMPARED = ("severity", "entity_type", "message", "evidence")
 
@@ -128,7 +128,6 @@ def environment_notes(summary: dict[str, Any]) -> list[str]:
 
 def reperform(run_dir: Path) -> Reperformance:
     """Re-perform the run in ``run_dir``; raises :class:`CannotReperform` when it cannot."""
-    import duckdb
 
     from auditlib.config import Params
     from auditlib.quality.report import gate_findings, gate_status
@@ -152,12 +151,12 @@ def reperform(run_dir: Path) -> Reperformance:
         snap, expected = snapshot_location(run_dir)
     except ManifestError as exc:
         raise CannotReperform(str(exc)) from exc
-    if not snap.is_file():
+    if not (snap.is_file() or snap.is_dir()):
         raise CannotReperform(
             f"the snapshot {snap} is missing (deleted or kept elsewhere): "
             "nothing to re-perform the rules on"
         )
-    actual = sha256_file(snap)
+    actual = snapshot_sha256(snap)
     if actual != expected:
         raise CannotReperform(
             f"the snapshot {snap} has sha256 {actual}, but the run recorded "
@@ -183,7 +182,7 @@ def reperform(run_dir: Path) -> Reperformance:
     rep.notes = environment_notes(summary)
     statuses: dict[str, str] = {}
     findings: list[dict[str, Any]] = []
-    with duckdb.connect(str(snap), read_only=True) as con:
+    with open_snapshot(snap) as con:
         gstatus = gate_status(con)
         for g in gates:
             statuses[g] = gstatus.get(g, {}).get("status", "error")

@@ -51,6 +51,7 @@ from auditlib.runner.plan import DQ_GATE_IDS, SNAPSHOT_NOTEBOOK, EngineSettings,
 from auditlib.runner.policy_step import all_notebooks, job_parameters, stage_policy
 from auditlib.runner.sources import ResolvedSource
 from auditlib.runner.summary import assemble_summary, effective_severities
+from auditlib.snapshot.store import SUFFIXES, snapshot_name
 from auditlib.source.postgres.timeouts import PgTimeouts
 
 log = logging.getLogger("auditlib.runner")
@@ -88,7 +89,11 @@ def new_run_id(plan_name: str, as_of: date, out: Path) -> str:
     run_id, n = base, 1
     while any(
         p.exists()
-        for p in (out / run_id, out / f".tmp-{run_id}", out / ".snapshots" / f"{run_id}.duckdb")
+        for p in (
+            out / run_id,
+            out / f".tmp-{run_id}",
+            *(out / ".snapshots" / f"{run_id}{suffix}" for suffix in SUFFIXES.values()),
+        )
     ):
         n += 1
         run_id = f"{base}-{n}"
@@ -185,7 +190,8 @@ def _execute(
     (tmp / "results").mkdir()
     work = out / ".work" / run_id
     work.mkdir(parents=True)
-    snapshot_path = snap_dir / f"{run_id}.duckdb"
+    engine = req.engine or plan.engine
+    snapshot_path = snap_dir / snapshot_name(run_id, engine.name)
     user_progress = req.progress
 
     def progress(name: str, event: str, outcome: NotebookOutcome | None) -> None:
@@ -288,11 +294,15 @@ def _execute(
                 "as_of": req.as_of.isoformat(),
                 "result_dir": str(ctx.result_dir),
             }
-            snap_job = job(SNAPSHOT_NOTEBOOK, {**common, "source": req.source.spec}, pg_env)
+            snap_job = job(
+                SNAPSHOT_NOTEBOOK,
+                {**common, "source": req.source.spec, **engine.notebook_parameters()},
+                pg_env,
+            )
             with ctx.stage("snapshot"):
                 outcomes.update(run_notebooks([snap_job], 1, progress, deadline))
-            if snapshot_path.exists():
-                os.chmod(snapshot_path, 0o600)
+            if snapshot_path.is_file():
+                os.chmod(snapshot_path, 0o600)  # a Spark snapshot directory is built 0700
             snap_ok = outcomes[SNAPSHOT_NOTEBOOK].status == "ok"
             audit_params = {
                 **common,

@@ -49,7 +49,6 @@ from pathlib import Path
 from typing import Any
 
 import auditlib
-from auditlib.hashing import sha256_file as _sha256
 from auditlib.runner.context import RunContext
 from auditlib.runner.plan import DQ_GATE_IDS, POLICY_NOTEBOOK, SNAPSHOT_NOTEBOOK, Plan
 from auditlib.runner.policy_step import (
@@ -68,6 +67,7 @@ from auditlib.runner.results import (
     read_results,
 )
 from auditlib.runner.sources import ResolvedSource
+from auditlib.snapshot.store import snapshot_sha256 as _sha256
 from auditlib.steps.results import Environment, StepResult
 
 log = logging.getLogger("auditlib.runner")
@@ -242,7 +242,7 @@ def assemble_summary(ctx: RunContext) -> tuple[dict[str, Any], list[dict[str, An
                 if snapshot_path.exists()
                 else None
             ),
-            "file": f".snapshots/{ctx.run_id}.duckdb",
+            "file": f".snapshots/{snapshot_path.name}",
             "snapshot_time": snap_data.get("snapshot_time"),
             "rows": snap_data.get("rows") or {},
             "key_fingerprint": snap_data.get("key_fingerprint"),

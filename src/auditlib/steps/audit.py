@@ -22,6 +22,7 @@ from auditlib.config import Params
 from auditlib.ranking import magnitude, rank_findings
 from auditlib.rules.catalogue_loader import Rule, load_catalogue
 from auditlib.rules.engine import RuleResult, evaluate_rules, set_parameters
+from auditlib.snapshot.store import open_snapshot
 from auditlib.steps.results import Environment, RuleOutcome, StepResult, write_result
 from auditlib.steps.snapshot import as_date, default_snapshot
 
@@ -63,7 +64,7 @@ class AuditView:
         """A read-only connection to the snapshot with the run's variables, macros and
         rule views (opened once, for the charts' small aggregate queries)."""
         if self._con is None:
-            self._con = duckdb.connect(str(self.snapshot_path), read_only=True)
+            self._con = open_snapshot(self.snapshot_path)
             duckdb_resources.apply(self._con)
             set_parameters(self._con, self.as_of, self.params)
         return self._con
@@ -204,7 +205,7 @@ def run_audit(
             path, day, p, [r.id for r in rules], sev, master=spark_master
         )
     elif engine == "duckdb":
-        with duckdb.connect(str(path), read_only=True) as con:
+        with open_snapshot(path) as con:  # a Parquet snapshot Spark wrote is read too
             duckdb_resources.apply(con)  # the plan's memory limit: rules spill, not fail
             results = evaluate_rules(con, day, p, rule_ids=[r.id for r in rules], severities=sev)
     else:

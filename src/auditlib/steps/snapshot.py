@@ -30,7 +30,7 @@ import pandas as pd
 from auditlib.cache import cache_dir
 from auditlib.dates import today_stockholm
 from auditlib.demo.cached import demo_export
-from auditlib.hashing import sha256_file
+from auditlib.snapshot.store import SUFFIXES, open_snapshot, snapshot_name, snapshot_sha256
 from auditlib.source import Source, open_source
 from auditlib.source.spec import DEMO, parse_source_spec
 from auditlib.steps.results import Environment, RuleOutcome, StepResult, write_result
@@ -171,10 +171,23 @@ def _gate_rows(gates_long: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def _target_path(snapshot_path: str | Path | None) -> Path:
+def _target_path(snapshot_path: str | Path | None, engine: str) -> Path:
     if snapshot_path is None:
-        return cache_dir() / "snapshots" / f"adhoc-{os.getpid()}.duckdb"
+        return cache_dir() / "snapshots" / snapshot_name(f"adhoc-{os.getpid()}", engine)
     return Path(snapshot_path)
+
+
+def _build_on_spark(
+    spec: str, out_path: Path, spark_master: str | None
+) -> tuple[str, dict[str, float]]:
+    """``engine="spark"``: the Parquet snapshot, its issues and gates, built by Spark."""
+    from auditlib.engines.spark.session import get_session
+    from auditlib.engines.spark.snapshot import build_spark_snapshot, open_spark_source
+
+    t0 = time.perf_counter()
+    spark = get_session(spark_master)
+    info = build_spark_snapshot(spark, open_spark_source(parse_source_spec(spec), spark), out_path)
+    return info.sha256, {"extract_and_gates_seconds": round(time.perf_counter() - t0, 3)}
 
 
 def run_snapshot(
@@ -182,34 +195,44 @@ def run_snapshot(
     snapshot_path: str | Path | None = None,
     as_of: str | date | None = None,
     result_dir: str | Path | None = None,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
 ) -> SnapshotView:
     """Build the snapshot of ``source`` and report its gates.
 
     ``source``: an export directory, a PostgreSQL conninfo without password, or
     ``"demo"``/``None`` (demo data for ``as_of``). With ``source`` and ``snapshot_path``
-    both ``None`` the cached demo snapshot of the day is reused.
+    both ``None`` the cached demo snapshot of the day is reused. ``engine="spark"``: Spark
+    reads the source and writes a Parquet snapshot directory (``auditlib[spark]``; master
+    ``spark_master``), with the same issues and gates (:mod:`auditlib.engines.spark`).
     """
+    if engine not in SUFFIXES:
+        raise ValueError(f"unknown engine {engine!r}; known: {', '.join(SUFFIXES)}")
     from auditlib.quality import gate_findings, gate_status
 
     t0 = time.perf_counter()
     day = as_date(as_of)
     timings: dict[str, float] = {}
     sha256 = None
-    if source is None and snapshot_path is None:
+    if source is None and snapshot_path is None and engine == "duckdb":
         path = default_snapshot(day)
     else:
-        path = _target_path(snapshot_path)
+        path = _target_path(snapshot_path, engine)
         if path.exists():
             raise FileExistsError(
                 f"snapshot file {path} exists already; a snapshot is never "
                 "overwritten: pass a new snapshot_path"
             )
         parsed = parse_source_spec(source or DEMO)  # refuses a password before any work
-        src = open_source(str(demo_export(day)) if parsed.kind == DEMO else parsed)
-        _preimport_great_expectations()
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        sha256, timings = _build(src, path)
-    with duckdb.connect(str(path), read_only=True) as con:
+        if engine == "spark":
+            spec = str(demo_export(day)) if parsed.kind == DEMO else (source or DEMO)
+            sha256, timings = _build_on_spark(spec, path, spark_master)
+        else:
+            src = open_source(str(demo_export(day)) if parsed.kind == DEMO else parsed)
+            _preimport_great_expectations()
+            sha256, timings = _build(src, path)
+    with open_snapshot(path) as con:
         meta = _meta(con)
         tables = con.execute(
             "SELECT table_name, format, rows_source, rows_snapshot, input_sha256 "
@@ -231,7 +254,7 @@ def run_snapshot(
     problems = gates_long[gates_long["status"] != "pass"].reset_index(drop=True)
     view = SnapshotView(
         path=path,
-        sha256=sha256 or sha256_file(path),
+        sha256=sha256 or snapshot_sha256(path),
         seconds=time.perf_counter() - t0,
         meta=meta,
         tables=tables,

@@ -1,8 +1,10 @@
 """``run_audit(engine="spark")``: a snapshot's rules evaluated by Spark.
 
-The snapshot the runner's snapshot notebook built (a DuckDB file: minimised,
-pseudonymised, with its gate results) is staged as Parquet, one directory per table the
-rules read, and Spark evaluates the rules on it (:func:`.rules.evaluate_rules_spark`).
+A Parquet snapshot built by Spark (``auditlib run --engine spark``: a directory,
+:mod:`.snapshot`) is read in place: its tables and its gate rows. A DuckDB snapshot file
+(minimised, pseudonymised, with its gate results) is staged as Parquet, one directory per
+table the rules read, and Spark evaluates the rules on it
+(:func:`.rules.evaluate_rules_spark`).
 The staging directory holds pseudonymised data: it is created 0700 under
 ``$AUDITLIB_SPARK_STAGING`` (a path every executor can read: on a cluster a shared mount)
 or the system temp directory, and removed when the rules are done.
@@ -44,6 +46,22 @@ def evaluate_snapshot(
     )
 
     spark = get_session(master)
+    if Path(snapshot_path).is_dir():  # a Parquet snapshot built by Spark: read in place
+        from auditlib.engines.spark.gates import SparkGateDb, read_gate_rows
+
+        SparkGateDb(spark, snapshot_path)  # the tables as temp views
+        rows = read_gate_rows(spark, snapshot_path)
+        results = evaluate_rules_spark(
+            spark,
+            as_of,
+            params,
+            rule_ids,
+            severities,
+            gate_rows=None
+            if rows is None
+            else [(r.gate_id, r.table_name, r.status, r.message) for r in rows],
+        )
+        return results, describe_session(spark)
     rules = resolve_rule_ids(rule_ids)
     needed = sorted(
         {t for r in rules for t in r.tables} | {g.table for r in rules for g in rule_guards(r)}

@@ -14,10 +14,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from auditlib.engines.spark.layout import GATES_DIR, METADATA_DIRS, SCHEMAS
 from auditlib.quality.sql_backend import SPARK, Catalog
 from auditlib.schema import load_schema
 from auditlib.snapshot.metadata import GATES_TABLE, META_TABLE, GateResult
+from auditlib.snapshot.parquet_layout import GATES_DIR, METADATA_DIRS, SCHEMAS
 
 _DOUBLE_QUOTED = "spark.sql.ansi.doubleQuotedIdentifiers"
 # Spark's type names in DuckDB's catalog spelling (what the suites' types are compared in)

@@ -44,7 +44,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from auditlib import __version__
-from auditlib.engines.spark.layout import MARKER, METADATA_DIRS, SCHEMAS, TABLES_TABLE
 from auditlib.engines.spark.pseudonym import NOT_BLANK, email_norm_column, hmac_column
 from auditlib.engines.spark.tables import spark_type
 from auditlib.schema import SCHEMA_NAME, Table, load_schema
@@ -52,7 +51,9 @@ from auditlib.snapshot import extraction_issues as issue_texts
 from auditlib.snapshot import metadata
 from auditlib.snapshot.builder import SnapshotInfo, gate_summary
 from auditlib.snapshot.minimisation import ColumnPlan, load_minimisation, minimisation_toml
+from auditlib.snapshot.parquet_layout import MARKER, METADATA_DIRS, SCHEMAS, TABLES_TABLE
 from auditlib.snapshot.pseudonym import resolve_key
+from auditlib.snapshot.store import tree_sha256
 from auditlib.source.base import ExtractionIssue, SourceTable
 
 CHECK_PREFIX = "__auditlib_cast_failed_"  # side columns, never written
@@ -356,17 +357,6 @@ def _write_metadata(
         df.coalesce(1).write.mode("error").parquet(str(root / METADATA_DIRS[view]))
 
 
-def tree_sha256(root: Path) -> str:
-    """sha256 over the snapshot directory: every file's relative path and sha256, sorted."""
-    from auditlib.hashing import sha256_file
-
-    h = hashlib.sha256()
-    for p in sorted(root.rglob("*")):
-        if p.is_file() and not p.name.endswith(".crc"):
-            h.update(f"{p.relative_to(root).as_posix()}\0{sha256_file(p)}\n".encode())
-    return h.hexdigest()
-
-
 @contextmanager
 def _parquet_micros(spark: Any) -> Iterator[None]:
     old = spark.conf.get("spark.sql.parquet.outputTimestampType")
@@ -413,7 +403,7 @@ def build_spark_snapshot(
     src: SparkSource = ExportFiles(source) if isinstance(source, Path | str) else source
     schema, plan = load_schema(), load_minimisation()
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-{os.getpid()}-", dir=out.parent))
     reading = False
     try:
         os.chmod(tmp, 0o700)

@@ -23,6 +23,12 @@ META_DIR = METADATA_DIRS[META_TABLE]
 GATES_DIR = METADATA_DIRS[GATES_TABLE]
 MARKER = "auditlib-spark-snapshot.json"  # written last: a directory without it is no snapshot
 
+# metadata columns holding JSON text (DuckDB's JSON type in a .duckdb snapshot)
+JSON_COLUMNS = {
+    META_TABLE: ("value",),
+    TABLES_TABLE: ("columns",),
+    GATES_TABLE: ("details",),
+}
 SCHEMAS = {
     META_TABLE: "key STRING, value STRING",
     TABLES_TABLE: "table_name STRING, origin STRING, format STRING, rows_source BIGINT, "
