@@ -15,7 +15,8 @@ Layout (spec apart from backend, pandera-style):
 - ``expectations/<table>.json``: the suites, the reviewed artefact, generated from
   ``schema.sql`` + ``minimisation.toml`` by :mod:`.suites` (``make regen``);
   a test keeps them equal to the generated ones. Each expectation names its gate.
-- :mod:`.sql_backend`: compiles every expectation type used into DuckDB SQL.
+- :mod:`.sql_backend`: compiles every expectation type used into SQL, in DuckDB's or Spark's
+  dialect (a Spark snapshot's gates: ``auditlib.engines.spark.gates``).
 - :mod:`.gx_backend`: runs the same suite with real Great Expectations on pandas.
 - :mod:`.gates`: picks the backend per table, adds the builder's extraction issues
   (DQ-01) and manifest issues (DQ-06), and writes ``_audit_gates``.

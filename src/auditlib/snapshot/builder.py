@@ -35,7 +35,6 @@ Decisions where the contract was silent:
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import time
@@ -47,13 +46,13 @@ from typing import Any
 
 import duckdb
 
-from auditlib import __version__, duckdb_resources
+from auditlib import duckdb_resources
 from auditlib.gate_registry import blocked_tables
 from auditlib.hashing import sha256_file
-from auditlib.schema import SCHEMA_NAME, Table, load_schema
+from auditlib.schema import Table, load_schema
 from auditlib.snapshot import atomic, metadata
 from auditlib.snapshot import extraction_issues as issue_texts
-from auditlib.snapshot.minimisation import ColumnPlan, load_minimisation, minimisation_toml
+from auditlib.snapshot.minimisation import ColumnPlan, load_minimisation
 from auditlib.snapshot.pseudonym import (
     MACRO_EMAIL,
     MACRO_HMAC,
@@ -390,24 +389,15 @@ def _build_into(
     metadata.write_tables(con, records)
     metadata.write_meta(
         con,
-        {
-            "source": source.describe(),
-            "kind": source.kind,
-            # DQ-06 reads this: was there a manifest to verify? (null = none expected: live)
-            "manifest": source.manifest_state(),
-            "snapshot_time": snapshot_time.isoformat(),
-            "started_at": started.isoformat(),
-            "finished_at": finished.isoformat(),
-            "seconds": (finished - started).total_seconds(),
-            "schema_name": SCHEMA_NAME,
-            "schema_sha256": schema.sha256,
-            "minimisation_sha256": _sha256_text(minimisation_toml()),
-            "snapshot_format_version": metadata.SNAPSHOT_FORMAT_VERSION,
-            "key_fingerprint": pkey.fingerprint,
-            "key_source": pkey.source,
-            "auditlib_version": __version__,
-            "packages": metadata.package_versions(),
-        },
+        metadata.snapshot_meta(
+            source,
+            snapshot_time,
+            started,
+            finished,
+            schema.sha256,
+            pkey.fingerprint,
+            pkey.source,
+        ),
     )
     try:
         results = gates(con, snapshot_time)
@@ -430,7 +420,3 @@ def _build_into(
         issues=len(issues),
         gate_rows=list(results),
     )
-
-
-def _sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()

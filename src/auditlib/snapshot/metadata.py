@@ -10,9 +10,11 @@ its fingerprint, and issue messages never quote a source row's content.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import metadata as importlib_metadata
 from typing import Any
 
@@ -44,6 +46,77 @@ class TableRecord:
     rows_snapshot: int
     input_sha256: str | None
     columns: list[dict[str, Any]]
+
+    def row(self) -> tuple[Any, ...]:
+        """The ``_snapshot_tables`` row (columns as JSON text)."""
+        return (
+            self.table_name,
+            self.origin,
+            self.format,
+            self.rows_source,
+            self.rows_snapshot,
+            self.input_sha256,
+            json.dumps(self.columns),
+        )
+
+
+def issue_row(i: ExtractionIssue) -> tuple[Any, ...]:
+    """The ``_extraction_issues`` row of an issue."""
+    return (i.kind, i.table_name, i.column_name, i.row_ref, i.rows_affected, i.message)
+
+
+def meta_rows(meta: dict[str, Any]) -> list[tuple[str, str]]:
+    """``_snapshot_meta`` rows: key, value as JSON text."""
+    return [(k, json.dumps(v, default=str)) for k, v in meta.items()]
+
+
+def decode_meta(rows: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """``_snapshot_meta`` rows (value as JSON text) as a dict; a value that is not JSON is
+    kept as text."""
+    out: dict[str, Any] = {}
+    for k, v in rows:
+        try:
+            out[k] = json.loads(v) if v is not None else None
+        except json.JSONDecodeError:
+            out[k] = v
+    return out
+
+
+def snapshot_meta(
+    source: Any,
+    snapshot_time: datetime,
+    started: datetime,
+    finished: datetime,
+    schema_sha256: str,
+    key_fingerprint: str,
+    key_source: str,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The ``_snapshot_meta`` content of a snapshot, whichever engine built it. ``source`` is
+    a source object with ``describe()``, ``kind`` and ``manifest_state()``."""
+    from auditlib import __version__
+    from auditlib.schema import SCHEMA_NAME
+    from auditlib.snapshot.minimisation import minimisation_toml
+
+    return {
+        "source": source.describe(),
+        "kind": source.kind,
+        # DQ-06 reads this: was there a manifest to verify? (null = none expected: live)
+        "manifest": source.manifest_state(),
+        "snapshot_time": snapshot_time.isoformat(),
+        "started_at": started.isoformat(),
+        "finished_at": finished.isoformat(),
+        "seconds": (finished - started).total_seconds(),
+        "schema_name": SCHEMA_NAME,
+        "schema_sha256": schema_sha256,
+        "minimisation_sha256": hashlib.sha256(minimisation_toml().encode("utf-8")).hexdigest(),
+        "snapshot_format_version": SNAPSHOT_FORMAT_VERSION,
+        "key_fingerprint": key_fingerprint,
+        "key_source": key_source,
+        "auditlib_version": __version__,
+        **extra,
+        "packages": package_versions(),
+    }
 
 
 @dataclass
@@ -100,11 +173,7 @@ def write_issues(con: duckdb.DuckDBPyConnection, issues: list[ExtractionIssue]) 
     )
     if issues:
         con.executemany(
-            f"INSERT INTO {ISSUES_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (i.kind, i.table_name, i.column_name, i.row_ref, i.rows_affected, i.message)
-                for i in issues
-            ],
+            f"INSERT INTO {ISSUES_TABLE} VALUES (?, ?, ?, ?, ?, ?)", [issue_row(i) for i in issues]
         )
 
 
@@ -115,40 +184,20 @@ def write_tables(con: duckdb.DuckDBPyConnection, records: list[TableRecord]) -> 
         "columns JSON)"
     )
     con.executemany(
-        "INSERT INTO _snapshot_tables VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                r.table_name,
-                r.origin,
-                r.format,
-                r.rows_source,
-                r.rows_snapshot,
-                r.input_sha256,
-                json.dumps(r.columns),
-            )
-            for r in records
-        ],
+        "INSERT INTO _snapshot_tables VALUES (?, ?, ?, ?, ?, ?, ?)", [r.row() for r in records]
     )
 
 
 def write_meta(con: duckdb.DuckDBPyConnection, meta: dict[str, Any]) -> None:
     con.execute(f"CREATE OR REPLACE TABLE {META_TABLE} (key VARCHAR PRIMARY KEY, value JSON)")
-    con.executemany(
-        f"INSERT INTO {META_TABLE} VALUES (?, ?)",
-        [(k, json.dumps(v, default=str)) for k, v in meta.items()],
-    )
+    con.executemany(f"INSERT INTO {META_TABLE} VALUES (?, ?)", meta_rows(meta))
 
 
 def read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """``_snapshot_meta`` as a dict (values decoded from JSON). Raises duckdb.Error if absent."""
-    rows = con.execute(f"SELECT key, CAST(value AS VARCHAR) FROM {META_TABLE}").fetchall()
-    out: dict[str, Any] = {}
-    for k, v in rows:
-        try:
-            out[k] = json.loads(v) if v is not None else None
-        except json.JSONDecodeError:
-            out[k] = v
-    return out
+    return decode_meta(
+        con.execute(f"SELECT key, CAST(value AS VARCHAR) FROM {META_TABLE}").fetchall()
+    )
 
 
 def try_read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:

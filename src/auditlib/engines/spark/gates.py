@@ -16,7 +16,7 @@ from typing import Any
 
 from auditlib.quality.sql_backend import SPARK, Catalog
 from auditlib.schema import load_schema
-from auditlib.snapshot.metadata import GATES_TABLE, META_TABLE, GateResult
+from auditlib.snapshot.metadata import GATES_TABLE, META_TABLE, GateResult, decode_meta
 from auditlib.snapshot.parquet_layout import GATES_DIR, METADATA_DIRS, SCHEMAS
 
 _DOUBLE_QUOTED = "spark.sql.ansi.doubleQuotedIdentifiers"
@@ -84,16 +84,9 @@ class SparkGateDb:
 
     def read_meta(self) -> dict[str, Any] | None:
         try:
-            rows = self.fetch(f"SELECT key, value FROM {META_TABLE}")
+            return decode_meta(self.fetch(f"SELECT key, value FROM {META_TABLE}"))
         except Exception:  # noqa: BLE001 - no readable metadata: DQ-06 says 'unknown'
             return None
-        out: dict[str, Any] = {}
-        for k, v in rows:
-            try:
-                out[k] = json.loads(v) if v is not None else None
-            except json.JSONDecodeError:
-                out[k] = v
-        return out
 
     def write_gates(self, results: list[GateResult]) -> None:
         rows = [r.row() for r in results]

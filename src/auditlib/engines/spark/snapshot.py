@@ -31,7 +31,6 @@ metadata tables (:mod:`.layout`: ``snapshot_meta``, ``snapshot_tables``,
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -43,14 +42,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from auditlib import __version__
 from auditlib.engines.spark.pseudonym import NOT_BLANK, email_norm_column, hmac_column
 from auditlib.engines.spark.tables import spark_type
-from auditlib.schema import SCHEMA_NAME, Table, load_schema
+from auditlib.schema import Table, load_schema
 from auditlib.snapshot import extraction_issues as issue_texts
 from auditlib.snapshot import metadata
 from auditlib.snapshot.builder import SnapshotInfo, gate_summary
-from auditlib.snapshot.minimisation import ColumnPlan, load_minimisation, minimisation_toml
+from auditlib.snapshot.minimisation import ColumnPlan, load_minimisation
 from auditlib.snapshot.parquet_layout import MARKER, METADATA_DIRS, SCHEMAS, TABLES_TABLE
 from auditlib.snapshot.pseudonym import resolve_key
 from auditlib.snapshot.store import tree_sha256
@@ -334,23 +332,9 @@ def _write_metadata(
     from auditlib.snapshot.metadata import ISSUES_TABLE, META_TABLE
 
     content = {
-        META_TABLE: [(k, json.dumps(v, default=str)) for k, v in meta.items()],
-        TABLES_TABLE: [
-            (
-                r.table_name,
-                r.origin,
-                r.format,
-                r.rows_source,
-                r.rows_snapshot,
-                r.input_sha256,
-                json.dumps(r.columns),
-            )
-            for r in records
-        ],
-        ISSUES_TABLE: [
-            (i.kind, i.table_name, i.column_name, i.row_ref, i.rows_affected, i.message)
-            for i in issues
-        ],
+        META_TABLE: metadata.meta_rows(meta),
+        TABLES_TABLE: [r.row() for r in records],
+        ISSUES_TABLE: [metadata.issue_row(i) for i in issues],
     }
     for view, rows in content.items():
         df = spark.createDataFrame(rows, SCHEMAS[view])
@@ -458,27 +442,17 @@ def build_spark_snapshot(
                 tmp,
                 issues,
                 records,
-                {
-                    "source": src.describe(),
-                    "kind": src.kind,
-                    "manifest": src.manifest_state(),
-                    "snapshot_time": snapshot_time.isoformat(),
-                    "started_at": started.isoformat(),
-                    "finished_at": finished.isoformat(),
-                    "seconds": (finished - started).total_seconds(),
-                    "schema_name": SCHEMA_NAME,
-                    "schema_sha256": schema.sha256,
-                    "minimisation_sha256": hashlib.sha256(
-                        minimisation_toml().encode("utf-8")
-                    ).hexdigest(),
-                    "snapshot_format_version": metadata.SNAPSHOT_FORMAT_VERSION,
-                    "key_fingerprint": pkey.fingerprint,
-                    "key_source": pkey.source,
-                    "auditlib_version": __version__,
-                    "engine": "spark",
-                    "spark_version": spark.version,
-                    "packages": metadata.package_versions(),
-                },
+                metadata.snapshot_meta(
+                    src,
+                    snapshot_time,
+                    started,
+                    finished,
+                    schema.sha256,
+                    pkey.fingerprint,
+                    pkey.source,
+                    engine="spark",
+                    spark_version=spark.version,
+                ),
             )
             gate_rows: list[metadata.GateResult] = []
             if gates:
