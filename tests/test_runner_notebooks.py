@@ -19,7 +19,7 @@ AUDIT_PARAMETERS = {
     "engine",
     "spark_master",
 }
-SNAPSHOT_PARAMETERS = {"source", "snapshot_path", "result_dir", "as_of"}
+SNAPSHOT_PARAMETERS = {"source", "snapshot_path", "result_dir", "as_of", "engine", "spark_master"}
 
 
 def _read(name: str) -> nbformat.NotebookNode:
