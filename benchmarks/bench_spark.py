@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -105,7 +106,7 @@ def step_spark(export: Path, work: Path) -> dict:
 
     threading.Thread(target=sample, daemon=True).start()
     t0 = time.perf_counter()
-    spark = get_session("local[2]", driver_memory="2g")
+    spark = get_session("local[2]", driver_memory=os.environ.get("BENCH_SPARK_DRIVER", "2g"))
     start_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     info = build_spark_snapshot(spark, export, work / "snapshot.parquet", key=KEY)

@@ -52,7 +52,7 @@ from auditlib.snapshot.minimisation import ColumnPlan, load_minimisation
 from auditlib.snapshot.parquet_layout import MARKER, METADATA_DIRS, SCHEMAS, TABLES_TABLE
 from auditlib.snapshot.pseudonym import resolve_key
 from auditlib.snapshot.store import tree_sha256
-from auditlib.source.base import ExtractionIssue, SourceTable
+from auditlib.source.base import ExtractionIssue, SourceError, SourceTable
 
 CHECK_PREFIX = "__auditlib_cast_failed_"  # side columns, never written
 POS_FILE, POS_ROW = "__auditlib_file", "__auditlib_row"  # file order, never written
@@ -193,9 +193,14 @@ def spark_error_text(exc: BaseException) -> str:
     """
     import re
 
-    classes = list(dict.fromkeys(re.findall(r"\[([A-Z][A-Z0-9_]+(?:\.[A-Z0-9_]+)*)\]", str(exc))))
+    try:
+        text = str(exc)
+    except Exception:  # noqa: BLE001 - py4j's str() fails when the JVM is gone
+        text = ""
+    classes = list(dict.fromkeys(re.findall(r"\[([A-Z][A-Z0-9_]+(?:\.[A-Z0-9_]+)*)\]", text)))
     if not classes:
-        return f"Spark error ({type(exc).__name__})"
+        lost = "the Spark JVM is gone" if not text else type(exc).__name__
+        return f"Spark error ({lost})"
     return "Spark error " + ", ".join(classes[:4])
 
 
@@ -465,6 +470,13 @@ def build_spark_snapshot(
         )
         digest = tree_sha256(tmp)
         _publish(tmp, out)
+    except (SparkSnapshotError, SourceError):
+        raise
+    except Exception as exc:  # Spark itself failed (a lost JVM, no memory): fail closed
+        raise SparkSnapshotError(
+            f"Spark failed while building the snapshot ({spark_error_text(exc)}); no snapshot "
+            "was written. Give the executors more memory (or the driver, up to 4g) and rerun"
+        ) from None
     finally:
         if reading:
             src.close(ok=False)
