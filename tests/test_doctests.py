@@ -17,6 +17,7 @@ import pytest
         "auditlib.redaction",
         "auditlib.source.postgres.timeouts",
         "auditlib.snapshot.extraction_issues",
+        "auditlib.snapshot.text_shapes",
         "auditlib.engines.spark.snapshot",
         "auditlib.engines.spark.jdbc",
     ],

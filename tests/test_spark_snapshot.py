@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 import pytest
@@ -206,3 +207,92 @@ def test_cli_snapshot_engine_spark_bad_input_as_on_duckdb(
     assert "blocking gates failed" in text
     assert (out / "audit_gates").is_dir()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+TEXT_CASES = {
+    "BIGINT": [
+        "42",
+        " 42 ",
+        "42.0",
+        "4.2e1",
+        "+42",
+        "-0",
+        "0x10",
+        "1_000",
+        "42.5",
+        "",
+        "1,000",
+        "9223372036854775808",
+        "\t42",
+        "٤٢",
+    ],
+    "INTEGER": ["2147483648", "7", "07"],
+    "DATE": [
+        "2024-03-01",
+        "2024-3-1",
+        "2024-03-01T10:00:00",
+        "20240301",
+        " 2024-03-01 ",
+        "2024-02-30",
+        "2024/03/01",
+        "2024-03-01Z",
+    ],
+    "BOOLEAN": ["true", "TRUE", "t", "1", "yes", "Y", "on", "0", "f", "false ", " true", "no"],
+    "DECIMAL(12,2)": [
+        "1.005",
+        "1.015",
+        "12.345",
+        "1e3",
+        "1,5",
+        "-0.001",
+        "9999999999.995",
+        "  3.1 ",
+    ],
+    "TIMESTAMPTZ": [
+        "2024-03-01T10:00:00+00:00",
+        "2024-03-01T10:00:00Z",
+        "2024-03-01 10:00:00+01",
+        "2024-03-01T10:00:00+0100",
+        "2024-03-01T10:00:00.123456+02:00",
+        "2024-03-01T10:00:00 +01:00",
+        "2024-03-01T10:00+01:00",
+        "2024-03-01T24:00:00+00:00",
+        "2024-02-30T10:00:00+00:00",
+        " 2024-03-01T10:00:00+00:00",
+        "2024-03-01T10:00:00-05:30",
+        "2024-03-01T10:00:00",
+        "2024-03-01T10:00:00.5z",
+    ],
+}
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("duck_type", sorted(TEXT_CASES))
+def test_text_values_cast_alike_on_both_engines(spark: Any, duck_type: str) -> None:
+    """A text value (CSV) is read as its schema type, or is a cast failure, the same on both
+    engines (auditlib.snapshot.text_shapes: no rounding of '42.5', no guessed time zone)."""
+    import duckdb
+    from pyspark.sql import functions as F
+
+    from auditlib.engines.spark.snapshot import cast_column
+    from auditlib.snapshot.builder import _cast_expr
+
+    values = TEXT_CASES[duck_type]
+    df = spark.createDataFrame([(i, v) for i, v in enumerate(values)], "i INT, v STRING")
+    got = {
+        r["i"]: r["c"]
+        for r in df.select("i", cast_column(F.col("v"), "string", duck_type).alias("c")).collect()
+    }
+    with duckdb.connect() as con:
+        con.execute("SET TimeZone = 'UTC'")
+        for i, v in enumerate(values):
+            (want,) = con.execute(
+                f"SELECT {_cast_expr('v', 'VARCHAR', duck_type)} FROM (SELECT ? AS v)", [v]
+            ).fetchone()
+            if duck_type == "TIMESTAMPTZ" and want is not None:
+                want = want.astimezone(UTC).replace(tzinfo=None)
+                g = got[i]
+                assert g is not None and g.replace(tzinfo=None) == want, (v, g, want)
+            else:
+                assert got[i] == want, (v, got[i], want)
+    assert got[values.index("42.5")] is None if duck_type == "BIGINT" else True

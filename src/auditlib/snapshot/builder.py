@@ -61,6 +61,7 @@ from auditlib.snapshot.pseudonym import (
     install_macros,
     resolve_key,
 )
+from auditlib.snapshot.text_shapes import shape as text_shape
 from auditlib.source.base import ExtractionIssue, Source, SourceError, SourceTable
 
 log = logging.getLogger(__name__)
@@ -73,8 +74,6 @@ GateRun = Callable[[duckdb.DuckDBPyConnection, datetime], list[metadata.GateResu
 # DuckDB's DESCRIBE names for the schema's duck_type spellings.
 _TYPE_ALIASES = {"TIMESTAMPTZ": "TIMESTAMP WITH TIME ZONE"}
 _NOT_BLANK = r"[^\s\v\p{Z}]"
-# A time of day followed by an offset (Z, +01, +0100, +01:00) at the end of the text.
-_TS_WITH_OFFSET = r"\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*([zZ]|[+-]\d{2}(:?\d{2})?)$"
 # One side column per table while copying: bit i set = the i-th cast-checked column failed.
 # Mostly 0, so it compresses to (almost) nothing; dropped right after the stats query.
 CHECK_COLUMN = "_auditlib_cast_failures"
@@ -118,16 +117,12 @@ def _same_type(source_type: str, target: str) -> bool:
 
 
 def _cast_expr(src: str, source_type: str, target: str) -> str:
-    """TRY_CAST, except that text must carry an offset to become a TIMESTAMPTZ.
-
-    The export format promises "timestamps ISO 8601 with offset"; a text timestamp
-    without one would be a guess about its time zone, so it counts as a cast failure.
-    """
-    if target == "TIMESTAMPTZ" and source_type.upper() == "VARCHAR":
-        return (
-            f"CASE WHEN regexp_matches({src}, '{_TS_WITH_OFFSET}') "
-            f"THEN TRY_CAST({src} AS TIMESTAMPTZ) END"
-        )
+    """TRY_CAST, except that text must have the plain shape of its type to be read
+    (:mod:`auditlib.snapshot.text_shapes`: the same on Spark; a timestamp needs its offset,
+    '42.5' is not the BIGINT 43)."""
+    pattern = text_shape(target)
+    if pattern is not None and source_type.upper() == "VARCHAR":
+        return f"CASE WHEN regexp_matches({src}, '{pattern}') THEN TRY_CAST({src} AS {target}) END"
     return f"TRY_CAST({src} AS {target})"
 
 

@@ -52,12 +52,11 @@ from auditlib.snapshot.minimisation import ColumnPlan, load_minimisation
 from auditlib.snapshot.parquet_layout import MARKER, METADATA_DIRS, SCHEMAS, TABLES_TABLE
 from auditlib.snapshot.pseudonym import resolve_key
 from auditlib.snapshot.store import tree_sha256
+from auditlib.snapshot.text_shapes import shape as text_shape
 from auditlib.source.base import ExtractionIssue, SourceError, SourceTable
 
 CHECK_PREFIX = "__auditlib_cast_failed_"  # side columns, never written
 POS_FILE, POS_ROW = "__auditlib_file", "__auditlib_row"  # file order, never written
-# Java regex: a time of day followed by an offset at the end (builder._TS_WITH_OFFSET)
-_TS_WITH_OFFSET = r"\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*([zZ]|[+-]\d{2}(:?\d{2})?)$"
 
 
 class SparkSnapshotError(Exception):
@@ -226,9 +225,7 @@ def _planned_select(
             if types[cp.name].upper() == target.upper():
                 select.append(src.alias(out))
                 continue
-            cast = src.try_cast(target)
-            if cp.column.is_timestamp and types[cp.name] == "string":
-                cast = F.when(src.rlike(_TS_WITH_OFFSET), cast)
+            cast = cast_column(src, types[cp.name], cp.column.duck_type)
             select.append(cast.alias(out))
             flag = f"{CHECK_PREFIX}{len(checks)}"
             select.append((src.isNotNull() & cast.isNull()).alias(flag))
@@ -240,6 +237,18 @@ def _planned_select(
         elif cp.action == "flag":
             select.append(F.coalesce(src.cast("string").rlike(NOT_BLANK), F.lit(False)).alias(out))
     return select, checks
+
+
+def cast_column(src: Any, source_type: str, duck_type: str) -> Any:
+    """``try_cast`` to the schema type; text must have the plain shape of its type
+    (:mod:`auditlib.snapshot.text_shapes`, as the DuckDB builder's ``_cast_expr``)."""
+    from pyspark.sql import functions as F
+
+    cast = src.try_cast(spark_type(duck_type))
+    pattern = text_shape(duck_type)
+    if pattern is not None and source_type == "string":
+        cast = F.when(src.rlike(pattern), cast)
+    return cast
 
 
 def _row_ref(table: Table) -> Any:
