@@ -142,6 +142,8 @@ def get_session(
             .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
             .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
             .config("spark.driver.memory", driver_memory)
+            # silent from the start (Spark >= 3.5; setLogLevel below for older ones)
+            .config("spark.log.level", "OFF")
         )
         chosen = master or os.environ.get("AUDITLIB_SPARK_MASTER") or DEFAULT_MASTER
         if chosen.startswith("local"):
