@@ -52,6 +52,7 @@ def test_spark_run_gives_the_duckdb_findings(
     # the snapshot, its issues and gates were built by Spark: a Parquet directory
     snap = out / ".snapshots" / f"{run_dir.name}.parquet"
     assert snap.is_dir() and summary["snapshot"]["file"] == f".snapshots/{snap.name}"
+    assert summary["snapshot"]["engine"] == "spark"
     assert not (out / ".snapshots" / f"{run_dir.name}.duckdb").exists()
     spark_findings = [
         json.loads(x) for x in (run_dir / "findings.jsonl").read_text("utf-8").splitlines()

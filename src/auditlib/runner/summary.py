@@ -247,6 +247,7 @@ def assemble_summary(ctx: RunContext) -> tuple[dict[str, Any], list[dict[str, An
             "rows": snap_data.get("rows") or {},
             "key_fingerprint": snap_data.get("key_fingerprint"),
             "key_source": snap_data.get("key_source"),
+            "engine": snap_data.get("engine") or "duckdb",
         },
         "parameters": ctx.params,
         "severities": ctx.severities,

@@ -286,6 +286,8 @@ def run_snapshot(
                 },
                 "key_fingerprint": meta.get("key_fingerprint"),
                 "key_source": meta.get("key_source"),
+                "engine": meta.get("engine") or "duckdb",
+                "spark_version": meta.get("spark_version"),
                 "seconds": meta.get("seconds"),
                 **timings,
             },
