@@ -18,7 +18,7 @@ import pytest
         "auditlib.source.postgres.timeouts",
         "auditlib.snapshot.extraction_issues",
         "auditlib.snapshot.text_shapes",
-        "auditlib.engines.spark.snapshot",
+        "auditlib.engines.spark.errors",
         "auditlib.engines.spark.jdbc",
     ],
 )

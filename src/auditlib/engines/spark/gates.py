@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from auditlib.engines.spark.errors import SparkQueryError, spark_error_text
 from auditlib.quality.sql_backend import SPARK, Catalog
 from auditlib.schema import load_schema
 from auditlib.snapshot.metadata import GATES_TABLE, META_TABLE, GateResult, decode_meta
@@ -75,9 +76,14 @@ class SparkGateDb:
         conf.set(_DOUBLE_QUOTED, "true")
         try:
             df = self.spark.sql(sql)
+        except Exception as exc:  # a compile error of ours: keep its text (no data in it)
+            raise SparkQueryError(spark_error_text(exc)) from None
         finally:
             conf.set(_DOUBLE_QUOTED, old)
-        return [tuple(r) for r in df.collect()]
+        try:
+            return [tuple(r) for r in df.collect()]
+        except Exception as exc:  # noqa: BLE001 - running it: Spark's error class only
+            raise SparkQueryError(spark_error_text(exc)) from None
 
     def catalog(self) -> Catalog:
         return {t: dict(cols) for t, cols in self._catalog.items()}

@@ -16,6 +16,7 @@ from typing import Any
 
 from auditlib.config import Params
 from auditlib.engines.spark.compile import CompileError, compile_sql, compile_view
+from auditlib.engines.spark.errors import spark_error_text
 from auditlib.engines.spark.tables import register_calendar
 from auditlib.rules.catalogue_loader import Rule
 from auditlib.rules.engine import (
@@ -135,9 +136,16 @@ def _raise(exc: BaseException) -> Any:
 
 
 def _one_line(exc: BaseException) -> str:
-    """Spark errors carry a JVM stack trace; keep the class and the first line."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}"
+    """Spark errors carry a JVM stack trace (and may quote data): keep Spark's error class;
+    other errors: their class and first line."""
+    text = spark_error_text(exc)
+    if not text.startswith("Spark error ("):
+        return text
+    try:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    except Exception:  # noqa: BLE001 - py4j's str() fails when the JVM is gone
+        first = "the Spark JVM is gone"
+    return f"{type(exc).__name__}: {first}"
 
 
 def evaluate_rules_spark(

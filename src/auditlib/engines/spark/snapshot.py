@@ -42,6 +42,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from auditlib.engines.spark.errors import spark_error_text
 from auditlib.engines.spark.pseudonym import NOT_BLANK, email_norm_column, hmac_column
 from auditlib.engines.spark.tables import spark_type
 from auditlib.schema import Table, load_schema
@@ -180,27 +181,6 @@ class ExportFiles:
             )
             frames.append(df)
         return reduce(lambda a, b: a.unionByName(b), frames)
-
-
-def spark_error_text(exc: BaseException) -> str:
-    """A Spark error reduced to its error classes (``MALFORMED_CSV_RECORD``, ...): Spark's
-    messages quote the record they failed on, which may be personal data, so no free text
-    of the message is kept.
-
-    >>> spark_error_text(RuntimeError("[FAILED_READ_FILE.NO_HINT] x\\n[MALFORMED_CSV_RECORD] a@b.se"))
-    'Spark error FAILED_READ_FILE.NO_HINT, MALFORMED_CSV_RECORD'
-    """
-    import re
-
-    try:
-        text = str(exc)
-    except Exception:  # noqa: BLE001 - py4j's str() fails when the JVM is gone
-        text = ""
-    classes = list(dict.fromkeys(re.findall(r"\[([A-Z][A-Z0-9_]+(?:\.[A-Z0-9_]+)*)\]", text)))
-    if not classes:
-        lost = "the Spark JVM is gone" if not text else type(exc).__name__
-        return f"Spark error ({lost})"
-    return "Spark error " + ", ".join(classes[:4])
 
 
 def _planned_select(
