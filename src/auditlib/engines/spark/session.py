@@ -19,6 +19,7 @@ from typing import Any
 DEFAULT_MASTER = "local[2]"
 MAX_DRIVER_MEMORY_GB = 4
 DEFAULT_DRIVER_MEMORY = "2g"
+LOCAL_SHUFFLE_PARTITIONS = "4"
 MIN_SPARK = (3, 0)
 INSTALL_HINT = "pip install 'auditlib[spark]'"
 JDBC_JAR = "/usr/share/java/postgresql.jar"  # Debian's libpostgresql-jdbc-java
@@ -40,12 +41,6 @@ PINNED_CONF: dict[str, str] = {
     "spark.sql.parquet.datetimeRebaseModeInWrite": "CORRECTED",
     "spark.sql.parquet.int96RebaseModeInRead": "CORRECTED",
     "spark.sql.parquet.int96RebaseModeInWrite": "CORRECTED",
-    # Spark's own default (200) with adaptive execution coalescing small shuffle partitions:
-    # a fixed 4 ran the scale-100 anti-joins and per-customer counts out of memory
-    # (UNABLE_TO_ACQUIRE_MEMORY: 50M rows per sort), while AQE keeps small data in few tasks.
-    "spark.sql.shuffle.partitions": "200",
-    "spark.sql.adaptive.enabled": "true",
-    "spark.sql.adaptive.coalescePartitions.enabled": "true",
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
 }
@@ -156,6 +151,10 @@ def get_session(
             builder = builder.config("spark.driver.host", "127.0.0.1").config(
                 "spark.driver.bindAddress", "127.0.0.1"
             )
+            # two local cores: few shuffle partitions (measured: BENCHMARKS.md). A cluster
+            # keeps its own setting (Spark's 200 with adaptive coalescing, or the
+            # cluster's spark-defaults), which large data needs.
+            builder = builder.config("spark.sql.shuffle.partitions", LOCAL_SHUFFLE_PARTITIONS)
         conf = {**PINNED_CONF, **(extra_conf or {})}
         jar = jdbc_jar_path()
         if os.path.isfile(jar):  # the JDBC source (engines.spark.jdbc); jars load at start only
