@@ -182,6 +182,9 @@ def _wait_for_interrupt() -> None:
     """Block until Ctrl-C or SIGTERM; the ``with`` blocks then stop and clean up."""
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Ctrl-C stops the sandbox even when SIGINT was ignored by whoever started it (a shell
+    # without job control ignores it for '&' jobs; Python then never raises KeyboardInterrupt)
+    previous_int = signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         while not stop.wait(1.0):
             pass
@@ -189,6 +192,7 @@ def _wait_for_interrupt() -> None:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
         # A second Ctrl-C during shutdown must not leave a running server behind.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
