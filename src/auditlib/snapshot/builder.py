@@ -136,7 +136,7 @@ class _TablePlan:
 
 def plan_table(table: Table, cols: dict[str, ColumnPlan], st: SourceTable) -> _TablePlan:
     """The SELECT list for one table: planned columns only, in schema order."""
-    select, missing, meta = [], [], []
+    select, missing = [], []
     checks: dict[str, int] = {}
     fail_terms: list[str] = []
     # What the relation yields in DuckDB decides the cast (a PostgreSQL ``timestamptz`` is
@@ -146,17 +146,7 @@ def plan_table(table: Table, cols: dict[str, ColumnPlan], st: SourceTable) -> _T
         if cp.action == "drop":
             continue
         out = _q(cp.snapshot_name or "")
-        present = cp.name in st.columns
-        entry = {
-            "name": cp.snapshot_name,
-            "type": cp.snapshot_type,
-            "from": cp.name,
-            "action": cp.action,
-            "in_source": present,
-            "source_type": st.columns.get(cp.name),
-        }
-        meta.append(entry)
-        if not present:
+        if cp.name not in st.columns:
             missing.append(cp.name)
             select.append(f"CAST(NULL AS {cp.snapshot_type}) AS {out}")
             continue
@@ -185,7 +175,7 @@ def plan_table(table: Table, cols: dict[str, ColumnPlan], st: SourceTable) -> _T
             )
     if fail_terms:
         select.append(f"CAST({' | '.join(fail_terms)} AS BIGINT) AS {_q(CHECK_COLUMN)}")
-    return _TablePlan(select, checks, missing, meta)
+    return _TablePlan(select, checks, missing, metadata.column_entries(cols, st.columns))
 
 
 def _row_ref_sql(table: Table) -> str:

@@ -60,6 +60,23 @@ class TableRecord:
         )
 
 
+def column_entries(cols: dict[str, Any], source_columns: dict[str, str]) -> list[dict[str, Any]]:
+    """``_snapshot_tables.columns``: per snapshot column its type, source column, action, and
+    whether (and as what type) the source had it. ``cols``: the table's minimisation plan."""
+    return [
+        {
+            "name": cp.snapshot_name,
+            "type": cp.snapshot_type,
+            "from": cp.name,
+            "action": cp.action,
+            "in_source": cp.name in source_columns,
+            "source_type": source_columns.get(cp.name),
+        }
+        for cp in cols.values()
+        if cp.action != "drop"
+    ]
+
+
 def issue_row(i: ExtractionIssue) -> tuple[Any, ...]:
     """The ``_extraction_issues`` row of an issue."""
     return (i.kind, i.table_name, i.column_name, i.row_ref, i.rows_affected, i.message)
@@ -144,6 +161,12 @@ class GateResult:
             self.message,
             json.dumps(self.details, default=str, sort_keys=True),
         )
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> GateResult:
+        """A gate row as read back (``details`` as JSON text or None; NULL count = 0)."""
+        g, t, s, n, m, d = row
+        return cls(g, t, s, int(n or 0), m or "", json.loads(d) if d else {})
 
     def summary_row(self) -> dict[str, Any]:
         """The row without ``details``, JSON-ready (summary.json ``gates``)."""
@@ -230,7 +253,4 @@ def read_gates(con: duckdb.DuckDBPyConnection, *, details: bool = True) -> list[
     cols = "gate_id, table_name, status, rows_affected, message"
     cols += ", CAST(details AS VARCHAR)" if details else ", NULL"
     rows = con.execute(f"SELECT {cols} FROM {GATES_TABLE} ORDER BY gate_id, table_name").fetchall()
-    return [
-        GateResult(g, t, s, int(n or 0), m or "", json.loads(d) if d else {})
-        for g, t, s, n, m, d in rows
-    ]
+    return [GateResult.from_row(r) for r in rows]

@@ -47,9 +47,10 @@ def evaluate_snapshot(
 
     spark = get_session(master)
     if Path(snapshot_path).is_dir():  # a Parquet snapshot built by Spark: read in place
-        from auditlib.engines.spark.gates import SparkGateDb, read_gate_rows
+        from auditlib.engines.spark.gates import read_gate_rows
+        from auditlib.schema import load_schema
 
-        SparkGateDb(spark, snapshot_path)  # the tables as temp views
+        register_from_parquet(spark, Path(snapshot_path), list(load_schema().tables))
         rows = read_gate_rows(spark, snapshot_path)
         results = evaluate_rules_spark(
             spark,

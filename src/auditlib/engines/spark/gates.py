@@ -9,12 +9,12 @@ messages, same verdicts as on DuckDB (``tests/test_spark_gates.py``).
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 from auditlib.engines.spark.errors import SparkQueryError, spark_error_text
+from auditlib.engines.spark.tables import register_from_parquet
 from auditlib.quality.sql_backend import SPARK, Catalog
 from auditlib.schema import load_schema
 from auditlib.snapshot.metadata import GATES_TABLE, META_TABLE, GateResult, decode_meta
@@ -52,15 +52,10 @@ class SparkGateDb:
 
     def __init__(self, spark: Any, root: Path | str) -> None:
         self.spark, self.root = spark, Path(root)
-        self._catalog: Catalog = {}
-        for name in load_schema().tables:
-            path = self.root / name
-            if path.is_dir():
-                df = spark.read.parquet(str(path))
-                df.createOrReplaceTempView(name)
-                self._catalog[name] = {c: duck_spelling(t) for c, t in df.dtypes}
-            else:
-                spark.catalog.dropTempView(name)
+        self._catalog: Catalog = {
+            name: {c: duck_spelling(t) for c, t in spark.table(name).dtypes}
+            for name in register_from_parquet(spark, self.root, list(load_schema().tables))
+        }
         for view, directory in METADATA_DIRS.items():
             path = self.root / directory
             if path.is_dir():
@@ -106,7 +101,4 @@ def read_gate_rows(spark: Any, root: Path | str) -> list[GateResult] | None:
     if not path.is_dir():
         return None
     rows = spark.read.schema(SCHEMAS[GATES_TABLE]).parquet(str(path)).collect()
-    return [
-        GateResult(g, t, s, int(n or 0), m or "", json.loads(d) if d else {})
-        for g, t, s, n, m, d in (tuple(r) for r in rows)
-    ]
+    return [GateResult.from_row(tuple(r)) for r in rows]

@@ -276,19 +276,7 @@ def _copy_table(
             )
     keep = [c for c in snap.columns if not c.startswith("__auditlib_")]
     snap.select(*keep).write.mode("error").parquet(str(target))
-    meta = [
-        {
-            "name": cp.snapshot_name,
-            "type": cp.snapshot_type,
-            "from": cp.name,
-            "action": cp.action,
-            "in_source": cp.name in st.columns,
-            "source_type": st.columns.get(cp.name),
-        }
-        for cp in cols.values()
-        if cp.action != "drop"
-    ]
-    return rows, meta
+    return rows, metadata.column_entries(cols, st.columns)
 
 
 def _first_ref(snap: Any, table: Table, cond: Any) -> str:
