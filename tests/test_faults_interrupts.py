@@ -27,9 +27,8 @@ def _processes_mentioning(text: str) -> list[list[str]]:
     for p in psutil.process_iter():
         with contextlib.suppress(psutil.Error):
             cmd = p.cmdline()
-            if any(text in c for c in cmd) or text in (
-                p.environ().get("JUPYTER_RUNTIME_DIR") or ""
-            ):
+            # workers name their job file; kernels run in the run's work dir
+            if any(text in c for c in cmd) or text in p.cwd():
                 found.append(cmd)
     return found
 
@@ -105,6 +104,11 @@ def test_a_crashed_run_is_cleaned_up_by_the_next_one(tmp_path: Path) -> None:
     proc, archive = _start_slow_run(tmp_path)
     (run_tmp,) = archive.glob(".tmp-*")
     run_id = run_tmp.name[len(".tmp-") :]
+    kernel_dirs = [
+        Path(json.loads(j.read_text())["kernel_dir"])
+        for j in (archive / ".work" / run_id).glob("*.job.json")
+    ]
+    assert any(d.is_dir() for d in kernel_dirs)  # the sleeping notebook's kernel
     proc.kill()  # kill -9: no clean-up runs
     proc.communicate(timeout=60)
     assert run_tmp.exists() and (archive / ".work" / f"{run_id}.lock").exists()
@@ -127,6 +131,8 @@ def test_a_crashed_run_is_cleaned_up_by_the_next_one(tmp_path: Path) -> None:
     finally:
         live.release(remove=False)
     assert run_tmp in removed and not run_tmp.exists()
+    # the kernels' socket directories outside the archive, named by the job files
+    assert not any(d.exists() for d in kernel_dirs)
     assert not (archive / ".work" / run_id).exists()
     assert not (archive / ".snapshots" / f"{run_id}.duckdb").exists()
     assert not building.exists()

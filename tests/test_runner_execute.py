@@ -61,10 +61,66 @@ def test_failures_are_errors_and_partial_notebooks_are_kept(tmp_path: Path) -> N
     assert out["raises"].kernel_startup_seconds is not None
 
 
+def _kernel_dirs() -> set[Path]:
+    import tempfile
+
+    return set(Path(tempfile.gettempdir()).glob("auditlib-kernel-*"))
+
+
+def test_kernel_transport_is_ipc_unless_the_socket_path_would_be_too_long() -> None:
+    from auditlib.runner.worker import kernel_transport
+
+    assert kernel_transport("/tmp/auditlib-kernel-abcd1234") == "ipc"
+    assert kernel_transport("/tmp/" + "d" * 120) == "tcp"  # > 107 bytes with "/k-5"
+    assert kernel_transport(None) == "tcp"
+
+
+@pytest.mark.slow
+def test_parallel_kernels_talk_over_private_unix_sockets(tmp_path: Path) -> None:
+    """Two notebooks started at once each get their kernel on Unix sockets in a private
+    directory of their own (no TCP port to race for), removed when the job ends."""
+    (tmp_path / "out").mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import json\nfrom ipykernel import get_connection_info\n"
+            "info = get_connection_info(unpack=True)\n"
+            "print(json.dumps({'transport': info['transport'], 'ip': info['ip']}))"
+        )
+    ]
+    nbformat.write(nb, tmp_path / "conn.ipynb")
+    before = _kernel_dirs()
+    jobs = [
+        NotebookJob(
+            name=name,
+            input=tmp_path / "conn.ipynb",
+            output=tmp_path / "out" / f"{name}.ipynb",
+            parameters={},
+            cell_timeout=60,
+            wall_timeout=120,
+            work_dir=tmp_path / "work",
+        )
+        for name in ("a", "b")
+    ]
+    out = run_notebooks(jobs, parallelism=2)
+    assert {n: o.status for n, o in out.items()} == {"a": "ok", "b": "ok"}, out
+    infos = []
+    for name in ("a", "b"):
+        done = nbformat.read(tmp_path / "out" / f"{name}.ipynb", as_version=4)
+        infos.append(json.loads(done.cells[0].outputs[0]["text"]))
+    assert [i["transport"] for i in infos] == ["ipc", "ipc"]
+    dirs = [Path(i["ip"]).parent for i in infos]
+    assert dirs[0] != dirs[1]
+    assert all(d.name.startswith("auditlib-kernel-") for d in dirs)
+    assert not any(d.exists() for d in dirs)  # removed with the job
+    assert _kernel_dirs() <= before
+
+
 @pytest.mark.slow
 def test_wall_clock_limit_kills_worker_and_kernel(tmp_path: Path) -> None:
     import psutil
 
+    before = _kernel_dirs()
     (tmp_path / "out").mkdir()
     out = run_notebooks([_job(tmp_path, "sleeps", cell_timeout=120, wall=30)], parallelism=1)
     o = out["sleeps"]
@@ -77,6 +133,7 @@ def test_wall_clock_limit_kills_worker_and_kernel(tmp_path: Path) -> None:
             if proc.cwd() == str(tmp_path / "work"):
                 leftovers.append(proc.cmdline())
     assert not leftovers
+    assert _kernel_dirs() <= before  # the killed kernel's socket directory is gone too
 
 
 @pytest.mark.slow

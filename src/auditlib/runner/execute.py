@@ -13,9 +13,11 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -132,29 +134,43 @@ class _Running:
     proc: subprocess.Popen
     started: float
     log_file: Any
+    kernel_dir: Path
+
+    def close(self) -> None:
+        self.log_file.close()
+        shutil.rmtree(self.kernel_dir, ignore_errors=True)
 
 
 def _start(job: NotebookJob) -> _Running:
     job.work_dir.mkdir(parents=True, exist_ok=True)
     job.status_file.unlink(missing_ok=True)
     job_file = job.work_dir / f"{job.name}.job.json"
-    write_json_atomic(
-        job_file,
-        {
-            "input": str(job.input),
-            "output": str(job.output),
-            "parameters": job.parameters,
-            "cell_timeout": job.cell_timeout,
-            "kernel_name": KERNEL_NAME,
-            "status_file": str(job.status_file),
-            "cwd": str(job.work_dir),
-        },
-    )
+    # The kernel's connection file and sockets: a private (0700) directory of this job
+    # with a short path (Unix socket paths are short; the run's work dir may be deep),
+    # removed when the job ends (auditlib.runner.worker.kernel_transport).
+    kernel_dir = Path(tempfile.mkdtemp(prefix="auditlib-kernel-"))
+    try:
+        write_json_atomic(
+            job_file,
+            {
+                "input": str(job.input),
+                "output": str(job.output),
+                "parameters": job.parameters,
+                "cell_timeout": job.cell_timeout,
+                "kernel_name": KERNEL_NAME,
+                "status_file": str(job.status_file),
+                "cwd": str(job.work_dir),
+                "kernel_dir": str(kernel_dir),
+            },
+        )
+        return _spawn(job, job_file, kernel_dir)
+    except BaseException:
+        shutil.rmtree(kernel_dir, ignore_errors=True)
+        raise
+
+
+def _spawn(job: NotebookJob, job_file: Path, kernel_dir: Path) -> _Running:
     log_file = open(job.work_dir / f"{job.name}.worker.log", "wb")  # noqa: SIM115
-    # Kernel connection files go to the run's work dir (removed with it), not to the
-    # user's Jupyter runtime dir where a killed kernel would leave them behind.
-    runtime = job.work_dir / "runtime"
-    runtime.mkdir(exist_ok=True, mode=0o700)
     # Own session: a Ctrl-C on the terminal reaches the runner only, which then stops
     # the workers and kernels itself (and cleans up after them).
     proc = subprocess.Popen(
@@ -167,16 +183,18 @@ def _start(job: NotebookJob) -> _Running:
             **job.env,
             "PYTHONUNBUFFERED": "1",
             "MPLBACKEND": "Agg",
-            "JUPYTER_RUNTIME_DIR": str(runtime),
+            # Anything else Jupyter writes at run time stays there too, not in the
+            # user's runtime dir where a killed kernel would leave it behind.
+            "JUPYTER_RUNTIME_DIR": str(kernel_dir),
             "AUDITLIB_RUNNER_PID": str(os.getpid()),
         },
         start_new_session=True,
     )
-    return _Running(job, proc, time.perf_counter(), log_file)
+    return _Running(job, proc, time.perf_counter(), log_file, kernel_dir)
 
 
 def _finish(run: _Running, timed_out: bool, run_limit: float | None = None) -> NotebookOutcome:
-    run.log_file.close()
+    run.close()
     seconds = time.perf_counter() - run.started
     job = run.job
     status: dict[str, Any] = {}
@@ -309,5 +327,5 @@ def run_notebooks(
             _kill_tree(run.proc.pid)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 run.proc.wait(timeout=10)
-            run.log_file.close()
+            run.close()
     return outcomes

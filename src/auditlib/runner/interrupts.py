@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import logging
 import os
 import shutil
@@ -123,7 +124,30 @@ def run_leftovers(out: Path, run_id: str) -> list[Path]:
         paths += [snaps / f"{run_id}{suffix}" for suffix in SUFFIXES.values()]
     for suffix in SUFFIXES.values():
         paths += sorted(snaps.glob(f".{run_id}{suffix}.building-*")) if snaps.is_dir() else []
-    return paths
+    return _kernel_dirs(out / ".work" / run_id) + paths
+
+
+def _kernel_dirs(work: Path) -> list[Path]:
+    """The private kernel socket directories (outside the archive, in the temp dir) that
+    the run's notebook jobs name in their job files: a runner killed with SIGKILL cannot
+    remove them itself. Only directories of the runner's own making are returned
+    (``auditlib-kernel-*``, owned by this user)."""
+    found = []
+    for job_file in sorted(work.glob("*.job.json")) if work.is_dir() else []:
+        try:
+            named = json.loads(job_file.read_text(encoding="utf-8")).get("kernel_dir")
+        except (OSError, ValueError, AttributeError):
+            continue
+        path = Path(named) if isinstance(named, str) else None
+        if (
+            path is not None
+            and path.name.startswith("auditlib-kernel-")
+            and path.is_dir()
+            and not path.is_symlink()
+            and path.stat().st_uid == os.getuid()
+        ):
+            found.append(path)
+    return found
 
 
 def remove_paths(paths: list[Path]) -> list[Path]:
@@ -155,7 +179,9 @@ def remove_stale(out: Path) -> list[Path]:
                 log.warning(
                     "removed what the interrupted run %s left behind: %s",
                     run_id,
-                    ", ".join(str(p.relative_to(out)) for p in gone),
+                    ", ".join(
+                        str(p.relative_to(out) if p.is_relative_to(out) else p) for p in gone
+                    ),
                 )
             removed += gone
     snaps = out / ".snapshots"

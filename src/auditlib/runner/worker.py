@@ -85,8 +85,34 @@ def unfinished_cell(nb: Any) -> int | None:
     return None
 
 
-def _kernel_manager_class() -> type:
-    """jupyter_client's kernel manager without the interrupt before a clean shutdown.
+# Kernel start-up limit (papermill's ``start_timeout``, 60 s by default). A loaded 2-core
+# CI machine once took longer than 60 s for one of two kernels starting together; the
+# notebook's wall-clock limit still bounds the whole notebook.
+KERNEL_START_TIMEOUT = 180
+
+# A Unix socket path has at most 107 bytes on Linux (103 on macOS); the kernel's sockets
+# are ``<dir>/k-<n>``.
+_MAX_IPC_DIR = 90
+
+
+def kernel_transport(kernel_dir: str | None) -> str:
+    """``ipc`` (Unix sockets in the job's private kernel directory) when that directory
+    is given and short enough for a socket path, else ``tcp``.
+
+    Over TCP, jupyter_client picks a kernel's five ports by binding port 0 and releasing
+    it before the kernel binds them; two workers starting kernels at the same moment (the
+    audit notebooks run in parallel) can pick the same port, and one kernel then never
+    answers (papermill#239: "Kernel didn't respond in 60 seconds", seen once in CI). Unix
+    sockets in a directory of the job's own have no such race and are not reachable from
+    other users or the network."""
+    if kernel_dir and len(kernel_dir) <= _MAX_IPC_DIR:
+        return "ipc"
+    return "tcp"
+
+
+def _kernel_manager_class(kernel_dir: str | None = None) -> type:
+    """jupyter_client's kernel manager without the interrupt before a clean shutdown,
+    talking to its kernel over :func:`kernel_transport`.
 
     ``shutdown_kernel()`` sends SIGINT to the kernel before it asks it to shut down;
     an idle kernel then logs ``ERROR | KeyboardInterrupt caught in kernel`` into the
@@ -96,8 +122,26 @@ def _kernel_manager_class() -> type:
     interrupts a running cell (that path is not a shutdown).
     """
     from jupyter_client import AsyncKernelManager
+    from traitlets import default
+
+    transport = kernel_transport(kernel_dir)
 
     class QuietShutdownKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _transport_default(self) -> str:
+            return transport
+
+        @default("ip")
+        def _ip_default_in_kernel_dir(self) -> str:
+            # An absolute prefix: the kernel runs in the notebook's cwd, the client not.
+            if transport == "ipc" and kernel_dir:
+                return str(Path(kernel_dir) / "k")
+            return str(self._ip_default())
+
+        @default("connection_file")
+        def _connection_file_in_kernel_dir(self) -> str:
+            return str(Path(kernel_dir) / "kernel.json") if kernel_dir else ""
+
         async def _async_interrupt_kernel(self) -> None:
             if self.shutting_down:
                 return
@@ -163,7 +207,8 @@ def execute(job: dict[str, Any]) -> dict[str, Any]:
             log_output=False,
             cwd=job.get("cwd"),
             request_save_on_cell_execute=True,
-            kernel_manager_class=_kernel_manager_class(),
+            start_timeout=job.get("start_timeout", KERNEL_START_TIMEOUT),
+            kernel_manager_class=_kernel_manager_class(job.get("kernel_dir")),
         )
     except pm.PapermillExecutionError as exc:
         result.update(
