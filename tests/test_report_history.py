@@ -96,3 +96,38 @@ def test_archive_index_lists_runs_newest_first(tmp_path: Path) -> None:
 def test_archive_command_on_missing_dir_exits_2(tmp_path: Path) -> None:
     out = CliRunner().invoke(main, ["archive", "--dir", str(tmp_path / "nope")])
     assert out.exit_code == 2 and "does not exist" in out.output
+
+
+def test_archive_index_shows_each_promise_verdict_per_run(tmp_path: Path) -> None:
+    """One column per promise: broken where a rule failed, not verified where a rule of it
+    errored (SUB-03 in the factory's runs), kept where all its rules passed; decided by
+    the same registry as the run's own report."""
+    import json
+
+    from auditlib.report.archive_index import archive_rows, promise_columns
+    from auditlib.rules.promises import load_promises
+
+    archive = tmp_path / "runs"
+    run = make_run(archive, "monthly-1", "2026-10-24T20:00:00+00:00", "first")
+    summary = json.loads((run / "summary.json").read_text())
+    retention = next(p for p in load_promises() if p.id == "service-deletion")
+    for rid in retention.rules:  # this month every retention rule passed
+        summary["rules"][rid] = {"status": "pass", "findings": 0, "error": None}
+    summary["rules"]["DSR-01"] = {"status": "fail", "findings": 1, "error": None}
+    (run / "summary.json").write_text(json.dumps(summary))
+    update_archive_index(archive)
+
+    (row,) = archive_rows(archive)
+    verdicts = {p["id"]: p["verdict"] for p in row["promises"]}
+    assert verdicts["service-deletion"] == "kept"
+    assert verdicts["subprocessors-eu-eea"] == "not verified"  # SUB-03 error
+    assert verdicts["data-subject-rights"] == "broken"
+    reasons = {p["id"]: p["reasons"] for p in row["promises"]}
+    assert "SUB-03 error" in reasons["subprocessors-eu-eea"]
+    html = (archive / "index.html").read_text()
+    labels = [c["label"] for c in promise_columns()]
+    assert labels == [f"P{i}" for i in range(1, len(load_promises()) + 1)]
+    for p in load_promises():
+        assert p.title in html
+    cells = re.findall(r'<span class="badge promise-([a-z-]+)"', html)
+    assert cells == [verdicts[p.id].replace(" ", "-") for p in load_promises()]
