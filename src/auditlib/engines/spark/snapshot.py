@@ -22,7 +22,8 @@ metadata tables (:mod:`.layout`: ``snapshot_meta``, ``snapshot_tables``,
   written as Parquet ``TIMESTAMP_MICROS``.
 - **Bad data is recorded, not fatal** (as on DuckDB): a missing table or column, values
   that cannot be cast, NULLs in NOT NULL columns, a table Spark cannot read become
-  ``extraction_issues`` worded by :mod:`auditlib.snapshot.extraction_issues`, and the gates
+  ``extraction_issues`` worded by :mod:`auditlib.snapshot.extraction_issues` (counted
+  while the table is written, one pass over the source), and the gates
   DQ-01..06 (:mod:`.gates`, the quality package's compiled SQL in Spark's dialect) fail for
   them; the rules on a blocked table are ``error``.
 - The output is built in a hidden temporary directory next to ``out`` and renamed when the
@@ -36,6 +37,7 @@ import os
 import shutil
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -251,6 +253,7 @@ def _copy_table(
     issues: list[ExtractionIssue],
 ) -> tuple[int, list[dict[str, Any]]]:
     """Read, minimise, record the issues and write one table; returns (rows, columns meta)."""
+    from pyspark.sql import Observation
     from pyspark.sql import functions as F
 
     name = table.name
@@ -266,17 +269,22 @@ def _copy_table(
         if c in checks:
             cond = cond & ~checks[c]
         probes.append(("null_in_required", c, cond))
-    counts = snap.agg(F.count(F.lit(1)), *[F.count_if(cond) for _k, _c, cond in probes]).collect()
-    rows = int(counts[0][0])
-    for (kind, c, cond), n in zip(probes, counts[0][1:], strict=True):
+    # One pass over the source: the row count and the issue counts are observed while the
+    # table is written (Spark's Observation, filled by the write action), instead of an
+    # aggregation that reads (and pseudonymises) the source a second time. Read only
+    # after the write succeeded: a failed action leaves zeros in it.
+    obs = Observation(f"auditlib-{name}-{uuid.uuid4().hex}")
+    metrics = [F.count(F.lit(1)).alias("rows")]
+    metrics += [F.count_if(cond).alias(f"probe{i}") for i, (_k, _c, cond) in enumerate(probes)]
+    keep = [c for c in snap.columns if not c.startswith("__auditlib_")]
+    snap.observe(obs, *metrics).select(*keep).write.mode("error").parquet(str(target))
+    counts = obs.get
+    for i, (kind, c, cond) in enumerate(probes):
+        n = int(counts[f"probe{i}"])
         if n:
             first = _first_ref(snap, table, cond)
-            issues.append(
-                issue_texts.value_issue(kind, name, cols[c], st.columns[c], int(n), first)
-            )
-    keep = [c for c in snap.columns if not c.startswith("__auditlib_")]
-    snap.select(*keep).write.mode("error").parquet(str(target))
-    return rows, metadata.column_entries(cols, st.columns)
+            issues.append(issue_texts.value_issue(kind, name, cols[c], st.columns[c], n, first))
+    return int(counts["rows"]), metadata.column_entries(cols, st.columns)
 
 
 def _first_ref(snap: Any, table: Table, cond: Any) -> str:
