@@ -49,8 +49,9 @@ Decisions:
   plus ``missing_table`` for a table the role may not SELECT, ``missing_table`` for one that
   does not exist, ``missing_column``/``extra_column`` per column, ``ignored_table`` for a
   table of the schema that is not in schema.sql.
-- Partitioning (``read(..., partitions=n)``) splits on a single-column integer primary key
-  with bounds ``min``/``max`` read in the snapshot on the driver connection.
+- Partitioning (``read(..., partitions=n)``) splits on the leading integer column of the
+  primary key (also of a compound key: ``message_deliveries``, the largest table, on
+  ``message_id``) with bounds ``min``/``max`` read in the snapshot on the driver connection.
 - Time limits: the ``PgTimeouts`` of the DuckDB source (connect, lock and statement
   timeouts, client connection check) apply to every JDBC connection too (pgjdbc
   ``connectTimeout`` and ``options``).
@@ -228,8 +229,9 @@ class JdbcSnapshotReader:
     def read(self, table: str, columns: list[str], *, partitions: int = 1) -> Any:
         """A DataFrame of exactly ``columns`` of ``table`` (schema.sql types), in the snapshot.
 
-        ``partitions > 1`` splits the read on the table's single integer primary key (bounds
-        from the snapshot); a table without one, or an empty one, is read in one partition.
+        ``partitions > 1`` splits the read on the leading integer column of the table's
+        primary key (bounds from the snapshot); a table without one, or an empty one, is read
+        in one partition.
         Run the actions on it inside the ``with`` block.
         """
         if self._conn is None:
@@ -457,7 +459,11 @@ class JdbcSnapshotReader:
         self._tables, self._issues = tables, issues
 
     def _partition_key(self, table: Table, live: dict[str, str]) -> str | None:
-        if len(table.primary_key) != 1:
+        """The leading column of the primary key when it is an integer (in schema.sql and
+        live): its index serves the range predicates and ``min``/``max``. For a compound key
+        (``message_deliveries``: message_id, recipient_id) the rows of one leading value land
+        in one partition, which is all a range split needs."""
+        if not table.primary_key:
             return None
         key = table.primary_key[0]
         if table.columns[key].pg_type in INTEGER_TYPES and live.get(key) in INTEGER_TYPES:
