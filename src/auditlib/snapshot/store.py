@@ -28,10 +28,6 @@ def snapshot_name(run_id: str, engine: str) -> str:
     return run_id + SUFFIXES[engine]
 
 
-def is_parquet_snapshot(path: Path | str) -> bool:
-    return Path(path).is_dir()
-
-
 def _lit(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 

@@ -9,40 +9,17 @@ messages, same verdicts as on DuckDB (``tests/test_spark_gates.py``).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from auditlib.engines.spark.errors import SparkQueryError, spark_error_text
-from auditlib.engines.spark.tables import register_from_parquet
+from auditlib.engines.spark.tables import duck_spelling, register_from_parquet
 from auditlib.quality.sql_backend import SPARK, Catalog
 from auditlib.schema import load_schema
 from auditlib.snapshot.metadata import GATES_TABLE, META_TABLE, GateResult, decode_meta
 from auditlib.snapshot.parquet_layout import GATES_DIR, METADATA_DIRS, SCHEMAS
 
 _DOUBLE_QUOTED = "spark.sql.ansi.doubleQuotedIdentifiers"
-# Spark's type names in DuckDB's catalog spelling (what the suites' types are compared in)
-_SPARK_TO_DUCK = {
-    "bigint": "BIGINT",
-    "int": "INTEGER",
-    "smallint": "SMALLINT",
-    "string": "VARCHAR",
-    "date": "DATE",
-    "timestamp": "TIMESTAMP WITH TIME ZONE",
-    "timestamp_ntz": "TIMESTAMP",
-    "boolean": "BOOLEAN",
-    "double": "DOUBLE",
-    "float": "FLOAT",
-}
-
-
-def duck_spelling(spark_type: str) -> str:
-    """``decimal(12,2)`` -> ``DECIMAL(12,2)``, ``timestamp`` -> ``TIMESTAMP WITH TIME ZONE``."""
-    t = spark_type.lower()
-    if t in _SPARK_TO_DUCK:
-        return _SPARK_TO_DUCK[t]
-    m = re.fullmatch(r"decimal\((\d+),(\d+)\)", t)
-    return f"DECIMAL({m.group(1)},{m.group(2)})" if m else spark_type.upper()
 
 
 class SparkGateDb:

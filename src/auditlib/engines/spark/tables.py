@@ -20,16 +20,26 @@ from auditlib.engines.spark.compile import CALENDAR_VIEW
 
 GATES_TABLE = "_audit_gates"
 
-_DUCK_TO_SPARK = {
-    "BIGINT": "BIGINT",
-    "INTEGER": "INT",
-    "VARCHAR": "STRING",
-    "DATE": "DATE",
-    "TIMESTAMP WITH TIME ZONE": "TIMESTAMP",
-    "TIMESTAMPTZ": "TIMESTAMP",
-    "BOOLEAN": "BOOLEAN",
-    "DOUBLE": "DOUBLE",
+# Spark SQL's type names -> DuckDB's catalog spelling: the one table of both engines' type
+# names. Spark's ``timestamp`` is an instant (the session zone is UTC), DuckDB's TIMESTAMP
+# WITH TIME ZONE; Spark's ``timestamp_ntz`` is DuckDB's naive TIMESTAMP.
+_SPARK_TO_DUCK = {
+    "bigint": "BIGINT",
+    "int": "INTEGER",
+    "smallint": "SMALLINT",
+    "string": "VARCHAR",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP WITH TIME ZONE",
+    "timestamp_ntz": "TIMESTAMP",
+    "boolean": "BOOLEAN",
+    "double": "DOUBLE",
+    "float": "FLOAT",
 }
+# The other way, for snapshot columns: their timestamps are instants, so a naive TIMESTAMP
+# has no Spark type here (refused, never read as an instant); TIMESTAMPTZ is DuckDB's alias.
+_DUCK_TO_SPARK = {
+    duck: spark.upper() for spark, duck in _SPARK_TO_DUCK.items() if duck != "TIMESTAMP"
+} | {"TIMESTAMPTZ": "TIMESTAMP"}
 
 
 def spark_type(duck_type: str) -> str:
@@ -41,6 +51,16 @@ def spark_type(duck_type: str) -> str:
     if m:
         return f"DECIMAL({m.group(1)},{m.group(2)})"
     raise ValueError(f"snapshot column type {duck_type!r} has no Spark type")
+
+
+def duck_spelling(spark_type: str) -> str:
+    """``decimal(12,2)`` -> ``DECIMAL(12,2)``, ``timestamp`` -> ``TIMESTAMP WITH TIME ZONE``
+    (what the quality suites' column types are compared in)."""
+    t = spark_type.lower()
+    if t in _SPARK_TO_DUCK:
+        return _SPARK_TO_DUCK[t]
+    m = re.fullmatch(r"decimal\((\d+),(\d+)\)", t)
+    return f"DECIMAL({m.group(1)},{m.group(2)})" if m else spark_type.upper()
 
 
 def duckdb_tables(con: Any) -> list[str]:
